@@ -1,0 +1,197 @@
+// The normalized, validated Stack: what a Compose file means once loaded.
+// Every process (CLI, orchestrator, agent) speaks this model; the agent receives a
+// ServiceSpec inside its commands, so the schema is also part of the wire protocol.
+// Durations are integers in milliseconds (`_ms`), sizes in bytes (`_bytes`).
+import { z } from 'zod';
+
+/** Names of stacks, services, instances and agents: safe in MQTT topics and Docker names. */
+export const NameSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'may hold only letters, digits, "_", "." and "-", starting with a letter or digit');
+
+export const DependencyConditionSchema = z.enum([
+  'service_started',
+  'service_healthy',
+  'service_completed_successfully',
+]);
+export type DependencyCondition = z.infer<typeof DependencyConditionSchema>;
+
+export const DependencySchema = z.strictObject({
+  condition: DependencyConditionSchema,
+  /** false: the dependency may be absent from the stack (Compose `required: false`). */
+  required: z.boolean(),
+  /** Compose `restart: true`: restart this service when the dependency is updated. */
+  restart: z.boolean(),
+});
+export type Dependency = z.infer<typeof DependencySchema>;
+
+/** Docker's own healthcheck, with Compose's `test` forms made explicit. */
+export const HealthcheckSchema = z.strictObject({
+  /** ['CMD', exe, ...args] | ['CMD-SHELL', script] | ['NONE'] */
+  test: z.union([
+    z.tuple([z.literal('CMD'), z.string()], z.string()),
+    z.tuple([z.literal('CMD-SHELL'), z.string()]),
+    z.tuple([z.literal('NONE')]),
+  ]),
+  interval_ms: z.number().int().positive().optional(),
+  timeout_ms: z.number().int().positive().optional(),
+  start_period_ms: z.number().int().nonnegative().optional(),
+  start_interval_ms: z.number().int().positive().optional(),
+  retries: z.number().int().positive().optional(),
+  disable: z.boolean(),
+});
+export type Healthcheck = z.infer<typeof HealthcheckSchema>;
+
+export const RestartPolicySchema = z.union([
+  z.literal('no'),
+  z.literal('always'),
+  z.literal('unless-stopped'),
+  z.literal('on-failure'),
+  z.string().regex(/^on-failure:\d+$/, 'must be no, always, unless-stopped, on-failure or on-failure:N'),
+]);
+export type RestartPolicy = z.infer<typeof RestartPolicySchema>;
+
+/** Ports in Compose's long form. */
+export const PortSchema = z.strictObject({
+  target: z.number().int().min(1).max(65535),
+  published: z.string().regex(/^\d+(-\d+)?$/).optional(),
+  host_ip: z.string().optional(),
+  protocol: z.enum(['tcp', 'udp', 'sctp']),
+  mode: z.enum(['ingress', 'host']),
+});
+export type Port = z.infer<typeof PortSchema>;
+
+/** Volumes in Compose's long form. */
+export const VolumeSchema = z.strictObject({
+  type: z.enum(['bind', 'volume', 'tmpfs']),
+  source: z.string().optional(),
+  target: z.string().min(1),
+  read_only: z.boolean(),
+});
+export type Volume = z.infer<typeof VolumeSchema>;
+
+/** Swarm placement constraint: `node.labels.zone == garage`. */
+export const ConstraintSchema = z.strictObject({
+  /** node.hostname | node.role | node.id | node.platform.arch | node.platform.os | node.labels.<key> */
+  field: z.string().regex(/^node\.(hostname|role|id|platform\.(arch|os)|labels\.[^\s=!]+)$/),
+  op: z.enum(['==', '!=']),
+  value: z.string(),
+});
+export type Constraint = z.infer<typeof ConstraintSchema>;
+
+export const ResourcesSchema = z.strictObject({
+  /** CPUs, fractional (0.5 = half a core). */
+  cpus: z.number().positive().optional(),
+  memory_bytes: z.number().int().positive().optional(),
+  pids: z.number().int().positive().optional(),
+});
+export type Resources = z.infer<typeof ResourcesSchema>;
+
+export const HttpProbeSchema = z.strictObject({
+  /** Full URL (loopback or host-reachable), e.g. http://127.0.0.1:8080/healthz */
+  url: z.string().url(),
+  interval_ms: z.number().int().positive(),
+  timeout_ms: z.number().int().positive(),
+  /** Accepted status codes; default 200–399. */
+  expect_status: z.array(z.number().int().min(100).max(599)).optional(),
+  /** A reply slower than this marks the instance degraded. */
+  degraded_after_ms: z.number().int().positive().optional(),
+});
+export const TcpProbeSchema = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  interval_ms: z.number().int().positive(),
+  timeout_ms: z.number().int().positive(),
+});
+
+export const BackoffSchema = z.strictObject({
+  /** First restart delay. */
+  min_ms: z.number().int().nonnegative(),
+  /** Ceiling of the exponential delay. */
+  max_ms: z.number().int().positive(),
+  /** Healthy this long → the attempt counter resets. */
+  reset_after_ms: z.number().int().positive(),
+  /** Restarts before the instance is left stopped and reported failed. */
+  max_attempts: z.number().int().positive(),
+});
+export type Backoff = z.infer<typeof BackoffSchema>;
+
+export const DEFAULT_BACKOFF: Backoff = Object.freeze({
+  min_ms: 1_000,
+  max_ms: 60_000,
+  reset_after_ms: 300_000,
+  max_attempts: 5,
+});
+
+/** Alicia's own per-service settings (`x-alicia` under a service). */
+export const ServiceXAliciaSchema = z.strictObject({
+  /** Run only on these agent ids / host names. */
+  hosts: z.array(z.string().min(1)).optional(),
+  probe: z
+    .strictObject({
+      http: HttpProbeSchema.optional(),
+      tcp: TcpProbeSchema.optional(),
+    })
+    .optional(),
+  backoff: BackoffSchema,
+  unhealthy_threshold: z.number().int().positive().optional(),
+  priority: z.number().int().optional(),
+  category: z.string().optional(),
+});
+export type ServiceXAlicia = z.infer<typeof ServiceXAliciaSchema>;
+
+export const ServiceSpecSchema = z.strictObject({
+  name: NameSchema,
+  image: z.string().min(1),
+  command: z.array(z.string()).optional(),
+  entrypoint: z.array(z.string()).optional(),
+  /** null: passed through from the environment of the host if set there (Compose `- FOO`). */
+  environment: z.record(z.string(), z.string().nullable()),
+  ports: z.array(PortSchema),
+  volumes: z.array(VolumeSchema),
+  depends_on: z.record(z.string(), DependencySchema),
+  healthcheck: HealthcheckSchema.optional(),
+  restart: RestartPolicySchema,
+  replicas: z.number().int().nonnegative(),
+  constraints: z.array(ConstraintSchema),
+  limits: ResourcesSchema.optional(),
+  reservations: ResourcesSchema.optional(),
+  stop_grace_period_ms: z.number().int().nonnegative().optional(),
+  stop_signal: z.string().optional(),
+  labels: z.record(z.string(), z.string()),
+  network_mode: z.string().optional(),
+  user: z.string().optional(),
+  working_dir: z.string().optional(),
+  hostname: z.string().optional(),
+  privileged: z.boolean(),
+  cap_add: z.array(z.string()),
+  cap_drop: z.array(z.string()),
+  x_alicia: ServiceXAliciaSchema,
+});
+export type ServiceSpec = z.infer<typeof ServiceSpecSchema>;
+
+/** Alicia's stack-wide settings (top-level `x-alicia`). */
+export const StackXAliciaSchema = z.strictObject({
+  /** Default backoff for services that give none. */
+  backoff: BackoffSchema.optional(),
+  startup_timeout_ms: z.number().int().positive().optional(),
+});
+
+export const WarningSchema = z.strictObject({
+  file: z.string(),
+  /** Dotted path of the key, e.g. services.api.networks */
+  path: z.string(),
+  message: z.string(),
+});
+export type StackWarning = z.infer<typeof WarningSchema>;
+
+export const StackSchema = z.strictObject({
+  /** Compose project name. */
+  name: NameSchema,
+  services: z.record(NameSchema, ServiceSpecSchema),
+  x_alicia: StackXAliciaSchema,
+  warnings: z.array(WarningSchema),
+});
+export type Stack = z.infer<typeof StackSchema>;
