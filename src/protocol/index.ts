@@ -1,0 +1,46 @@
+export type { Command, CommandResponse, InstanceResult, InstanceSpec, WireError } from './commands.js';
+export {
+  CommandResponseSchema,
+  CommandSchemas,
+  InstanceResultSchema,
+  InstanceSpecSchema,
+  TransactionSchema,
+  WireErrorSchema,
+} from './commands.js';
+export type { ContainerReport, ContainersSnapshot, Health, InstanceState } from './containers.js';
+export {
+  ContainerReportSchema,
+  ContainersSnapshotSchema,
+  HealthSchema,
+  InstanceStateSchema,
+} from './containers.js';
+export type { AliciaEvent, EventType, ServiceState, SystemHealth } from './events.js';
+export {
+  EVENT_TYPES,
+  EventDataSchema,
+  EventSchema,
+  EventTypeSchema,
+  ServiceScaledDataSchema,
+  ServiceStateSchema,
+  SystemHealthSchema,
+} from './events.js';
+export { isTopicId, TopicIdSchema } from './ids.js';
+export type { Incoming, IncomingError } from './messages.js';
+export { parseIncoming, schemaFor, TOPIC_SCHEMAS } from './messages.js';
+export type { ParseError, ParseOptions, ParseResult } from './parse.js';
+export { parsePayload, peekReplyTo, peekTransaction } from './parse.js';
+export type { AgentInfo, Heartbeat, Presence } from './presence.js';
+export { AgentInfoSchema, HeartbeatSchema, PresenceSchema, TimestampMsSchema } from './presence.js';
+export type { Reply, Request } from './requests.js';
+export { ReplySchema, RequestSchemas } from './requests.js';
+export type { AgentAction, ParsedTopic, RequestMethod, TopicKind, Topics } from './topics.js';
+export {
+  AGENT_ACTIONS,
+  createTopics,
+  DEFAULT_PREFIX,
+  isAgentAction,
+  isRequestMethod,
+  parseTopic,
+  REQUEST_METHODS,
+} from './topics.js';
+export { DEFAULT_MAX_PAYLOAD_BYTES, PROTOCOL_VERSION, VersionSchema } from './version.js';

@@ -1,0 +1,9 @@
+export type {
+  MessageHandler,
+  PublishOptions,
+  Transport,
+  TransportOptions,
+  TransportStats,
+  Will,
+} from './mqtt.js';
+export { createMqttTransport } from './mqtt.js';

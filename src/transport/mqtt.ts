@@ -1,0 +1,220 @@
+// The Transport port's MQTT adapter (MQTT.js). Every incoming payload is parsed with its
+// topic's schema here, at the edge: handlers receive typed messages or typed errors, a bad
+// payload is counted and logged and never reaches business code as a throw.
+import { readFileSync } from 'node:fs';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { aliciaError } from '../core/errors.js';
+import type { Logger } from '../logging/logger.js';
+import { type Incoming, parseIncoming } from '../protocol/messages.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../protocol/version.js';
+
+export interface Will {
+  topic: string;
+  payload: unknown;
+  qos: 0 | 1;
+  retain: boolean;
+}
+
+export interface TransportOptions {
+  /** mqtt://host:port, mqtts://…, ws://… */
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  /** CA, client certificate and key files for mqtts:// */
+  tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean };
+  prefix: string;
+  /** Evaluated before every connect attempt, so a will can carry the next session number. */
+  will?: () => Will;
+  /** false keeps the broker-side session (QoS 1 messages queued while offline). */
+  clean?: boolean;
+  keepaliveS?: number;
+  /** First reconnect delay; doubles up to maxReconnectMs. */
+  reconnectMs?: number;
+  maxReconnectMs?: number;
+  connectTimeoutMs?: number;
+  maxPayloadBytes?: number;
+  log: Logger;
+}
+
+export interface PublishOptions {
+  qos: 0 | 1;
+  retain?: boolean;
+}
+
+export interface TransportStats {
+  received: number;
+  rejected: number;
+  published: number;
+}
+
+export type MessageHandler = (
+  message: Incoming,
+  raw: { topic: string; payload: Buffer; retain: boolean },
+) => void;
+
+export interface Transport {
+  readonly stats: Readonly<TransportStats>;
+  readonly connected: boolean;
+  /** Serializes `payload` as JSON. Resolves when the broker acknowledged it (QoS 1). */
+  publish(topic: string, payload: unknown, options: PublishOptions): Promise<void>;
+  /** Clears a retained message. */
+  clearRetained(topic: string): Promise<void>;
+  subscribe(filters: string[], qos?: 0 | 1): Promise<void>;
+  unsubscribe(filters: string[]): Promise<void>;
+  onMessage(handler: MessageHandler): () => void;
+  /** Called on every (re)connect; `sessionPresent` tells whether the broker kept our session. */
+  onConnect(handler: (info: { sessionPresent: boolean }) => void): () => void;
+  onDisconnect(handler: () => void): () => void;
+  /** Waits for the first connection; rejects after connectTimeoutMs. */
+  ready(): Promise<void>;
+  /** Ends the connection cleanly: the broker does not publish the will. */
+  close(): Promise<void>;
+}
+
+export function createMqttTransport(options: TransportOptions): Transport {
+  const log = options.log;
+  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  const stats: TransportStats = { received: 0, rejected: 0, published: 0 };
+  const messageHandlers = new Set<MessageHandler>();
+  const connectHandlers = new Set<(info: { sessionPresent: boolean }) => void>();
+  const disconnectHandlers = new Set<() => void>();
+
+  const willPacket = (): IClientOptions['will'] => {
+    if (!options.will) return undefined;
+    const will = options.will();
+    return {
+      topic: will.topic,
+      payload: Buffer.from(JSON.stringify(will.payload)),
+      qos: will.qos,
+      retain: will.retain,
+    };
+  };
+
+  const clientOptions: IClientOptions = {
+    clientId: options.clientId,
+    protocolVersion: 4, // MQTT 3.1.1: aedes 1.x and every broker users already run speak it
+    clean: options.clean ?? true,
+    keepalive: options.keepaliveS ?? 10,
+    reconnectPeriod: options.reconnectMs ?? 500,
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    resubscribe: true,
+    queueQoSZero: false,
+    ...(options.username !== undefined ? { username: options.username } : {}),
+    ...(options.password !== undefined ? { password: options.password } : {}),
+    will: willPacket(),
+  };
+  if (options.tls) {
+    if (options.tls.ca) clientOptions.ca = readFileSync(options.tls.ca);
+    if (options.tls.cert) clientOptions.cert = readFileSync(options.tls.cert);
+    if (options.tls.key) clientOptions.key = readFileSync(options.tls.key);
+    clientOptions.rejectUnauthorized = options.tls.rejectUnauthorized ?? true;
+  }
+
+  const client: MqttClient = mqtt.connect(options.url, clientOptions);
+  let closed = false;
+  let attempts = 0;
+
+  client.on('reconnect', () => {
+    // Backoff: grow the period until the cap so a lost broker is not hammered.
+    attempts += 1;
+    const base = options.reconnectMs ?? 500;
+    const cap = options.maxReconnectMs ?? 10_000;
+    client.options.reconnectPeriod = Math.min(cap, base * 2 ** Math.min(attempts, 10));
+    client.options.will = willPacket();
+  });
+  client.on('connect', (connack) => {
+    attempts = 0;
+    client.options.reconnectPeriod = options.reconnectMs ?? 500;
+    log.debug({ url: options.url, sessionPresent: connack.sessionPresent }, 'mqtt connected');
+    for (const handler of connectHandlers) handler({ sessionPresent: connack.sessionPresent });
+  });
+  client.on('close', () => {
+    if (!closed) log.debug({ url: options.url }, 'mqtt connection closed');
+    for (const handler of disconnectHandlers) handler();
+  });
+  client.on('error', (err) => {
+    log.warn({ err, url: options.url }, 'mqtt error');
+  });
+  client.on('message', (topic, payload, packet) => {
+    // An empty retained payload is how MQTT deletes a retained message: nothing to parse.
+    if (payload.byteLength === 0) return;
+    stats.received += 1;
+    const message = parseIncoming(topic, payload, { prefix: options.prefix, maxBytes: maxPayloadBytes });
+    if (!message.ok) {
+      stats.rejected += 1;
+      log.warn(
+        { topic, code: message.error.code, reason: message.error.message, bytes: payload.byteLength },
+        'rejected message',
+      );
+    }
+    for (const handler of messageHandlers) {
+      try {
+        handler(message, { topic, payload, retain: packet.retain });
+      } catch (err) {
+        // A handler bug must not take the connection down; it is logged with the topic.
+        log.error({ err, topic }, 'message handler failed');
+      }
+    }
+  });
+
+  const ready = new Promise<void>((resolve, reject) => {
+    if (client.connected) return resolve();
+    const timer = setTimeout(() => {
+      reject(aliciaError('ALICIA_ERR_TIMEOUT', `could not connect to the broker at ${options.url}`));
+    }, options.connectTimeoutMs ?? 10_000);
+    client.once('connect', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  // Callers that never await ready() must not see an unhandled rejection.
+  ready.catch(() => undefined);
+
+  return {
+    stats,
+    get connected() {
+      return client.connected;
+    },
+    async publish(topic, payload, publishOptions) {
+      const body = Buffer.from(JSON.stringify(payload));
+      if (body.byteLength > maxPayloadBytes) {
+        throw aliciaError(
+          'ALICIA_ERR_PAYLOAD_TOO_LARGE',
+          `${topic}: ${body.byteLength} bytes, limit ${maxPayloadBytes}`,
+        );
+      }
+      await client.publishAsync(topic, body, {
+        qos: publishOptions.qos,
+        retain: publishOptions.retain ?? false,
+      });
+      stats.published += 1;
+    },
+    async clearRetained(topic) {
+      await client.publishAsync(topic, Buffer.alloc(0), { qos: 1, retain: true });
+    },
+    async subscribe(filters, qos = 1) {
+      await client.subscribeAsync(filters, { qos });
+    },
+    async unsubscribe(filters) {
+      await client.unsubscribeAsync(filters);
+    },
+    onMessage(handler) {
+      messageHandlers.add(handler);
+      return () => messageHandlers.delete(handler);
+    },
+    onConnect(handler) {
+      connectHandlers.add(handler);
+      return () => connectHandlers.delete(handler);
+    },
+    onDisconnect(handler) {
+      disconnectHandlers.add(handler);
+      return () => disconnectHandlers.delete(handler);
+    },
+    ready: () => ready,
+    async close() {
+      closed = true;
+      await client.endAsync();
+    },
+  };
+}
