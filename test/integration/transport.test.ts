@@ -1,5 +1,4 @@
 // Real broker (aedes in-process on port 0), real MQTT.js client.
-import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.js';
 import { silentLogger } from '../../src/logging/logger.js';
