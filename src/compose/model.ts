@@ -9,7 +9,10 @@ export const NameSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(128, 'must be at most 128 characters')
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'may hold only letters, digits, "_", "." and "-", starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+    'may hold only letters, digits, "_", "." and "-", starting with a letter or digit',
+  );
 
 export const DependencyConditionSchema = z.enum([
   'service_started',
@@ -56,7 +59,10 @@ export type RestartPolicy = z.infer<typeof RestartPolicySchema>;
 /** Ports in Compose's long form. */
 export const PortSchema = z.strictObject({
   target: z.number().int().min(1).max(65535),
-  published: z.string().regex(/^\d+(-\d+)?$/).optional(),
+  published: z
+    .string()
+    .regex(/^\d+(-\d+)?$/)
+    .optional(),
   host_ip: z.string().optional(),
   protocol: z.enum(['tcp', 'udp', 'sctp']),
   mode: z.enum(['ingress', 'host']),

@@ -1,0 +1,18 @@
+// Compose stack loader: Compose files → the normalized, validated, frozen Stack.
+
+export { formatDuration, parseDuration } from './durations.js';
+export { findComposeFiles, type LoadOptions, loadStack } from './load.js';
+export type {
+  Backoff,
+  Constraint,
+  Dependency,
+  DependencyCondition,
+  Healthcheck,
+  Port,
+  ServiceSpec,
+  Stack,
+  StackWarning,
+  Volume,
+} from './model.js';
+export { type ComposeSource, type ParseOptions, parseStack } from './parse-stack.js';
+export { type Json, startLayers, toComposeJson } from './render.js';

@@ -1,0 +1,136 @@
+// One file's view of a service, after per-file normalization and before merging: every
+// attribute in its expanded form (maps for environment/labels/depends_on, long-form ports
+// and volumes, milliseconds), each optional because an override file sets only some.
+import type { KeyPath } from './diagnostics.js';
+import type {
+  Backoff,
+  Constraint,
+  DependencyCondition,
+  Healthcheck,
+  Port,
+  RestartPolicy,
+  Volume,
+} from './model.js';
+
+/** Where a value was written, so errors found after merging still name the file. */
+export interface Origin {
+  file: string;
+  path: KeyPath;
+}
+
+export interface DependencyLayer {
+  condition?: DependencyCondition;
+  required?: boolean;
+  restart?: boolean;
+  origin: Origin;
+}
+
+export interface HealthcheckLayer {
+  test?: Healthcheck['test'];
+  interval_ms?: number;
+  timeout_ms?: number;
+  start_period_ms?: number;
+  start_interval_ms?: number;
+  retries?: number;
+  disable?: boolean;
+}
+
+export interface ResourcesLayer {
+  cpus?: number;
+  memory_bytes?: number;
+  pids?: number;
+}
+
+export interface VolumeLayer {
+  volume: Volume;
+  /** The named volume this mount uses, which must be declared under top-level `volumes`. */
+  named?: string;
+  origin: Origin;
+}
+
+export interface HttpProbeLayer {
+  url?: string;
+  interval_ms?: number;
+  timeout_ms?: number;
+  expect_status?: number[];
+  degraded_after_ms?: number;
+}
+
+export interface TcpProbeLayer {
+  host?: string;
+  port?: number;
+  interval_ms?: number;
+  timeout_ms?: number;
+}
+
+export interface ServiceXAliciaLayer {
+  hosts?: string[];
+  probe?: { http?: HttpProbeLayer; tcp?: TcpProbeLayer };
+  backoff?: Partial<Backoff>;
+  unhealthy_threshold?: number;
+  priority?: number;
+  category?: string;
+}
+
+export interface StackXAliciaLayer {
+  backoff?: Partial<Backoff>;
+  startup_timeout_ms?: number;
+}
+
+export interface ServiceLayer {
+  image?: string;
+  build?: boolean;
+  command?: string[];
+  entrypoint?: string[];
+  environment?: Record<string, string | null>;
+  /** Variables read from `env_file`: lower precedence than `environment`. */
+  env_file?: Record<string, string | null>;
+  ports?: Port[];
+  volumes?: VolumeLayer[];
+  depends_on?: Record<string, DependencyLayer>;
+  healthcheck?: HealthcheckLayer;
+  restart?: RestartPolicy;
+  /** `deploy.restart_policy` translated; used when `restart` is not set. */
+  deploy_restart?: RestartPolicy;
+  replicas?: number;
+  scale?: number;
+  constraints?: Constraint[];
+  limits?: ResourcesLayer;
+  reservations?: ResourcesLayer;
+  /** Pre-deploy spellings of limits; each must agree with deploy.resources. */
+  cpus?: number;
+  mem_limit?: number;
+  pids_limit?: number;
+  mem_reservation?: number;
+  stop_grace_period_ms?: number;
+  stop_signal?: string;
+  labels?: Record<string, string>;
+  network_mode?: string;
+  user?: string;
+  working_dir?: string;
+  hostname?: string;
+  privileged?: boolean;
+  cap_add?: string[];
+  cap_drop?: string[];
+  x_alicia?: ServiceXAliciaLayer;
+}
+
+export type ServiceKey = keyof ServiceLayer;
+
+export interface MergedService {
+  layer: ServiceLayer;
+  /** The file and path that last set each attribute. */
+  origins: Partial<Record<ServiceKey, Origin>>;
+}
+
+/** One file, normalized. */
+export interface FileLayer {
+  file: string;
+  name?: string;
+  services: Record<string, { layer: ServiceLayer; origins: Partial<Record<ServiceKey, Origin>> }>;
+  /** Attributes tagged `!reset` / `!override` per service. */
+  tags: Record<string, Partial<Record<ServiceKey, 'reset' | 'override'>>>;
+  /** Named volumes declared under top-level `volumes`. */
+  volumes: string[];
+  x_alicia?: StackXAliciaLayer;
+}

@@ -1,0 +1,163 @@
+// The model rendered in the shape of `docker compose config --format json`: long-form
+// ports and volumes, depends_on with conditions, environment as a map, durations as Compose
+// prints them ("1m30s"), memory in bytes as a string, replicas under deploy, plus the
+// x-alicia settings in their file form. The output is itself a valid input: loading it
+// again gives the same stack.
+import { buildGraph } from '../core/graph/index.js';
+import { formatConstraint } from './constraints.js';
+import { formatDuration } from './durations.js';
+import type { Backoff, Resources, ServiceSpec, ServiceXAlicia, Stack } from './model.js';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+export function toComposeJson(stack: Stack): JsonObject {
+  const services: JsonObject = {};
+  const volumes: JsonObject = {};
+  for (const [name, service] of Object.entries(stack.services)) {
+    services[name] = renderService(service);
+    for (const volume of service.volumes) {
+      if (volume.type === 'volume' && volume.source !== undefined) volumes[volume.source] = {};
+    }
+  }
+  const out: JsonObject = { name: stack.name, services };
+  if (Object.keys(volumes).length > 0) out.volumes = volumes;
+  const x: JsonObject = {};
+  if (stack.x_alicia.backoff) x.backoff = renderBackoff(stack.x_alicia.backoff);
+  if (stack.x_alicia.startup_timeout_ms !== undefined) {
+    x.startup_timeout = formatDuration(stack.x_alicia.startup_timeout_ms);
+  }
+  if (Object.keys(x).length > 0) out['x-alicia'] = x;
+  return sortKeys(out) as JsonObject;
+}
+
+/** Service names in start order, one list per layer (each layer's services may start together). */
+export function startLayers(stack: Stack): string[][] {
+  const graph = buildGraph(stack.services);
+  if (!graph.ok) throw graph.error;
+  return graph.graph.layers.map((layer) => [...layer]);
+}
+
+function renderService(service: ServiceSpec): JsonObject {
+  const out: JsonObject = { image: service.image, restart: service.restart };
+  if (service.command) out.command = [...service.command];
+  if (service.entrypoint) out.entrypoint = [...service.entrypoint];
+  if (Object.keys(service.environment).length > 0) out.environment = { ...service.environment };
+  if (service.ports.length > 0) out.ports = service.ports.map((port) => ({ ...port }));
+  if (service.volumes.length > 0) {
+    out.volumes = service.volumes.map((volume) => {
+      const rendered: JsonObject = { type: volume.type, target: volume.target };
+      if (volume.source !== undefined) rendered.source = volume.source;
+      if (volume.read_only) rendered.read_only = true;
+      return rendered;
+    });
+  }
+  if (Object.keys(service.depends_on).length > 0) {
+    const deps: JsonObject = {};
+    for (const [name, dep] of Object.entries(service.depends_on)) {
+      // Compose prints `required` always and `restart` only when true.
+      deps[name] = {
+        condition: dep.condition,
+        required: dep.required,
+        ...(dep.restart ? { restart: true } : {}),
+      };
+    }
+    out.depends_on = deps;
+  }
+  if (service.healthcheck) {
+    const { test, disable, interval_ms, timeout_ms, start_period_ms, start_interval_ms, retries } =
+      service.healthcheck;
+    const check: JsonObject = { test: [...test] };
+    if (disable) check.disable = true;
+    if (interval_ms !== undefined) check.interval = formatDuration(interval_ms);
+    if (timeout_ms !== undefined) check.timeout = formatDuration(timeout_ms);
+    if (start_period_ms !== undefined) check.start_period = formatDuration(start_period_ms);
+    if (start_interval_ms !== undefined) check.start_interval = formatDuration(start_interval_ms);
+    if (retries !== undefined) check.retries = retries;
+    out.healthcheck = check;
+  }
+  const deploy: JsonObject = { replicas: service.replicas };
+  if (service.constraints.length > 0) {
+    deploy.placement = { constraints: service.constraints.map(formatConstraint) };
+  }
+  const resources: JsonObject = {};
+  if (service.limits) resources.limits = renderResources(service.limits);
+  if (service.reservations) resources.reservations = renderResources(service.reservations);
+  if (Object.keys(resources).length > 0) deploy.resources = resources;
+  out.deploy = deploy;
+  if (service.stop_grace_period_ms !== undefined) {
+    out.stop_grace_period = formatDuration(service.stop_grace_period_ms);
+  }
+  for (const key of ['stop_signal', 'network_mode', 'user', 'working_dir', 'hostname'] as const) {
+    const value = service[key];
+    if (value !== undefined) out[key] = value;
+  }
+  if (Object.keys(service.labels).length > 0) out.labels = { ...service.labels };
+  if (service.privileged) out.privileged = true;
+  if (service.cap_add.length > 0) out.cap_add = [...service.cap_add];
+  if (service.cap_drop.length > 0) out.cap_drop = [...service.cap_drop];
+  out['x-alicia'] = renderXAlicia(service.x_alicia);
+  return out;
+}
+
+function renderResources(resources: Resources): JsonObject {
+  const out: JsonObject = {};
+  if (resources.cpus !== undefined) out.cpus = resources.cpus;
+  // Compose prints memory as a string of bytes.
+  if (resources.memory_bytes !== undefined) out.memory = String(resources.memory_bytes);
+  if (resources.pids !== undefined) out.pids = resources.pids;
+  return out;
+}
+
+function renderXAlicia(x: ServiceXAlicia): JsonObject {
+  const out: JsonObject = { backoff: renderBackoff(x.backoff) };
+  if (x.hosts) out.hosts = [...x.hosts];
+  if (x.unhealthy_threshold !== undefined) out.unhealthy_threshold = x.unhealthy_threshold;
+  if (x.priority !== undefined) out.priority = x.priority;
+  if (x.category !== undefined) out.category = x.category;
+  const probe: JsonObject = {};
+  if (x.probe?.http) {
+    const { url, interval_ms, timeout_ms, expect_status, degraded_after_ms } = x.probe.http;
+    const http: JsonObject = {
+      url,
+      interval: formatDuration(interval_ms),
+      timeout: formatDuration(timeout_ms),
+    };
+    if (expect_status) http.expect_status = [...expect_status];
+    if (degraded_after_ms !== undefined) http.degraded_after = formatDuration(degraded_after_ms);
+    probe.http = http;
+  }
+  if (x.probe?.tcp) {
+    const { host, port, interval_ms, timeout_ms } = x.probe.tcp;
+    probe.tcp = { host, port, interval: formatDuration(interval_ms), timeout: formatDuration(timeout_ms) };
+  }
+  if (Object.keys(probe).length > 0) out.probe = probe;
+  return out;
+}
+
+function renderBackoff(backoff: Backoff): JsonObject {
+  return {
+    min: formatDuration(backoff.min_ms),
+    max: formatDuration(backoff.max_ms),
+    reset_after: formatDuration(backoff.reset_after_ms),
+    max_attempts: backoff.max_attempts,
+  };
+}
+
+/**
+ * Sorts object keys, as Go's encoding/json does for maps (stable output for diffs and
+ * tests), and writes "$" as "$$" in strings, as Compose does, so the output loads again
+ * without being interpolated a second time.
+ */
+function sortKeys(value: Json): Json {
+  if (typeof value === 'string') return value.replaceAll('$', () => '$$');
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, sortKeys(value[key] ?? null)]),
+    );
+  }
+  return value;
+}

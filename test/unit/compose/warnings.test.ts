@@ -1,0 +1,143 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Compose text whose ${VAR} the loader interpolates
+// Keys Alicia cannot honour are never dropped silently: each gives a warning naming the
+// file and the path.
+import { describe, expect, it } from 'vitest';
+import { FILE, parse } from './helpers.js';
+
+const warningsOf = (text: string, env: Record<string, string> = {}) => parse(text, { env }).warnings;
+const svc = (body: string) => `services:\n  s:\n    image: busybox\n${body}`;
+
+describe('warnings', () => {
+  it.each([
+    ['networks', '    networks: [backend]\n', 'custom networks are not supported'],
+    ['links', '    links: [db]\n', 'links are not supported'],
+    ['external_links', '    external_links: [other_db_1:db]\n', 'external links are not supported'],
+    ['secrets', '    secrets: [token]\n', 'mount the file with a read-only bind volume'],
+    ['configs', '    configs: [conf]\n', 'mount the file with a read-only bind volume'],
+    [
+      'extra_hosts',
+      '    extra_hosts: ["host.docker.internal:host-gateway"]\n',
+      'extra_hosts is not supported',
+    ],
+    ['devices', '    devices: ["/dev/ttyUSB0:/dev/ttyUSB0"]\n', 'device mappings are not supported'],
+    ['logging', '    logging: {driver: syslog}\n', 'default log driver'],
+    ['profiles', '    profiles: [debug]\n', 'deployed with every other service'],
+    ['expose', '    expose: ["8080"]\n', 'expose only documents ports'],
+    ['tmpfs', '    tmpfs: /run\n', 'use a volume with type: tmpfs'],
+    ['ulimits', '    ulimits: {nofile: 65535}\n', 'ulimits is not supported'],
+    ['init', '    init: true\n', 'init is not supported'],
+    ['platform', '    platform: linux/arm64\n', 'node.platform.arch constraint'],
+    ['container_name', '    container_name: my-box\n', 'Alicia names containers itself'],
+    ['deploy.labels', '    deploy: {labels: {a: b}}\n', 'deploy.labels label a Swarm service'],
+    ['deploy.update_config', '    deploy: {update_config: {parallelism: 2}}\n', 'rolling-update settings'],
+    [
+      'deploy.placement.preferences',
+      '    deploy: {placement: {preferences: [{spread: node.labels.zone}]}}\n',
+      'placement preferences',
+    ],
+    [
+      'deploy.resources.reservations.devices',
+      '    deploy: {resources: {reservations: {devices: [{capabilities: [gpu]}]}}}\n',
+      'device reservations',
+    ],
+    [
+      'deploy.restart_policy.delay',
+      '    deploy: {restart_policy: {condition: any, delay: 5s}}\n',
+      'x-alicia.backoff',
+    ],
+    ['ports[0].name', '    ports: [{target: 80, name: web}]\n', 'descriptive only'],
+    ['volumes[0]', '    volumes: ["./a:/a:z"]\n', 'mount option "z" is not applied'],
+    [
+      'volumes[0].bind.propagation',
+      '    volumes: [{type: bind, source: ./a, target: /a, bind: {propagation: rshared}}]\n',
+      'bind.propagation',
+    ],
+    [
+      'volumes[0].consistency',
+      '    volumes: [{type: bind, source: ./a, target: /a, consistency: cached}]\n',
+      'Docker Desktop only',
+    ],
+  ])('warns about services.s.%s', (path, body, message) => {
+    const warnings = warningsOf(svc(body));
+    expect(warnings).toEqual([
+      { file: FILE, path: `services.s.${path}`, message: expect.stringContaining(message) },
+    ]);
+  });
+
+  it('warns that build is ignored when an image is given', () => {
+    expect(warningsOf(svc('    build: .\n'))).toEqual([
+      { file: FILE, path: 'services.s.build', message: expect.stringContaining('does not build images') },
+    ]);
+  });
+
+  it('warns about top-level networks, volumes with options, secrets and configs, and version', () => {
+    const text = [
+      'version: "3.8"',
+      'services:',
+      '  s:',
+      '    image: x',
+      'networks:',
+      '  backend: {driver: bridge}',
+      '  plain: {}',
+      'volumes:',
+      '  data: {external: true}',
+      '  plain:',
+      'secrets:',
+      '  token: {file: ./token.txt}',
+      'configs:',
+      '  conf: {file: ./app.conf}',
+    ].join('\n');
+    expect(warningsOf(text).map((w) => w.path)).toEqual([
+      'version',
+      'networks.backend',
+      'volumes.data',
+      'secrets',
+      'configs',
+    ]);
+  });
+
+  it('warns once per unset variable, at the first place it is used', () => {
+    const warnings = warningsOf(
+      svc('    environment:\n      A: ${MISSING}\n      B: ${MISSING}\n      C: ${ALSO_MISSING:-}\n'),
+    );
+    expect(warnings).toEqual([
+      {
+        file: FILE,
+        path: 'services.s.environment.A',
+        message: expect.stringContaining('variable "MISSING" is not set'),
+      },
+    ]);
+  });
+
+  it('warns when restart and deploy.restart_policy disagree, keeping restart', () => {
+    const stack = parse(svc('    restart: always\n    deploy: {restart_policy: {condition: none}}\n'));
+    expect(stack.services.s?.restart).toBe('always');
+    expect(stack.warnings).toEqual([
+      {
+        file: FILE,
+        path: 'services.s.deploy',
+        message: expect.stringContaining('restart_policy is ignored'),
+      },
+    ]);
+  });
+
+  it('warns when service_healthy waits for a service with no healthcheck in the file', () => {
+    const stack = parse(
+      'services:\n  a:\n    image: x\n    depends_on: {b: {condition: service_healthy}}\n  b:\n    image: x\n',
+    );
+    expect(stack.warnings).toEqual([
+      {
+        file: FILE,
+        path: 'services.a.depends_on.b',
+        message: expect.stringContaining('relies on the HEALTHCHECK of its image'),
+      },
+    ]);
+  });
+
+  it('stays silent for empty or false values, the default network and other x-* keys', () => {
+    const text =
+      svc('    networks: [default]\n    init: false\n    links: []\n    x-notes: anything\n') +
+      'x-anchors: {a: 1}\n';
+    expect(warningsOf(text)).toEqual([]);
+  });
+});
