@@ -10,7 +10,9 @@ describe('error table', () => {
   });
 
   it('makes errors that carry their code, the table message and the detail', () => {
-    const err = aliciaError('ALICIA_ERR_DEPENDENCY_CYCLE', 'a → b → a', { details: { cycle: ['a', 'b', 'a'] } });
+    const err = aliciaError('ALICIA_ERR_DEPENDENCY_CYCLE', 'a → b → a', {
+      details: { cycle: ['a', 'b', 'a'] },
+    });
     expect(err).toBeInstanceOf(AliciaError);
     expect(err.code).toBe('ALICIA_ERR_DEPENDENCY_CYCLE');
     expect(err.message).toBe('Services depend on each other in a cycle: a → b → a');
