@@ -3,13 +3,15 @@
 // arguments, calls a library function and prints. Sub-commands import their heavy
 // modules lazily so `alicia agent` on a Raspberry Pi loads only what the agent needs.
 import { Command } from 'commander';
+import { ALICIA_VERSION } from '../version.js';
 import { registerCommands } from './commands/index.js';
-import { VERSION } from './version.js';
 
 const program = new Command()
   .name('alicia')
-  .description('MQTT-based orchestrator: runs Compose stacks across hosts, in dependency order, healthy, self-healing')
-  .version(VERSION)
+  .description(
+    'MQTT-based orchestrator: runs Compose stacks across hosts, in dependency order, healthy, self-healing',
+  )
+  .version(ALICIA_VERSION)
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 

@@ -1,7 +1,29 @@
 // Every sub-command of `alicia`, one module each.
 import type { Command } from 'commander';
+import { registerAgent } from './agent.js';
+import { registerAgents } from './agents.js';
+import { registerBroker } from './broker.js';
 import { registerConfig } from './config.js';
+import { registerDown } from './down.js';
+import { registerEvents } from './events.js';
+import { registerOrchestrator } from './orchestrator.js';
+import { registerPs } from './ps.js';
+import { registerRestart } from './restart.js';
+import { registerScale } from './scale.js';
+import { registerStop } from './stop.js';
+import { registerUp } from './up.js';
 
 export function registerCommands(program: Command): void {
+  registerAgent(program);
+  registerBroker(program);
   registerConfig(program);
+  registerUp(program);
+  registerOrchestrator(program);
+  registerPs(program);
+  registerScale(program);
+  registerRestart(program);
+  registerStop(program);
+  registerDown(program);
+  registerAgents(program);
+  registerEvents(program);
 }

@@ -1,0 +1,281 @@
+// The request client the CLI uses: connects to the broker with the operator's credentials,
+// sends requests on alicia/orchestrator/request/<method> with a reply_to of its own, and
+// follows the event topics. Credentials: --username/--password, else ALICIA_USERNAME /
+// ALICIA_PASSWORD, else ${ALICIA_HOME:-~/.alicia}/operator.json (whose url is used too
+// when no --broker is given), else anonymous on mqtt://127.0.0.1:1883.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { nanoid } from 'nanoid';
+import type { z } from 'zod';
+import { aliciaError, ERRORS, type ErrorCode } from '../core/errors.js';
+import type { Logger } from '../logging/logger.js';
+import type { AliciaEvent, EventType, Reply, RequestMethod, RequestSchemas } from '../protocol/index.js';
+import type { Transport } from '../transport/index.js';
+
+// Only light modules at the top: every sub-command imports this file when it registers,
+// so MQTT, pino and the zod schemas are loaded inside connectClient, when they are used.
+
+export const DEFAULT_BROKER_URL = 'mqtt://127.0.0.1:1883';
+
+export interface ConnectionFlags {
+  broker?: string | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  prefix?: string | undefined;
+}
+
+export interface Connection {
+  url: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  prefix: string;
+  /** Where the credentials came from (for messages; never the secret itself). */
+  source: 'flags' | 'env' | 'operator-file' | 'none';
+}
+
+export interface OperatorFile {
+  url: string;
+  username: string;
+  password: string;
+}
+
+export function aliciaHomeDir(env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.ALICIA_HOME;
+  return home !== undefined && home !== '' ? home : path.join(os.homedir(), '.alicia');
+}
+
+/** Reads `operator.json`, or null when it does not exist; a broken one is an error that names it. */
+export function readOperatorFile(env: NodeJS.ProcessEnv = process.env): OperatorFile | null {
+  const file = path.join(aliciaHomeDir(env), 'operator.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw aliciaError('ALICIA_ERR_CONFIG_INVALID', `${file} is not valid JSON`);
+  }
+  const o = json as Partial<Record<keyof OperatorFile, unknown>> | null;
+  if (
+    o === null ||
+    typeof o !== 'object' ||
+    typeof o.url !== 'string' ||
+    o.url === '' ||
+    typeof o.username !== 'string' ||
+    typeof o.password !== 'string'
+  ) {
+    throw aliciaError(
+      'ALICIA_ERR_CONFIG_INVALID',
+      `${file} must hold {"url", "username", "password"} as strings`,
+    );
+  }
+  return { url: o.url, username: o.username, password: o.password };
+}
+
+export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Connection {
+  const prefix = flags.prefix ?? env.ALICIA_PREFIX ?? 'alicia';
+  if (flags.username !== undefined) {
+    return {
+      url: flags.broker ?? env.ALICIA_BROKER ?? DEFAULT_BROKER_URL,
+      username: flags.username,
+      password: flags.password,
+      prefix,
+      source: 'flags',
+    };
+  }
+  if (env.ALICIA_USERNAME !== undefined && env.ALICIA_USERNAME !== '') {
+    return {
+      url: flags.broker ?? env.ALICIA_BROKER ?? DEFAULT_BROKER_URL,
+      username: env.ALICIA_USERNAME,
+      password: env.ALICIA_PASSWORD,
+      prefix,
+      source: 'env',
+    };
+  }
+  const file = readOperatorFile(env);
+  if (file !== null) {
+    return {
+      url: flags.broker ?? env.ALICIA_BROKER ?? file.url,
+      username: file.username,
+      password: file.password,
+      prefix,
+      source: 'operator-file',
+    };
+  }
+  return { url: flags.broker ?? env.ALICIA_BROKER ?? DEFAULT_BROKER_URL, prefix, source: 'none' };
+}
+
+type RequestBody<M extends RequestMethod> = Omit<
+  z.input<(typeof RequestSchemas)[M]>,
+  'v' | 'transaction' | 'reply_to'
+>;
+
+export interface Client {
+  readonly transport: Transport;
+  readonly clientId: string;
+  /** Sends a request and resolves with the reply's data; an error reply rejects with its code and message. */
+  request<M extends RequestMethod>(
+    method: M,
+    body: RequestBody<M>,
+    options?: { timeoutMs?: number },
+  ): Promise<unknown>;
+  /** Calls `handler` for every lifecycle event (optionally of some types); resolves once subscribed. */
+  followEvents(handler: (event: AliciaEvent) => void, types?: readonly EventType[]): Promise<() => void>;
+  close(): Promise<void>;
+}
+
+export async function connectClient(
+  connection: Connection,
+  options: { log?: Logger; connectTimeoutMs?: number } = {},
+): Promise<Client> {
+  const { createTopics } = await import('../protocol/topics.js');
+  const { PROTOCOL_VERSION } = await import('../protocol/version.js');
+  const { createMqttTransport } = await import('../transport/mqtt.js');
+  const { silentLogger } = await import('../logging/logger.js');
+  const topics = createTopics(connection.prefix);
+  const clientId = `cli-${nanoid(10).replace(/[^A-Za-z0-9]/g, 'x')}`;
+  const replyTopic = topics.clientReply(clientId);
+  const transport = createMqttTransport({
+    url: connection.url,
+    clientId,
+    username: connection.username,
+    password: connection.password,
+    prefix: connection.prefix,
+    connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+    log: options.log ?? silentLogger(),
+  });
+  const waiting = new Map<string, { resolve(reply: Reply): void }>();
+  const eventHandlers = new Set<(event: AliciaEvent) => void>();
+  transport.onMessage((message) => {
+    if (!message.ok) return;
+    if (message.topic.kind === 'client_reply') {
+      const reply = message.payload as Reply;
+      if (reply.transaction === null) return;
+      waiting.get(reply.transaction)?.resolve(reply);
+      return;
+    }
+    if (message.topic.kind === 'services_events') {
+      for (const handler of eventHandlers) handler(message.payload as AliciaEvent);
+    }
+  });
+  try {
+    await transport.ready();
+  } catch (err) {
+    await transport.close().catch(() => undefined);
+    const who = connection.username !== undefined ? ` as ${connection.username}` : '';
+    throw aliciaError('ALICIA_ERR_TIMEOUT', `cannot reach the broker at ${connection.url}${who}`, {
+      cause: err,
+    });
+  }
+  await transport.subscribe([replyTopic]);
+
+  return {
+    transport,
+    clientId,
+    async request(method, body, requestOptions = {}) {
+      const transaction = nanoid();
+      // Queries wait 30 s by default ($ALICIA_REQUEST_TIMEOUT_MS overrides it); deploys pass their own.
+      const fromEnv = Number(process.env.ALICIA_REQUEST_TIMEOUT_MS);
+      const timeoutMs =
+        requestOptions.timeoutMs ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 30_000);
+      const reply = await new Promise<Reply>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiting.delete(transaction);
+          reject(
+            aliciaError(
+              'ALICIA_ERR_REQUEST_TIMEOUT',
+              `no answer to ${method} within ${timeoutMs} ms: is an orchestrator running on ${connection.url}?`,
+            ),
+          );
+        }, timeoutMs);
+        waiting.set(transaction, {
+          resolve: (r) => {
+            clearTimeout(timer);
+            waiting.delete(transaction);
+            resolve(r);
+          },
+        });
+        transport
+          .publish(
+            topics.orchestratorRequest(method),
+            { ...body, v: PROTOCOL_VERSION, transaction, reply_to: replyTopic },
+            { qos: 1 },
+          )
+          .catch((err: unknown) => {
+            clearTimeout(timer);
+            waiting.delete(transaction);
+            reject(err);
+          });
+      });
+      if (reply.status === 'error') {
+        throw aliciaError(reply.error.code, stripPrefix(reply.error.code, reply.error.message));
+      }
+      return reply.data;
+    },
+    async followEvents(handler, types) {
+      const filter = types === undefined || types.length === 0 ? undefined : new Set<string>(types);
+      const wrapped = (event: AliciaEvent): void => {
+        if (filter === undefined || filter.has(event.event_type)) handler(event);
+      };
+      eventHandlers.add(wrapped);
+      if (eventHandlers.size === 1) await transport.subscribe([topics.servicesEvents]);
+      return () => {
+        eventHandlers.delete(wrapped);
+      };
+    },
+    async close() {
+      await transport.close();
+    },
+  };
+}
+
+/** The error's own detail: aliciaError puts the table's message back in front of it. */
+function stripPrefix(code: ErrorCode, message: string): string | undefined {
+  const head = ERRORS[code];
+  if (message === head) return undefined;
+  return message.startsWith(`${head}: `) ? message.slice(head.length + 2) : message;
+}
+
+/** The connection flags every client sub-command takes. */
+export function addConnectionOptions(command: Command): Command {
+  return command
+    .option('--broker <url>', 'broker URL (default: operator.json, else mqtt://127.0.0.1:1883)')
+    .option('--username <user>', 'broker user (default: $ALICIA_USERNAME, else operator.json)')
+    .option('--password <password>', 'broker password (default: $ALICIA_PASSWORD, else operator.json)')
+    .option('--prefix <prefix>', 'topic prefix (default alicia)')
+    .option('--json', 'print JSON');
+}
+
+/** Connects with the sub-command's flags; the caller closes the client. */
+export async function clientFromFlags(flags: ConnectionFlags): Promise<Client> {
+  return connectClient(resolveConnection(flags));
+}
+
+/** Left-aligned columns separated by two spaces, header first (like `docker ps`). */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+}
+
+/** One event as a line for people: time, type, stack/service and the rest as key=value. */
+export function formatEvent(event: AliciaEvent): string {
+  const { stack, service, ...rest } = event.event_data;
+  const where = [stack, service].filter((x) => typeof x === 'string' && x !== '').join('/');
+  const extra = Object.entries(rest)
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  const time = event.timestamp.slice(11, 23);
+  return [time, event.event_type.padEnd(20), where, extra].filter((x) => x !== '').join('  ');
+}

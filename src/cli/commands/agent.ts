@@ -1,0 +1,71 @@
+// `alicia agent`: runs the host agent in the foreground until SIGINT/SIGTERM. The agent's
+// modules are imported inside the action, so other sub-commands never load them and the
+// agent never loads theirs (it runs on Raspberry Pis: every megabyte counts).
+import type { Command } from 'commander';
+import type { AgentFlags } from '../../../agents/config.js';
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function registerAgent(program: Command): void {
+  program
+    .command('agent')
+    .description("Run the host agent: this host's containers on its Docker engine, reported over MQTT")
+    .option('--broker <url>', 'broker URL, e.g. mqtt://192.168.1.10:1883')
+    .option('--id <id>', 'agent id (one topic level: letters, digits, "_", "." and "-")')
+    .option('--labels <k=v,...>', 'node labels for placement, e.g. zone=garage,disk=ssd')
+    .option(
+      '--state-dir <dir>',
+      'where desired instances and counters are kept (default ~/.alicia/agent-<id>)',
+    )
+    .option('--config <file>', 'YAML settings (see config/agent.example.yaml); flags override it')
+    .option('--username <user>', 'broker user name (default: $ALICIA_USERNAME)')
+    .option('--password <password>', 'broker password (prefer --password-file; default: $ALICIA_PASSWORD)')
+    .option('--password-file <file>', 'file holding the broker password')
+    .option('--tls-ca <file>', 'CA certificate for mqtts://')
+    .option('--tls-cert <file>', 'client certificate for mqtts://')
+    .option('--tls-key <file>', 'client key for mqtts://')
+    .option('--heartbeat-ms <n>', 'heartbeat period in milliseconds (default 1000)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
+    .option('--prefix <prefix>', 'topic prefix (default alicia)')
+    .option('--role <role>', 'worker or manager (default worker)')
+    .option('--hostname <name>', 'node.hostname for placement (default: this host name)')
+    .option('--address <address>', "address other hosts reach this host's containers at")
+    .option('--allow-privileged', 'allow privileged containers (refused by default)')
+    .option('--allow-host-path <path>', 'allow bind mounts under this host path (repeatable)', collect)
+    .option(
+      '--allow-image <pattern>',
+      'run only images matching one of these (repeatable, * is a glob)',
+      collect,
+    )
+    .option('--command-secret-file <file>', 'shared secret: refuse commands without a valid signature')
+    .action(async (flags: AgentFlags) => {
+      const { fail } = await import('../output.js');
+      try {
+        const { resolveAgentConfig } = await import('../../../agents/config.js');
+        const config = await resolveAgentConfig(flags);
+        const { createLogger } = await import('../../logging/logger.js');
+        const { startAgent } = await import('../../../agents/agent.js');
+        const log = createLogger({ level: config.logLevel });
+        const agent = await startAgent({ ...config.options, log });
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) process.exit(1); // a second signal: leave now
+          stopping = true;
+          log.info({ signal }, 'stopping agent');
+          agent.close().then(
+            () => process.exit(0),
+            (err: unknown) => {
+              log.error({ err }, 'agent did not stop cleanly');
+              process.exit(1);
+            },
+          );
+        };
+        process.on('SIGINT', () => stop('SIGINT'));
+        process.on('SIGTERM', () => stop('SIGTERM'));
+      } catch (err) {
+        fail(err);
+      }
+    });
+}

@@ -1,0 +1,90 @@
+// `alicia orchestrator`: runs the orchestrator on its own, against any broker (the
+// multi-host layout: agents elsewhere run `alicia agent`). Foreground until SIGINT/SIGTERM.
+import type { Command } from 'commander';
+
+interface Flags {
+  broker?: string;
+  username?: string;
+  password?: string;
+  prefix?: string;
+  stateDir?: string;
+  heartbeatMs?: string;
+  rescheduleGraceMs?: string;
+  commandSecretFile?: string;
+  logLevel?: string;
+}
+
+export function registerOrchestrator(program: Command): void {
+  program
+    .command('orchestrator')
+    .description(
+      'Run the orchestrator: desired state, placement, ordered deploys, events and the request API',
+    )
+    .option('--broker <url>', 'broker URL (default: $ALICIA_BROKER, else mqtt://127.0.0.1:1883)')
+    .option('--username <user>', 'broker user (default: $ALICIA_USERNAME)')
+    .option('--password <password>', 'broker password (default: $ALICIA_PASSWORD)')
+    .option('--prefix <prefix>', 'topic prefix (default alicia)')
+    .option('--state-dir <dir>', 'desired state directory (default ~/.alicia/orchestrator)')
+    .option('--heartbeat-ms <n>', "agents' heartbeat period in milliseconds (default 1000)")
+    .option('--reschedule-grace-ms <n>', "offline this long before a host's instances move (default 1000)")
+    .option('--command-secret-file <file>', 'shared secret to sign commands with')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
+    .action(async (flags: Flags) => {
+      const { fail } = await import('../output.js');
+      try {
+        const path = await import('node:path');
+        const { readFile } = await import('node:fs/promises');
+        const { aliciaHomeDir } = await import('../client.js');
+        const { aliciaError } = await import('../../core/errors.js');
+        const { createLogger } = await import('../../logging/logger.js');
+        const { startOrchestrator } = await import('../../orchestrator/index.js');
+        const number = (name: string, value: string | undefined): number | undefined => {
+          if (value === undefined) return undefined;
+          const n = Number(value);
+          if (!Number.isInteger(n) || n <= 0) {
+            throw aliciaError(
+              'ALICIA_ERR_CONFIG_INVALID',
+              `--${name} must be a positive whole number, got ${value}`,
+            );
+          }
+          return n;
+        };
+        const log = createLogger({ level: flags.logLevel });
+        const secret = flags.commandSecretFile
+          ? (await readFile(flags.commandSecretFile, 'utf8')).trim()
+          : undefined;
+        const orchestrator = await startOrchestrator({
+          brokerUrl: flags.broker ?? process.env.ALICIA_BROKER ?? 'mqtt://127.0.0.1:1883',
+          username: flags.username ?? process.env.ALICIA_USERNAME,
+          password: flags.password ?? process.env.ALICIA_PASSWORD,
+          prefix: flags.prefix,
+          stateDir: flags.stateDir ?? path.join(aliciaHomeDir(), 'orchestrator'),
+          heartbeatMs: number('heartbeat-ms', flags.heartbeatMs),
+          rescheduleGraceMs: number('reschedule-grace-ms', flags.rescheduleGraceMs),
+          commandSecret: secret,
+          log,
+        });
+        log.info(
+          { session: orchestrator.session },
+          'orchestrator running; Ctrl-C stops it (containers keep running)',
+        );
+        let stopping = false;
+        const stop = (signal: string): void => {
+          if (stopping) process.exit(1);
+          stopping = true;
+          log.info({ signal }, 'stopping orchestrator');
+          orchestrator.close().then(
+            () => process.exit(0),
+            (err: unknown) => {
+              log.error({ err }, 'close failed');
+              process.exit(1);
+            },
+          );
+        };
+        process.on('SIGINT', () => stop('SIGINT'));
+        process.on('SIGTERM', () => stop('SIGTERM'));
+      } catch (err) {
+        fail(err);
+      }
+    });
+}

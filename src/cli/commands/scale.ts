@@ -1,0 +1,51 @@
+// `alicia scale web=3 [worker=0 …]`: sets the replicas of services (persisted overrides).
+import type { Command } from 'commander';
+import { addConnectionOptions, type ConnectionFlags } from '../client.js';
+
+interface ScaleFlags extends ConnectionFlags {
+  stack?: string;
+  json?: boolean;
+}
+
+export function registerScale(program: Command): void {
+  addConnectionOptions(
+    program
+      .command('scale')
+      .description('Set the number of replicas of services: alicia scale web=3 worker=0')
+      .argument('<service=replicas...>', 'one or more service=N')
+      .option('-p, --stack <name>', 'the stack the services belong to (needed when several have them)'),
+  ).action(async (pairs: string[], flags: ScaleFlags) => {
+    const { clientFromFlags } = await import('../client.js');
+    const { fail, printJson } = await import('../output.js');
+    const { aliciaError } = await import('../../core/errors.js');
+    try {
+      const wanted = pairs.map((pair) => {
+        const match = /^([A-Za-z0-9][A-Za-z0-9_.-]*)=(\d+)$/.exec(pair);
+        if (!match?.[1] || match[2] === undefined) {
+          throw aliciaError('ALICIA_ERR_CONFIG_INVALID', `"${pair}" is not service=N (e.g. web=3)`);
+        }
+        return { service: match[1], replicas: Number(match[2]) };
+      });
+      const client = await clientFromFlags(flags);
+      try {
+        const results = [];
+        for (const w of wanted) {
+          const result = (await client.request(
+            'scale',
+            { ...w, ...(flags.stack ? { stack: flags.stack } : {}) },
+            { timeoutMs: 300_000 },
+          )) as { stack: string; service: string; from: number; to: number; direction: string };
+          results.push(result);
+          if (!flags.json) {
+            process.stdout.write(`${result.stack}/${result.service}: ${result.from} → ${result.to}\n`);
+          }
+        }
+        if (flags.json) printJson(results);
+      } finally {
+        await client.close();
+      }
+    } catch (err) {
+      fail(err, flags.json);
+    }
+  });
+}

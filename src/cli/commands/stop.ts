@@ -1,0 +1,37 @@
+// `alicia stop <service>`: stops a service and what depends on it, dependents first.
+import type { Command } from 'commander';
+import { addConnectionOptions, type ConnectionFlags } from '../client.js';
+
+interface Flags extends ConnectionFlags {
+  stack?: string;
+  json?: boolean;
+}
+
+export function registerStop(program: Command): void {
+  addConnectionOptions(
+    program
+      .command('stop')
+      .description('Stop a service and the services that depend on it (dependents first)')
+      .argument('<service>', 'service name')
+      .option('-p, --stack <name>', 'the stack the service belongs to'),
+  ).action(async (service: string, flags: Flags) => {
+    const { clientFromFlags } = await import('../client.js');
+    const { fail, printJson } = await import('../output.js');
+    try {
+      const client = await clientFromFlags(flags);
+      try {
+        const result = (await client.request(
+          'stop',
+          { service, ...(flags.stack ? { stack: flags.stack } : {}) },
+          { timeoutMs: 300_000 },
+        )) as { stack: string; stopped: string[] };
+        if (flags.json) printJson(result);
+        else process.stdout.write(`${result.stack}: stopped ${result.stopped.join(', ')}\n`);
+      } finally {
+        await client.close();
+      }
+    } catch (err) {
+      fail(err, flags.json);
+    }
+  });
+}

@@ -1,0 +1,316 @@
+// `alicia up -f compose.yaml`: without --broker, the embedded default — one process runs
+// a broker on 127.0.0.1, the orchestrator and a local agent, deploys the stack showing
+// progress per service, then stays in the foreground printing events until Ctrl-C, which
+// stops the stack in reverse order, removes what it created and exits 0. With --broker,
+// the deploy goes to a running orchestrator and the command exits when it is done.
+import type { Command } from 'commander';
+import type { Stack } from '../../compose/model.js';
+import type { AliciaEvent } from '../../protocol/events.js';
+
+interface UpFlags {
+  file?: string[];
+  project?: string;
+  port?: string;
+  stateDir?: string;
+  broker?: string;
+  username?: string;
+  password?: string;
+  prefix?: string;
+  json?: boolean;
+  logLevel?: string;
+  timeout?: string;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('Deploy a Compose stack in dependency order, healthy; without --broker runs everything here')
+    .option(
+      '-f, --file <file>',
+      'Compose file (repeatable; default compose.yaml or docker-compose.yml here)',
+      collect,
+    )
+    .option('-p, --project <name>', 'project (stack) name')
+    .option('--port <n>', 'embedded broker port on 127.0.0.1 (default 1883)')
+    .option('--state-dir <dir>', 'embedded mode state directory (default ~/.alicia/up/<project>)')
+    .option('--broker <url>', 'send the deploy to the orchestrator behind this broker instead')
+    .option('--username <user>', 'broker user (default: $ALICIA_USERNAME, else operator.json)')
+    .option('--password <password>', 'broker password (default: $ALICIA_PASSWORD, else operator.json)')
+    .option('--prefix <prefix>', 'topic prefix (default alicia)')
+    .option('--timeout <seconds>', 'give up waiting for the deploy after this long (default 1800)')
+    .option('--json', 'print events as JSON lines')
+    .option('--log-level <level>', 'log level of the embedded processes, on stderr (default warn)')
+    .action(async (flags: UpFlags) => {
+      const { fail } = await import('../output.js');
+      try {
+        const { existsSync } = await import('node:fs');
+        const { findComposeFiles, loadStack } = await import('../../compose/index.js');
+        const files = flags.file ?? findComposeFiles(process.cwd(), process.env, existsSync);
+        const stack = await loadStack({ files, projectName: flags.project });
+        for (const w of stack.warnings)
+          process.stderr.write(`alicia: warning: ${w.file}: ${w.path}: ${w.message}\n`);
+        if (flags.broker !== undefined || process.env.ALICIA_BROKER !== undefined) {
+          await remoteUp(stack, files, flags);
+        } else {
+          await embeddedUp(stack, flags);
+        }
+      } catch (err) {
+        fail(err, flags.json);
+      }
+    });
+}
+
+/** Per-service progress lines: redrawn in place on a TTY, one line per change otherwise. */
+function createProgress(services: readonly string[], options: { json: boolean; tty: boolean }) {
+  const started = Date.now();
+  const rows = new Map<string, { status: string; at: number }>(
+    services.map((s) => [s, { status: 'pending', at: 0 }]),
+  );
+  const width = Math.max(7, ...services.map((s) => s.length));
+  let drawn = 0;
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+  const line = (service: string) => {
+    const row = rows.get(service);
+    return `  ${service.padEnd(width)}  ${row?.status ?? ''}${row && row.at > 0 ? `  (${seconds(row.at)})` : ''}`;
+  };
+  const draw = (changed: string) => {
+    if (options.json) return;
+    if (!options.tty) {
+      process.stdout.write(`${line(changed)}\n`);
+      return;
+    }
+    if (drawn > 0) process.stdout.write(`\x1b[${drawn}A`);
+    for (const s of services) process.stdout.write(`\x1b[2K${line(s)}\n`);
+    drawn = services.length;
+  };
+  return {
+    onEvent(event: AliciaEvent): void {
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(event)}\n`);
+        return;
+      }
+      const service = event.event_data.service;
+      if (typeof service !== 'string' || !rows.has(service)) return;
+      const d = event.event_data as Record<string, unknown>;
+      let status: string | null = null;
+      switch (event.event_type) {
+        case 'service_waiting':
+          status = `waiting for ${Array.isArray(d.waiting_for) ? d.waiting_for.join(', ') : 'dependencies'}`;
+          break;
+        case 'service_starting':
+          status = `starting${Array.isArray(d.hosts) ? ` on ${d.hosts.join(', ')}` : ''}`;
+          break;
+        case 'service_started':
+          status = 'started';
+          break;
+        case 'service_healthy':
+          status = 'healthy';
+          break;
+        case 'service_completed':
+          status = 'completed';
+          break;
+        case 'service_failed':
+          status = `failed: ${typeof d.reason === 'string' ? d.reason : 'unknown reason'}`;
+          break;
+        default:
+          return;
+      }
+      rows.set(service, { status, at: Date.now() - started });
+      draw(service);
+    },
+    elapsed: () => seconds(Date.now() - started),
+  };
+}
+
+const isTty = (): boolean => process.stdout.isTTY === true;
+
+async function embeddedUp(stack: Stack, flags: UpFlags): Promise<void> {
+  // Loaded together: the module reads overlap, and nothing waits on one before the next.
+  const [
+    os,
+    path,
+    { aliciaError },
+    { aliciaHomeDir, formatEvent },
+    { createLogger },
+    broker_,
+    orch_,
+    agents_,
+  ] = await Promise.all([
+    import('node:os'),
+    import('node:path'),
+    import('../../core/errors.js'),
+    import('../client.js'),
+    import('../../logging/logger.js'),
+    import('../../../broker/index.js'),
+    import('../../orchestrator/index.js'),
+    import('../../../agents/index.js'),
+  ]);
+  const { startEmbeddedDefault } = broker_;
+  const { startOrchestrator } = orch_;
+  const { startAgent } = agents_;
+
+  const port = flags.port === undefined ? 1883 : Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw aliciaError('ALICIA_ERR_CONFIG_INVALID', `--port must be a TCP port, got ${flags.port}`);
+  }
+  const stateDir = flags.stateDir ?? path.join(aliciaHomeDir(), 'up', stack.name);
+  const agentId =
+    os
+      .hostname()
+      .replace(/[^A-Za-z0-9_.-]/g, '-')
+      .replace(/^[^A-Za-z0-9]+/, '')
+      .slice(0, 64) || 'local';
+  const log = createLogger({ level: flags.logLevel ?? 'warn' });
+  const json = flags.json === true;
+  const say = (text: string) => {
+    if (!json) process.stdout.write(`${text}\n`);
+  };
+
+  let embedded: Awaited<ReturnType<typeof startEmbeddedDefault>>;
+  try {
+    embedded = await startEmbeddedDefault({ host: '127.0.0.1', port, stateDir, agentIds: [agentId], log });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw aliciaError(
+        'ALICIA_ERR_CONFIG_INVALID',
+        `port ${port} on 127.0.0.1 is in use: pass --port N, or --broker URL to use the broker running there`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  const { broker, credentials } = embedded;
+  const agentCredentials = credentials.agents[agentId];
+  // The orchestrator and the local agent only need the broker: start them side by side.
+  const [orchestrator, agent] = await Promise.all([
+    startOrchestrator({
+      brokerUrl: broker.url,
+      ...credentials.orchestrator,
+      stateDir: path.join(stateDir, 'orchestrator'),
+      log,
+    }),
+    startAgent({
+      id: agentId,
+      brokerUrl: broker.url,
+      ...(agentCredentials ?? {}),
+      stateDir: path.join(stateDir, `agent-${agentId}`),
+      // One host, one process: report container changes within 25 ms rather than 100 ms,
+      // so each dependency's health gates its dependents sooner.
+      snapshotDebounceMs: 25,
+      log,
+    }),
+  ]);
+
+  let phase: 'deploying' | 'up' | 'stopping' = 'deploying';
+  const deploying = new AbortController();
+  const shutdown = async (code: number): Promise<never> => {
+    phase = 'stopping';
+    // Ctrl-C in the middle of the deploy: start nothing more, then remove what started.
+    deploying.abort();
+    say(`Stopping ${stack.name} (dependents first)…`);
+    try {
+      await orchestrator.down(stack.name);
+    } catch (err) {
+      // Nothing deployed yet (interrupted early) is fine; anything else is reported.
+      if ((err as { code?: string }).code !== 'ALICIA_ERR_NOT_FOUND') {
+        process.stderr.write(`alicia: ${(err as Error).message}\n`);
+        code = 1;
+      }
+    }
+    await agent.close().catch(() => undefined);
+    await orchestrator.close().catch(() => undefined);
+    await broker.close().catch(() => undefined);
+    say(`Stack ${stack.name} removed.`);
+    process.exit(code);
+  };
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(130); // a second Ctrl-C: leave now
+    signalled = true;
+    log.info({ signal }, 'stopping');
+    void shutdown(0);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  await orchestrator.waitForAgents(1, 15_000);
+  const services = Object.keys(stack.services);
+  say(`Deploying ${stack.name} (${services.length} services) on ${broker.url}, agent ${agentId}`);
+  const progress = createProgress(services, { json, tty: isTty() });
+  orchestrator.events.onEvent((event) => {
+    if (phase === 'deploying') progress.onEvent(event);
+    else if (json) process.stdout.write(`${JSON.stringify(event)}\n`);
+    else process.stdout.write(`${formatEvent(event)}\n`);
+  });
+  try {
+    await orchestrator.deploy(stack, { signal: deploying.signal });
+  } catch (err) {
+    if (phase !== 'deploying') return;
+    process.stderr.write(
+      `alicia: ${(err as { code?: string }).code ?? 'error'}: ${(err as Error).message}\n`,
+    );
+    await shutdown(1);
+  }
+  if (phase !== 'deploying') return;
+  phase = 'up';
+  say(`Stack ${stack.name} is up in ${progress.elapsed()}. Following events; Ctrl-C stops and removes it.`);
+}
+
+/** Environment variables the Compose files refer to (only these travel with the deploy). */
+function referencedEnv(texts: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const text of texts) {
+    for (const match of text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) {
+      const name = match[1];
+      const value = name === undefined ? undefined : process.env[name];
+      if (name !== undefined && value !== undefined) out[name] = value;
+    }
+  }
+  for (const name of ['COMPOSE_PROJECT_NAME']) {
+    const value = process.env[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+async function remoteUp(stack: Stack, files: readonly string[], flags: UpFlags): Promise<void> {
+  const path = await import('node:path');
+  const { readFile } = await import('node:fs/promises');
+  const { clientFromFlags } = await import('../client.js');
+  const json = flags.json === true;
+  const sources = await Promise.all(
+    files.map(async (file) => ({ name: path.resolve(file), text: await readFile(file, 'utf8') })),
+  );
+  const first = sources[0]?.name ?? path.resolve('compose.yaml');
+  const envFile = await readFile(path.join(path.dirname(first), '.env'), 'utf8').catch(() => undefined);
+  const timeoutS = flags.timeout === undefined ? 1800 : Number(flags.timeout);
+  const client = await clientFromFlags(flags);
+  try {
+    const services = Object.keys(stack.services);
+    if (!json)
+      process.stdout.write(
+        `Deploying ${stack.name} (${services.length} services) via ${flags.broker ?? process.env.ALICIA_BROKER}\n`,
+      );
+    const progress = createProgress(services, { json, tty: isTty() });
+    await client.followEvents((event) => {
+      if (event.event_data.stack === stack.name) progress.onEvent(event);
+    });
+    await client.request(
+      'deploy',
+      {
+        files: sources,
+        project: stack.name,
+        env: referencedEnv(sources.map((s) => s.text)),
+        ...(envFile !== undefined ? { env_file: envFile } : {}),
+      },
+      { timeoutMs: timeoutS * 1000 },
+    );
+    if (!json) process.stdout.write(`Stack ${stack.name} is up in ${progress.elapsed()}.\n`);
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,173 @@
+// Which instances a stack should have after a deploy or a scale, on which hosts, and what
+// that means for the ones it has: keep, replace (spec changed), add, remove. Pure.
+import type { AliciaError } from '../errors.js';
+import type { PlacementConstraint, PlacementNode, Placer } from '../placement/index.js';
+import { excludedBy } from '../placement/index.js';
+
+/** An instance the orchestrator assigned to a host (persisted desired state). */
+export interface Assignment {
+  readonly instance: string;
+  readonly stack: string;
+  readonly service: string;
+  readonly slot: number;
+  readonly agent: string;
+  readonly spec_hash: string;
+  /** When the orchestrator created the assignment (ms): "oldest first" on scale down. */
+  readonly created_ms: number;
+}
+
+/** What instance planning needs of a service. */
+export interface ServiceTarget {
+  readonly replicas: number;
+  readonly spec_hash: string;
+  readonly constraints: readonly PlacementConstraint[];
+  readonly hosts?: readonly string[] | undefined;
+}
+
+export interface InstancePlan {
+  /** The whole desired set of the stack afterwards. */
+  readonly desired: readonly Assignment[];
+  readonly keep: readonly Assignment[];
+  /** New instances in new slots. */
+  readonly add: readonly Assignment[];
+  /** New instances that take over the slot of an old one (changed spec). */
+  readonly replace: readonly { readonly old: Assignment; readonly next: Assignment }[];
+  /** Instances to stop and remove (surplus, or services no longer in the stack). */
+  readonly remove: readonly Assignment[];
+}
+
+export type InstancePlanResult = { ok: true; plan: InstancePlan } | { ok: false; error: AliciaError };
+
+const MAX_ID = 128;
+
+/** `<stack>_<service>_<slot>_<hash6>`: stable for the same spec (redeploy keeps it), new for a new one. */
+export function instanceId(stack: string, service: string, slot: number, specHash: string): string {
+  const tail = `_${slot}_${specHash.slice(0, 6)}`;
+  const head = `${stack}_${service}`;
+  // Topic ids and container names are bounded: keep the tail, cut the head.
+  return (head.length + tail.length <= MAX_ID ? head : head.slice(0, MAX_ID - tail.length)) + tail;
+}
+
+const byAge = (a: Assignment, b: Assignment): number => a.created_ms - b.created_ms || a.slot - b.slot;
+
+/**
+ * Plans the instances of every service of `targets` (services of the stack), given the
+ * current assignments of the stack. Services present in `current` but not in `targets`
+ * are removed. Scale down removes the oldest first; a changed spec is replaced slot by
+ * slot, on the same host when that host is still eligible.
+ */
+export function planInstances(input: {
+  stack: string;
+  targets: Readonly<Record<string, ServiceTarget>>;
+  current: readonly Assignment[];
+  /** Hosts that may receive new instances (online). */
+  nodes: readonly PlacementNode[];
+  placer: Placer;
+  now: number;
+}): InstancePlanResult {
+  const { stack, targets, current, nodes, placer, now } = input;
+  const nodeById = new Map(nodes.map((n) => [n.id, n]));
+  const keep: Assignment[] = [];
+  const add: Assignment[] = [];
+  const replace: { old: Assignment; next: Assignment }[] = [];
+  const remove: Assignment[] = [];
+
+  const currentByService = new Map<string, Assignment[]>();
+  for (const a of current) {
+    const list = currentByService.get(a.service) ?? [];
+    list.push(a);
+    currentByService.set(a.service, list);
+  }
+  for (const [service, list] of currentByService) {
+    if (!Object.hasOwn(targets, service)) remove.push(...list);
+  }
+
+  for (const service of Object.keys(targets).sort()) {
+    const target = targets[service];
+    if (target === undefined) continue;
+    const mine = currentByService.get(service) ?? [];
+    const same = mine.filter((a) => a.spec_hash === target.spec_hash).sort(byAge);
+    const old = mine.filter((a) => a.spec_hash !== target.spec_hash).sort((a, b) => a.slot - b.slot);
+
+    if (same.length >= target.replicas) {
+      // Scale down (or nothing to do): the newest stay, the oldest go.
+      const surplus = same.length - target.replicas;
+      remove.push(...same.slice(0, surplus), ...old);
+      keep.push(...same.slice(surplus));
+      continue;
+    }
+    keep.push(...same);
+    let need = target.replicas - same.length;
+    const usedSlots = new Set(same.map((a) => a.slot));
+
+    // Replace old instances slot by slot; on the same host when it is still eligible.
+    const toPlace: { slot: number; old: Assignment | null }[] = [];
+    for (const o of old) {
+      if (need > 0 && !usedSlots.has(o.slot)) {
+        usedSlots.add(o.slot);
+        need -= 1;
+        const host = nodeById.get(o.agent);
+        if (host !== undefined && excludedBy(host, target) === null) {
+          const next = assignment(stack, service, o.slot, o.agent, target.spec_hash, now);
+          replace.push({ old: o, next });
+        } else {
+          toPlace.push({ slot: o.slot, old: o });
+        }
+      } else {
+        remove.push(o);
+      }
+    }
+    // New slots: the lowest free numbers, as Compose numbers its containers.
+    for (let slot = 1; need > 0; slot += 1) {
+      if (usedSlots.has(slot)) continue;
+      usedSlots.add(slot);
+      toPlace.push({ slot, old: null });
+      need -= 1;
+    }
+    if (toPlace.length > 0) {
+      const existing = [
+        ...same.map((a) => a.agent),
+        ...replace.filter((r) => r.next.service === service).map((r) => r.next.agent),
+      ];
+      const placed = placer.place({
+        service: `${stack}/${service}`,
+        count: toPlace.length,
+        constraints: target.constraints,
+        hosts: target.hosts,
+        existing,
+      });
+      if (!placed.ok) return placed;
+      toPlace.forEach((item, i) => {
+        const agent = placed.agents[i];
+        if (agent === undefined) return;
+        const next = assignment(stack, service, item.slot, agent, target.spec_hash, now);
+        if (item.old) replace.push({ old: item.old, next });
+        else add.push(next);
+      });
+    }
+  }
+
+  const desired = [...keep, ...add, ...replace.map((r) => r.next)].sort((a, b) =>
+    a.service < b.service ? -1 : a.service > b.service ? 1 : a.slot - b.slot,
+  );
+  return { ok: true, plan: { desired, keep, add, replace, remove } };
+}
+
+function assignment(
+  stack: string,
+  service: string,
+  slot: number,
+  agent: string,
+  specHash: string,
+  now: number,
+): Assignment {
+  return {
+    instance: instanceId(stack, service, slot, specHash),
+    stack,
+    service,
+    slot,
+    agent,
+    spec_hash: specHash,
+    created_ms: now,
+  };
+}

@@ -1,0 +1,12 @@
+// Pure agent liveness decisions (online / suspect / offline).
+export type {
+  AgentLiveness,
+  AgentStatus,
+  HeartbeatInput,
+  LivenessEvent,
+  LivenessEventType,
+  LivenessResult,
+  LivenessSettings,
+  PresenceInput,
+} from './liveness.js';
+export { applyHeartbeat, applyPresence, tickLiveness } from './liveness.js';

@@ -1,0 +1,10 @@
+// The orchestrator: control plane over MQTT (agent registry, dependency-ordered deploy
+// across hosts, scale, stop, down, lifecycle events, request API).
+export type { CommandClient } from './commands.js';
+export type { DeployReport, ServiceReport } from './deploy-runner.js';
+export type { EventPublisher } from './events.js';
+export type { DownResult, RestartResult, ScaleResult, StopResult } from './operations.js';
+export type { Clock, Orchestrator, OrchestratorOptions } from './orchestrator.js';
+export { startOrchestrator } from './orchestrator.js';
+export type { OrchestratorState, StackRecord } from './store.js';
+export { createStore, STATE_FILE } from './store.js';

@@ -1,0 +1,157 @@
+// Carrying instance changes out on the agents: start, stop + remove, restart. Commands go
+// one per agent with all of that agent's instances; per-instance errors are recorded so
+// the deploy runner can fail the service that owns them.
+import type { Assignment } from '../core/deploy/index.js';
+import { aliciaError, toAliciaError } from '../core/errors.js';
+import type { CommandResponse, InstanceSpec } from '../protocol/index.js';
+import { type Context, instanceKey } from './context.js';
+import type { StackRecord } from './store.js';
+
+function byAgent(assignments: readonly Assignment[]): Map<string, Assignment[]> {
+  const out = new Map<string, Assignment[]>();
+  for (const a of assignments) {
+    const list = out.get(a.agent) ?? [];
+    list.push(a);
+    out.set(a.agent, list);
+  }
+  return out;
+}
+
+function specOf(record: StackRecord, a: Assignment): InstanceSpec {
+  const spec = record.specs[a.spec_hash];
+  if (spec === undefined) {
+    throw aliciaError('ALICIA_ERR_NOT_FOUND', `no spec ${a.spec_hash} recorded for instance ${a.instance}`);
+  }
+  return {
+    instance: a.instance,
+    stack: a.stack,
+    service: a.service,
+    slot: a.slot,
+    spec,
+    spec_hash: a.spec_hash,
+  };
+}
+
+/** Records per-instance errors of a response; returns the instances that failed. */
+function recordErrors(
+  ctx: Context,
+  agent: string,
+  instances: readonly string[],
+  response: CommandResponse,
+): string[] {
+  const failed: string[] = [];
+  if (response.status === 'error') {
+    for (const instance of instances) {
+      ctx.startErrors.set(instanceKey(agent, instance), response.error);
+      failed.push(instance);
+    }
+    return failed;
+  }
+  for (const result of response.data?.results ?? []) {
+    if (result.status === 'error') {
+      ctx.startErrors.set(
+        instanceKey(agent, result.instance),
+        result.error ?? { code: 'ALICIA_ERR_COMMAND_FAILED', message: 'the agent reported an error' },
+      );
+      failed.push(result.instance);
+    }
+  }
+  return failed;
+}
+
+/**
+ * Sends start commands (one per agent). Resolves when every agent answered; start errors
+ * are recorded in ctx.startErrors and reported through `onError`, never thrown.
+ */
+export async function startInstances(
+  ctx: Context,
+  record: StackRecord,
+  assignments: readonly Assignment[],
+  onError: () => void = () => undefined,
+): Promise<void> {
+  const until = ctx.now() + ctx.settings.pendingStartMs;
+  await Promise.all(
+    [...byAgent(assignments)].map(async ([agent, list]) => {
+      for (const a of list) {
+        ctx.pendingStarts.set(instanceKey(agent, a.instance), until);
+        ctx.startErrors.delete(instanceKey(agent, a.instance));
+      }
+      try {
+        const response = await ctx.commands.send(agent, 'start', {
+          instances: list.map((a) => specOf(record, a)),
+        });
+        const failed = recordErrors(
+          ctx,
+          agent,
+          list.map((a) => a.instance),
+          response,
+        );
+        if (failed.length > 0) {
+          ctx.log.warn({ agent, failed }, 'agent could not start instances');
+          onError();
+        }
+      } catch (err) {
+        const error = toAliciaError(err, 'ALICIA_ERR_COMMAND_FAILED');
+        for (const a of list) ctx.startErrors.set(instanceKey(agent, a.instance), error.toWire());
+        onError();
+      }
+    }),
+  );
+}
+
+/**
+ * Stops (with the spec's grace period) and removes instances. An agent that is not online
+ * gets the commands queued by the broker (persistent session) and is not waited for; the
+ * background reconcile removes what is left when it comes back.
+ */
+export async function removeInstances(ctx: Context, assignments: readonly Assignment[]): Promise<void> {
+  await Promise.all(
+    [...byAgent(assignments)].map(async ([agent, list]) => {
+      const instances = list.map((a) => a.instance);
+      for (const i of instances) ctx.removing.set(instanceKey(agent, i), Number.POSITIVE_INFINITY);
+      const work = (async () => {
+        try {
+          // The agent's remove stops each container with its own grace period first.
+          const response = await ctx.commands.send(agent, 'remove', { instances });
+          if (response.status === 'error')
+            ctx.log.warn({ agent, instances, error: response.error }, 'remove refused');
+        } catch (err) {
+          ctx.log.warn({ err, agent, instances }, 'stop/remove not confirmed');
+        } finally {
+          // The agent's next snapshot may still list them for a moment: leave them alone a while.
+          const until = ctx.now() + ctx.settings.pendingStartMs;
+          for (const i of instances) {
+            ctx.removing.set(instanceKey(agent, i), until);
+            ctx.pendingStarts.delete(instanceKey(agent, i));
+            ctx.startErrors.delete(instanceKey(agent, i));
+          }
+        }
+      })();
+      if (ctx.registry.status(agent) === 'online') await work;
+      else ctx.track(work);
+    }),
+  );
+}
+
+/** Restarts instances in place (agent `restart`). */
+export async function restartInstances(ctx: Context, assignments: readonly Assignment[]): Promise<string[]> {
+  const failed: string[] = [];
+  await Promise.all(
+    [...byAgent(assignments)].map(async ([agent, list]) => {
+      const instances = list.map((a) => a.instance);
+      try {
+        const response = await ctx.commands.send(agent, 'restart', { instances });
+        if (response.status === 'error')
+          failed.push(...instances.map((i) => `${i}: ${response.error.message}`));
+        else {
+          for (const r of response.data?.results ?? []) {
+            if (r.status === 'error') failed.push(`${r.instance}: ${r.error?.message ?? 'error'}`);
+          }
+        }
+      } catch (err) {
+        failed.push(...instances.map((i) => `${i}: ${err instanceof Error ? err.message : String(err)}`));
+      }
+    }),
+  );
+  return failed;
+}

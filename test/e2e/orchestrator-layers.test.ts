@@ -1,0 +1,205 @@
+// Needs Docker: real containers on the private engine (test/setup/docker.ts), two real
+// agents on it (distinct ids and labels), the orchestrator, an aedes broker on port 0,
+// and the real `mosquitto_sub` reading the event stream.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AliciaEvent } from '../../src/protocol/index.js';
+import { removeLabelled, testDocker } from '../helpers/docker.js';
+import { type Harness, stackFrom, startHarness, until } from '../integration/orchestrator-harness.js';
+import { freePort, httpdService, mosquittoSub, type Subscriber, sleeperService } from './helpers.js';
+
+const STACK_LAYERS = 'e2elayers';
+const STACK_OPS = 'e2eops';
+const docker = testDocker();
+let harness: Harness | null = null;
+let sub: Subscriber | null = null;
+
+beforeEach(async () => {
+  await removeLabelled(docker, 'alicia.stack', STACK_LAYERS);
+  await removeLabelled(docker, 'alicia.stack', STACK_OPS);
+});
+afterEach(async () => {
+  await sub?.close();
+  sub = null;
+  await harness?.close();
+  harness = null;
+  await removeLabelled(docker, 'alicia.stack', STACK_LAYERS);
+  await removeLabelled(docker, 'alicia.stack', STACK_OPS);
+});
+
+function twoHosts(): Promise<Harness> {
+  return startHarness({
+    runtime: 'docker',
+    agents: [
+      { id: 'e2e-host-a', labels: { zone: 'a' } },
+      { id: 'e2e-host-b', labels: { zone: 'b' } },
+    ],
+  });
+}
+
+/** `event_type:service` of the events mosquitto_sub printed, for this stack. */
+function seen(s: Subscriber, stack: string): string[] {
+  return (s.payloads('alicia/services/events') as AliciaEvent[])
+    .filter((e) => e.event_data.stack === stack)
+    .map((e) => (e.event_data.service ? `${e.event_type}:${e.event_data.service}` : e.event_type));
+}
+
+async function containersOf(stack: string) {
+  const list = await docker.listContainers({ all: true, filters: { label: [`alicia.stack=${stack}`] } });
+  return list.map((c) => ({
+    id: c.Id,
+    service: c.Labels['alicia.service'] ?? '',
+    agent: c.Labels['alicia.agent'] ?? '',
+    instance: c.Labels['alicia.instance'] ?? '',
+    created: c.Created,
+  }));
+}
+
+describe('e2e: dependency-ordered deploy across two agents on real Docker', () => {
+  it('brings a 3-layer stack up in order, a dependency on host A gating a service on host B', async () => {
+    harness = await twoHosts();
+    const port = harness.broker.port;
+    sub = await mosquittoSub(port, ['alicia/services/events']);
+    const [p1, p2, p3, p4] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const yaml = [
+      'services:',
+      '  db:',
+      httpdService({ port: p1 ?? 0, constraint: 'node.labels.zone == a' }),
+      '  cache:',
+      httpdService({ port: p2 ?? 0, constraint: 'node.labels.zone == b' }),
+      '  api:',
+      httpdService({
+        port: p3 ?? 0,
+        constraint: 'node.labels.zone == b',
+        dependsOn: { db: 'service_healthy', cache: 'service_healthy' },
+      }),
+      '  web:',
+      httpdService({
+        port: p4 ?? 0,
+        constraint: 'node.labels.zone == a',
+        dependsOn: { api: 'service_healthy' },
+      }),
+    ].join('\n');
+    const report = await harness.orchestrator.deploy(stackFrom(yaml, STACK_LAYERS));
+    expect(report.services.map((s) => [s.service, s.phase, s.hosts])).toEqual([
+      ['cache', 'ready', ['e2e-host-b']],
+      ['db', 'ready', ['e2e-host-a']],
+      ['api', 'ready', ['e2e-host-b']],
+      ['web', 'ready', ['e2e-host-a']],
+    ]);
+
+    // The event stream as any MQTT client sees it, through the real mosquitto_sub.
+    await sub.waitFor((l) => l.includes('"deploy_completed"'), 'deploy_completed');
+    const order = seen(sub, STACK_LAYERS);
+    expect(order[0]).toBe('deploy_started');
+    expect(order.at(-1)).toBe('deploy_completed');
+    const at = (label: string) => {
+      const i = order.indexOf(label);
+      expect(i, `${label} in ${order.join(', ')}`).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    // db healthy on host A before api starts on host B; api healthy before web starts.
+    expect(at('service_healthy:db')).toBeLessThan(at('service_starting:api'));
+    expect(at('service_healthy:cache')).toBeLessThan(at('service_starting:api'));
+    expect(at('service_healthy:api')).toBeLessThan(at('service_starting:web'));
+    expect(at('service_waiting:web')).toBeLessThan(at('service_starting:web'));
+
+    // On Docker, each container carries the agent placement chose.
+    const containers = await containersOf(STACK_LAYERS);
+    expect(containers.map((c) => `${c.service}@${c.agent}`).sort()).toEqual([
+      'api@e2e-host-b',
+      'cache@e2e-host-b',
+      'db@e2e-host-a',
+      'web@e2e-host-a',
+    ]);
+    const inspected = await Promise.all(containers.map((c) => docker.getContainer(c.id).inspect()));
+    expect(inspected.map((i) => i.State.Health?.Status)).toEqual([
+      'healthy',
+      'healthy',
+      'healthy',
+      'healthy',
+    ]);
+
+    // Presence and per-service state are retained: a late mosquitto_sub gets them at once.
+    const late = await mosquittoSub(port, [
+      'alicia/agents/+/state',
+      'alicia/services/api/state',
+      'alicia/orchestrator/state',
+    ]);
+    try {
+      await late.waitFor((l) => l.startsWith('alicia/services/api/state '), 'api state');
+      await late.waitFor((l) => l.startsWith('alicia/agents/e2e-host-b/state '), 'host-b presence');
+      expect(late.payloads('alicia/agents/e2e-host-a/state')).toEqual([
+        expect.objectContaining({ state: 'online' }),
+      ]);
+      expect(late.payloads('alicia/orchestrator/state').at(-1)).toMatchObject({ state: 'online' });
+      await until(
+        () =>
+          (late.payloads('alicia/services/api/state') as { healthy_replicas: number }[]).some(
+            (s) => s.healthy_replicas === 1,
+          ),
+        'api state with one healthy replica',
+      );
+      expect(late.payloads('alicia/services/api/state').at(-1)).toMatchObject({
+        stack: STACK_LAYERS,
+        hosts: ['e2e-host-b'],
+        running_replicas: 1,
+      });
+    } finally {
+      await late.close();
+    }
+  });
+
+  it('redeploys as a no-op, scales up and down (oldest first), and down leaves no container', async () => {
+    harness = await twoHosts();
+    sub = await mosquittoSub(harness.broker.port, ['alicia/services/events']);
+    const port = await freePort();
+    const yaml = [
+      'services:',
+      '  front:',
+      httpdService({ port, constraint: 'node.labels.zone == a' }),
+      '  worker:',
+      sleeperService(),
+    ].join('\n');
+    const stack = stackFrom(yaml, STACK_OPS);
+    await harness.orchestrator.deploy(stack);
+    const before = (await containersOf(STACK_OPS)).map((c) => c.id).sort();
+    expect(before).toHaveLength(2);
+
+    // Redeploy: nothing changes on Docker, no start event.
+    const mark = harness.events.length;
+    const again = await harness.orchestrator.deploy(stack);
+    expect(again.changed).toEqual([]);
+    expect((await containersOf(STACK_OPS)).map((c) => c.id).sort()).toEqual(before);
+    expect(harness.events.slice(mark).map((e) => e.event_type)).toEqual([
+      'deploy_started',
+      'deploy_completed',
+    ]);
+
+    // Scale up: placement spreads the new replicas over both hosts.
+    const up = await harness.orchestrator.scale('worker', 3);
+    expect(up).toMatchObject({ from: 1, to: 3, direction: 'up' });
+    const workers = (await containersOf(STACK_OPS)).filter((c) => c.service === 'worker');
+    expect(workers).toHaveLength(3);
+    expect(new Set(workers.map((c) => c.agent))).toEqual(new Set(['e2e-host-a', 'e2e-host-b']));
+
+    // Scale down to 1: the two oldest go, the newest stays.
+    const newest = [...workers].sort(
+      (a, b) => b.created - a.created || (a.instance < b.instance ? 1 : -1),
+    )[0];
+    await harness.orchestrator.scale('worker', 1);
+    const left = (await containersOf(STACK_OPS)).filter((c) => c.service === 'worker');
+    expect(left.map((c) => c.instance)).toEqual([newest?.instance]);
+    await sub.waitFor((l) => l.includes('"direction":"down"'), 'service_scaled down');
+    const fromEvents = (sub.payloads('alicia/services/events') as AliciaEvent[])
+      .filter((e) => e.event_type === 'service_scaled')
+      .map((e) => e.event_data);
+    expect(fromEvents).toEqual([
+      expect.objectContaining({ service: 'worker', from: 1, to: 3, direction: 'up' }),
+      expect.objectContaining({ service: 'worker', from: 3, to: 1, direction: 'down' }),
+    ]);
+
+    // Down: nothing of the stack is left on Docker.
+    await harness.orchestrator.down(STACK_OPS);
+    expect(await containersOf(STACK_OPS)).toEqual([]);
+  });
+});

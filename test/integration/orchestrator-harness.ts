@@ -1,0 +1,195 @@
+// A whole control plane in one process for integration and e2e tests: an aedes broker on
+// port 0, the orchestrator, and real agents (on the in-memory runtime for fast logic tests,
+// on the real Docker engine for e2e). Everything is closed by close(), in reverse order.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  type Agent,
+  type ContainerRuntime,
+  createMemoryRuntime,
+  type MemoryRuntime,
+  startAgent,
+} from '../../agents/index.js';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.js';
+import { type Client, connectClient } from '../../src/cli/client.js';
+import { parseStack } from '../../src/compose/index.js';
+import type { Stack } from '../../src/compose/model.js';
+import { silentLogger } from '../../src/logging/logger.js';
+import {
+  type Orchestrator,
+  type OrchestratorOptions,
+  startOrchestrator,
+} from '../../src/orchestrator/index.js';
+import type { AliciaEvent } from '../../src/protocol/index.js';
+
+export interface AgentSpec {
+  id: string;
+  labels?: Record<string, string>;
+  hostname?: string;
+  runtime?: ContainerRuntime;
+}
+
+export interface RunningAgent {
+  id: string;
+  agent: Agent;
+  runtime: ContainerRuntime;
+  memory: MemoryRuntime | null;
+  stateDir: string;
+}
+
+export interface Harness {
+  broker: EmbeddedBroker;
+  orchestrator: Orchestrator;
+  agents: Map<string, RunningAgent>;
+  /** Every event the orchestrator emitted, in order. */
+  events: AliciaEvent[];
+  dir: string;
+  orchestratorStateDir: string;
+  startAgent(spec: AgentSpec): Promise<RunningAgent>;
+  stopAgent(id: string): Promise<void>;
+  /** Stops the orchestrator (clean close) and starts a new one on the same state dir. */
+  restartOrchestrator(): Promise<Orchestrator>;
+  client(): Promise<Client>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: {
+  agents: AgentSpec[];
+  runtime: 'memory' | 'docker';
+  orchestrator?: Partial<OrchestratorOptions>;
+  heartbeatMs?: number;
+}): Promise<Harness> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'alicia-orch-'));
+  const broker = await startEmbeddedBroker({ port: 0 });
+  const heartbeatMs = options.heartbeatMs ?? 200;
+  const log = silentLogger();
+  const events: AliciaEvent[] = [];
+  const agents = new Map<string, RunningAgent>();
+  const clients: Client[] = [];
+  const orchestratorStateDir = path.join(dir, 'orchestrator');
+
+  const launchOrchestrator = async (): Promise<Orchestrator> => {
+    const o = await startOrchestrator({
+      brokerUrl: broker.url,
+      stateDir: orchestratorStateDir,
+      heartbeatMs,
+      log,
+      commandRetryMs: 500,
+      ...options.orchestrator,
+    });
+    o.events.onEvent((e) => events.push(e));
+    return o;
+  };
+
+  const launchAgent = async (spec: AgentSpec): Promise<RunningAgent> => {
+    const memory = options.runtime === 'memory' && spec.runtime === undefined ? createMemoryRuntime() : null;
+    const runtime =
+      spec.runtime ?? memory ?? (await import('../../agents/index.js')).createDockerRuntime({ log });
+    const stateDir = path.join(dir, `agent-${spec.id}`);
+    const agent = await startAgent({
+      id: spec.id,
+      brokerUrl: broker.url,
+      stateDir,
+      heartbeatMs,
+      labels: spec.labels ?? {},
+      hostname: spec.hostname ?? spec.id,
+      runtime,
+      log,
+    });
+    const running = { id: spec.id, agent, runtime, memory, stateDir };
+    agents.set(spec.id, running);
+    return running;
+  };
+
+  const harness: Harness = {
+    broker,
+    orchestrator: await launchOrchestrator(),
+    agents,
+    events,
+    dir,
+    orchestratorStateDir,
+    startAgent: launchAgent,
+    async stopAgent(id) {
+      const a = agents.get(id);
+      agents.delete(id);
+      await a?.agent.close();
+    },
+    async restartOrchestrator() {
+      await harness.orchestrator.close();
+      harness.orchestrator = await launchOrchestrator();
+      return harness.orchestrator;
+    },
+    async client() {
+      const c = await connectClient({ url: broker.url, prefix: 'alicia', source: 'none' });
+      clients.push(c);
+      return c;
+    },
+    async close() {
+      for (const c of clients.splice(0)) await c.close().catch(() => undefined);
+      await harness.orchestrator.close().catch(() => undefined);
+      for (const a of [...agents.values()]) await a.agent.close().catch(() => undefined);
+      agents.clear();
+      await broker.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  for (const spec of options.agents) await launchAgent(spec);
+  await harness.orchestrator.waitForAgents(options.agents.length, 10_000);
+  return harness;
+}
+
+/** A Stack from Compose YAML, through the real loader. */
+export function stackFrom(yaml: string, project: string): Stack {
+  return parseStack([{ file: '/tmp/alicia-test/compose.yaml', text: yaml }], {
+    projectName: project,
+    env: {},
+  });
+}
+
+/**
+ * Waits until `probe` returns a value other than undefined/false, re-checking every
+ * `everyMs`, and fails with `what` after `timeoutMs`. For conditions no event announces.
+ */
+export async function until<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 10_000,
+  everyMs = 25,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** Resolves with the first event (from now on, or already in `seen`) that matches. */
+export function nextEvent(
+  orchestrator: Orchestrator,
+  match: (event: AliciaEvent) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<AliciaEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for event: ${what}`));
+    }, timeoutMs);
+    const off = orchestrator.events.onEvent((event) => {
+      if (!match(event)) return;
+      clearTimeout(timer);
+      off();
+      resolve(event);
+    });
+  });
+}
+
+/** `event_type:service` labels of events, for order assertions. */
+export function labels(events: readonly AliciaEvent[], stack?: string): string[] {
+  return events
+    .filter((e) => stack === undefined || e.event_data.stack === stack)
+    .map((e) => (e.event_data.service ? `${e.event_type}:${e.event_data.service}` : e.event_type));
+}

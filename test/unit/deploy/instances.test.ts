@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { type Assignment, instanceId, planInstances } from '../../../src/core/deploy/index.js';
+import { createPlacer, type PlacementNode } from '../../../src/core/placement/index.js';
+
+const node = (id: string, labels: Record<string, string> = {}): PlacementNode => ({
+  id,
+  hostname: id,
+  labels,
+  arch: 'x86_64',
+  os: 'linux',
+  role: 'worker',
+});
+const nodes = [node('a'), node('b', { zone: 'garage' })];
+
+function current(service: string, slot: number, agent: string, hash: string, created: number): Assignment {
+  return {
+    instance: instanceId('s', service, slot, hash),
+    stack: 's',
+    service,
+    slot,
+    agent,
+    spec_hash: hash,
+    created_ms: created,
+  };
+}
+
+function plan(targets: Parameters<typeof planInstances>[0]['targets'], cur: Assignment[] = []) {
+  const result = planInstances({
+    stack: 's',
+    targets,
+    current: cur,
+    nodes,
+    placer: createPlacer(nodes),
+    now: 100,
+  });
+  if (!result.ok) throw result.error;
+  return result.plan;
+}
+
+describe('instance planning', () => {
+  it('names instances <stack>_<service>_<slot>_<hash6> and keeps them within 128 characters', () => {
+    expect(instanceId('demo', 'web', 2, 'abcdef0123456789')).toBe('demo_web_2_abcdef');
+    const long = instanceId('s'.repeat(100), 'w'.repeat(100), 12, 'abcdef0123');
+    expect(long).toHaveLength(128);
+    expect(long.endsWith('_12_abcdef')).toBe(true);
+  });
+
+  it('adds replicas spread over the hosts', () => {
+    const p = plan({ web: { replicas: 2, spec_hash: 'h1', constraints: [] } });
+    expect(p.add.map((a) => `${a.instance}@${a.agent}`)).toEqual(['s_web_1_h1@a', 's_web_2_h1@b']);
+  });
+
+  it('keeps everything when nothing changed', () => {
+    const cur = [current('web', 1, 'a', 'h1', 1), current('web', 2, 'b', 'h1', 2)];
+    const p = plan({ web: { replicas: 2, spec_hash: 'h1', constraints: [] } }, cur);
+    expect(p.keep).toHaveLength(2);
+    expect([...p.add, ...p.replace, ...p.remove]).toEqual([]);
+  });
+
+  it('removes the oldest first on scale down', () => {
+    const cur = [
+      current('web', 1, 'a', 'h1', 30),
+      current('web', 2, 'b', 'h1', 10),
+      current('web', 3, 'a', 'h1', 20),
+    ];
+    const p = plan({ web: { replicas: 1, spec_hash: 'h1', constraints: [] } }, cur);
+    expect(p.remove.map((a) => a.slot)).toEqual([2, 3]);
+    expect(p.keep.map((a) => a.slot)).toEqual([1]);
+  });
+
+  it('replaces a changed spec slot by slot on the same host, or elsewhere when the host no longer fits', () => {
+    const cur = [current('web', 1, 'a', 'h1', 1), current('web', 2, 'b', 'h1', 2)];
+    const p = plan(
+      {
+        web: {
+          replicas: 2,
+          spec_hash: 'h2',
+          constraints: [{ field: 'node.labels.zone', op: '==', value: 'garage' }],
+        },
+      },
+      cur,
+    );
+    expect(p.replace.map((r) => `${r.old.instance}->${r.next.instance}@${r.next.agent}`).sort()).toEqual([
+      's_web_1_h1->s_web_1_h2@b',
+      's_web_2_h1->s_web_2_h2@b',
+    ]);
+  });
+
+  it('removes the instances of a service that left the stack', () => {
+    const p = plan({}, [current('old', 1, 'a', 'h1', 1)]);
+    expect(p.remove.map((a) => a.service)).toEqual(['old']);
+  });
+
+  it('reports a placement error for a service that fits nowhere', () => {
+    const result = planInstances({
+      stack: 's',
+      targets: {
+        cam: {
+          replicas: 1,
+          spec_hash: 'h',
+          constraints: [{ field: 'node.labels.zone', op: '==', value: 'moon' }],
+        },
+      },
+      current: [],
+      nodes,
+      placer: createPlacer(nodes),
+      now: 0,
+    });
+    expect(result.ok ? null : result.error.code).toBe('ALICIA_ERR_PLACEMENT');
+  });
+});
