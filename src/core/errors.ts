@@ -51,7 +51,11 @@ export class AliciaError extends Error {
   /** Extra machine-readable facts (file, path, service, topic…). */
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
     super(detail ? `${ERRORS[code]}: ${detail}` : ERRORS[code], { cause: options?.cause });
     this.name = 'AliciaError';
     this.code = code;

@@ -33,6 +33,7 @@ export type { AgentInfo, Heartbeat, Presence } from './presence.js';
 export { AgentInfoSchema, HeartbeatSchema, PresenceSchema, TimestampMsSchema } from './presence.js';
 export type { Reply, Request } from './requests.js';
 export { ReplySchema, RequestSchemas } from './requests.js';
+export { signCommand, verifyCommand } from './signature.js';
 export { specHash, stableStringify } from './spec-hash.js';
 export type { AgentAction, ParsedTopic, RequestMethod, TopicKind, Topics } from './topics.js';
 export {

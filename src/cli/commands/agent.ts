@@ -62,6 +62,11 @@ export function registerAgent(program: Command): void {
             },
           );
         };
+        // Last resort: a bug in one code path must not take the host's workloads' keeper
+        // down; it is logged loudly instead (every known path already handles its errors).
+        process.on('unhandledRejection', (err) =>
+          log.error({ err }, 'unhandled rejection (a bug): agent keeps running'),
+        );
         process.on('SIGINT', () => stop('SIGINT'));
         process.on('SIGTERM', () => stop('SIGTERM'));
       } catch (err) {

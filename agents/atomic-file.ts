@@ -1,0 +1,105 @@
+// Crash-safe JSON files: write a temporary file, fsync it, rename it over the old one,
+// fsync the directory. A crash leaves either the old or the new content, never half.
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { open, readFile, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+let counter = 0;
+function tempPath(path: string): string {
+  counter += 1;
+  return `${path}.tmp-${process.pid}-${counter}`;
+}
+
+/** Persists the rename itself; some filesystems refuse fsync on a directory, which is fine. */
+function syncDirSync(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Not supported here: the rename is still atomic, only its durability is weaker.
+  }
+}
+
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const temp = tempPath(path);
+  const handle = await open(temp, 'w', 0o600);
+  try {
+    await handle.writeFile(`${JSON.stringify(value)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+  syncDirSync(dirname(path));
+}
+
+export function writeJsonAtomicSync(path: string, value: unknown): void {
+  const temp = tempPath(path);
+  const fd = openSync(temp, 'w', 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(value)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+  syncDirSync(dirname(path));
+}
+
+/** The parsed file, or null when it does not exist. Throws on unreadable or invalid JSON. */
+export async function readJsonFile(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+export function readJsonFileSync(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/**
+ * Runs `write` so that calls never overlap and a burst of calls ends in one last write:
+ * callers await the write that includes their change.
+ */
+export function coalescedWriter(write: () => Promise<void>): {
+  save(): Promise<void>;
+  flush(): Promise<void>;
+} {
+  let running: Promise<void> | null = null;
+  let queued: Promise<void> | null = null;
+  const save = (): Promise<void> => {
+    if (queued !== null) return queued;
+    if (running === null) {
+      running = write().finally(() => {
+        running = null;
+      });
+      return running;
+    }
+    const after = running;
+    queued = after
+      .catch(() => undefined)
+      .then(() => {
+        queued = null;
+        return save();
+      });
+    return queued;
+  };
+  return {
+    save,
+    async flush() {
+      await (queued ?? running ?? Promise.resolve()).catch(() => undefined);
+    },
+  };
+}

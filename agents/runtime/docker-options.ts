@@ -1,0 +1,161 @@
+// InstanceSpec -> Docker's container create options, faithfully: what Compose would ask
+// Docker for, plus Alicia's labels. Docker itself then runs the healthcheck and applies the
+// restart policy, so the data plane keeps its behaviour without the agent.
+import type Docker from 'dockerode';
+import type { Healthcheck, RestartPolicy, ServiceSpec } from '../../src/compose/model.js';
+import type { InstanceSpec } from '../../src/protocol/commands.js';
+import { containerLabels, containerName } from './labels.js';
+
+/** Docker's API counts healthcheck durations in nanoseconds. */
+const NS_PER_MS = 1_000_000;
+
+export interface DockerCreateContext {
+  agent: string;
+  /** Used when the spec names no network_mode: `host` on engines without a bridge. */
+  defaultNetworkMode: string;
+  /** Source of `KEY` entries without a value. */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface DockerCreatePlan {
+  options: Docker.ContainerCreateOptions;
+  networkMode: string;
+  /** Spec keys Docker cannot take as given (logged by the adapter). */
+  warnings: string[];
+}
+
+export function toDockerHealthcheck(healthcheck: Healthcheck): Docker.HealthConfig {
+  if (healthcheck.disable || healthcheck.test[0] === 'NONE') return { Test: ['NONE'] };
+  const config: Docker.HealthConfig = { Test: [...healthcheck.test] };
+  if (healthcheck.interval_ms !== undefined) config.Interval = healthcheck.interval_ms * NS_PER_MS;
+  if (healthcheck.timeout_ms !== undefined) config.Timeout = healthcheck.timeout_ms * NS_PER_MS;
+  if (healthcheck.start_period_ms !== undefined) config.StartPeriod = healthcheck.start_period_ms * NS_PER_MS;
+  // Docker ≥ 25 (API 1.44) honours StartInterval; older engines ignore the field.
+  if (healthcheck.start_interval_ms !== undefined)
+    config.StartInterval = healthcheck.start_interval_ms * NS_PER_MS;
+  if (healthcheck.retries !== undefined) config.Retries = healthcheck.retries;
+  return config;
+}
+
+export function toDockerRestartPolicy(restart: RestartPolicy): Docker.HostRestartPolicy {
+  if (restart.startsWith('on-failure')) {
+    const count = restart.includes(':') ? Number.parseInt(restart.split(':')[1] ?? '0', 10) : 0;
+    return { Name: 'on-failure', MaximumRetryCount: count };
+  }
+  return { Name: restart };
+}
+
+export function toDockerEnv(
+  environment: ServiceSpec['environment'],
+  env: Readonly<Record<string, string | undefined>>,
+): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(environment)) {
+    if (value !== null) out.push(`${key}=${value}`);
+    else {
+      // Compose `- FOO`: taken from the host's environment if set there, else left out.
+      const fromHost = env[key];
+      if (fromHost !== undefined) out.push(`${key}=${fromHost}`);
+    }
+  }
+  return out;
+}
+
+/** Named volumes belong to the stack, as Compose names them: <project>_<volume>. */
+export function volumeName(stack: string, source: string): string {
+  return `${stack}_${source}`;
+}
+
+export function toDockerCreateOptions(
+  instance: InstanceSpec,
+  context: DockerCreateContext,
+): DockerCreatePlan {
+  const spec = instance.spec;
+  const warnings: string[] = [];
+  const networkMode = spec.network_mode ?? context.defaultNetworkMode;
+  const hostNetwork = networkMode === 'host';
+
+  const exposed: Record<string, Record<string, never>> = {};
+  const bindings: Record<string, { HostPort?: string; HostIp?: string }[]> = {};
+  for (const port of spec.ports) {
+    const key = `${port.target}/${port.protocol}`;
+    exposed[key] = {};
+    if (port.published !== undefined) {
+      const binding: { HostPort?: string; HostIp?: string } = { HostPort: port.published };
+      if (port.host_ip !== undefined) binding.HostIp = port.host_ip;
+      bindings[key] = [...(bindings[key] ?? []), binding];
+    }
+  }
+  if (hostNetwork && Object.keys(bindings).length > 0) {
+    warnings.push(
+      'ports are published by the host network itself (network_mode host); bindings are kept but unused',
+    );
+  }
+
+  const binds: string[] = [];
+  const mounts: Docker.MountConfig = [];
+  for (const volume of spec.volumes) {
+    switch (volume.type) {
+      case 'bind':
+        // Binds (not Mounts): Docker creates a missing host directory, as Compose does.
+        binds.push(`${volume.source ?? ''}:${volume.target}${volume.read_only ? ':ro' : ''}`);
+        break;
+      case 'volume':
+        mounts.push({
+          Type: 'volume',
+          Target: volume.target,
+          ReadOnly: volume.read_only,
+          // An empty source makes an anonymous volume.
+          Source: volume.source !== undefined ? volumeName(instance.stack, volume.source) : '',
+        });
+        break;
+      case 'tmpfs':
+        mounts.push({ Type: 'tmpfs', Source: '', Target: volume.target, ReadOnly: volume.read_only });
+        break;
+    }
+  }
+
+  const hostConfig: Docker.HostConfig = {
+    NetworkMode: networkMode,
+    RestartPolicy: toDockerRestartPolicy(spec.restart),
+    Privileged: spec.privileged,
+  };
+  if (Object.keys(bindings).length > 0) hostConfig.PortBindings = bindings;
+  if (binds.length > 0) hostConfig.Binds = binds;
+  if (mounts.length > 0) hostConfig.Mounts = mounts;
+  if (spec.cap_add.length > 0) hostConfig.CapAdd = [...spec.cap_add];
+  if (spec.cap_drop.length > 0) hostConfig.CapDrop = [...spec.cap_drop];
+  if (spec.limits?.cpus !== undefined) hostConfig.NanoCpus = Math.round(spec.limits.cpus * 1e9);
+  if (spec.limits?.memory_bytes !== undefined) hostConfig.Memory = spec.limits.memory_bytes;
+  if (spec.limits?.pids !== undefined) hostConfig.PidsLimit = spec.limits.pids;
+  if (spec.reservations?.memory_bytes !== undefined)
+    hostConfig.MemoryReservation = spec.reservations.memory_bytes;
+  if (spec.reservations?.cpus !== undefined || spec.reservations?.pids !== undefined) {
+    warnings.push('deploy.resources.reservations: only memory is reserved on a single engine');
+  }
+
+  const options: Docker.ContainerCreateOptions = {
+    name: containerName(instance.instance),
+    Image: spec.image,
+    Labels: containerLabels(instance, context.agent),
+    Env: toDockerEnv(spec.environment, context.env),
+    HostConfig: hostConfig,
+  };
+  if (spec.command !== undefined) options.Cmd = [...spec.command];
+  if (spec.entrypoint !== undefined) options.Entrypoint = [...spec.entrypoint];
+  if (Object.keys(exposed).length > 0) options.ExposedPorts = exposed;
+  if (spec.user !== undefined) options.User = spec.user;
+  if (spec.working_dir !== undefined) options.WorkingDir = spec.working_dir;
+  if (spec.hostname !== undefined) {
+    // Docker refuses a hostname together with the host's network namespace.
+    if (hostNetwork)
+      warnings.push(`hostname ${spec.hostname} is not set: the container shares the host's network and name`);
+    else options.Hostname = spec.hostname;
+  }
+  if (spec.stop_signal !== undefined) options.StopSignal = spec.stop_signal;
+  // StopTimeout is whole seconds; round up so the grace period is never shortened.
+  if (spec.stop_grace_period_ms !== undefined)
+    options.StopTimeout = Math.ceil(spec.stop_grace_period_ms / 1000);
+  if (spec.healthcheck !== undefined) options.Healthcheck = toDockerHealthcheck(spec.healthcheck);
+  return { options, networkMode, warnings };
+}

@@ -1,0 +1,256 @@
+// The ContainerRuntime port's Docker adapter (dockerode).
+import type Dockerode from 'dockerode';
+import { aliciaError, isAliciaError } from '../../src/core/errors.js';
+import { type Logger, silentLogger } from '../../src/logging/logger.js';
+import type { InstanceSpec } from '../../src/protocol/commands.js';
+import { watchDockerEvents } from './docker-events.js';
+import { dockerError, fromInspect, statusOf } from './docker-inspect.js';
+import { toDockerCreateOptions } from './docker-options.js';
+import { readJsonLines } from './json-lines.js';
+import { LABELS } from './labels.js';
+import { loadDockerode } from './load-dockerode.js';
+import type {
+  ContainerRuntime,
+  CreateOptions,
+  PullProgress,
+  RuntimeContainer,
+  RuntimeSubscription,
+} from './types.js';
+
+export interface DockerRuntimeOptions {
+  /** How to reach the engine; default: DOCKER_HOST, else the default socket. */
+  docker?: Dockerode.DockerOptions;
+  /** network_mode for specs that name none; `host` because test engines run with --bridge=none. */
+  defaultNetworkMode?: string;
+  /** A pull that has not finished by then fails with ALICIA_ERR_IMAGE_PULL (ms). */
+  pullTimeoutMs?: number;
+  /** Event stream reconnect backoff (ms). */
+  eventsReconnectMinMs?: number;
+  eventsReconnectMaxMs?: number;
+  log?: Logger;
+}
+
+const DEFAULT_PULL_TIMEOUT_MS = 300_000;
+
+/** Docker's stop timeout is whole seconds; round up so a grace period is never cut short. */
+function graceSeconds(graceMs: number | undefined): { t?: number } {
+  return graceMs === undefined ? {} : { t: Math.ceil(graceMs / 1000) };
+}
+
+export function createDockerRuntime(options: DockerRuntimeOptions = {}): ContainerRuntime {
+  const Docker = loadDockerode();
+  const docker = new Docker(options.docker);
+  const log = (options.log ?? silentLogger()).child({ component: 'docker-runtime' });
+  const defaultNetworkMode = options.defaultNetworkMode ?? 'host';
+  const pullTimeoutMs = options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
+  const subscriptions = new Set<RuntimeSubscription>();
+
+  async function inspect(idOrName: string): Promise<RuntimeContainer | null> {
+    try {
+      return fromInspect(await docker.getContainer(idOrName).inspect());
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw dockerError(err, `inspect container ${idOrName}`);
+    }
+  }
+
+  async function imagePresent(image: string): Promise<boolean> {
+    try {
+      await docker.getImage(image).inspect();
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 404) return false;
+      throw dockerError(err, `inspect image ${image}`);
+    }
+  }
+
+  async function pullImage(image: string, onProgress?: (progress: PullProgress) => void): Promise<void> {
+    const pullLog = log.child({ image });
+    pullLog.info('pulling image');
+    let stream: (NodeJS.ReadableStream & { destroy?: () => void }) | null = null;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        stream?.destroy?.();
+        reject(aliciaError('ALICIA_ERR_IMAGE_PULL', `${image}: no answer within ${pullTimeoutMs} ms`));
+      }, pullTimeoutMs);
+    });
+    const pull = (async () => {
+      try {
+        stream = (await docker.pull(image)) as NodeJS.ReadableStream & { destroy?: () => void };
+      } catch (err) {
+        const mapped = dockerError(err, `pull ${image}`);
+        if (mapped.code === 'ALICIA_ERR_DOCKER_UNREACHABLE') throw mapped;
+        throw aliciaError('ALICIA_ERR_IMAGE_PULL', `${image}: ${mapped.message}`, { cause: err });
+      }
+      let failure: string | null = null;
+      let lastStatus = '';
+      await readJsonLines(stream, (line) => {
+        if (line === null || typeof line !== 'object') return;
+        const item = line as {
+          status?: string;
+          id?: string;
+          error?: string;
+          progressDetail?: { current?: number; total?: number };
+        };
+        // A failed pull still answers 200; the failure is a line with `error`.
+        if (typeof item.error === 'string') failure = item.error;
+        if (typeof item.status === 'string') {
+          const progress: PullProgress = {
+            image,
+            status: item.status,
+            ...(item.id !== undefined ? { layer: item.id } : {}),
+            ...(item.progressDetail?.current !== undefined ? { current: item.progressDetail.current } : {}),
+            ...(item.progressDetail?.total !== undefined ? { total: item.progressDetail.total } : {}),
+          };
+          onProgress?.(progress);
+          if (item.status !== lastStatus) {
+            lastStatus = item.status;
+            pullLog.debug({ status: item.status, layer: item.id }, 'pull progress');
+          }
+        }
+      });
+      if (failure !== null) throw aliciaError('ALICIA_ERR_IMAGE_PULL', `${image}: ${failure}`);
+      if (!(await imagePresent(image))) {
+        throw aliciaError('ALICIA_ERR_IMAGE_PULL', `${image}: the pull ended but the image is not present`);
+      }
+    })();
+    try {
+      await Promise.race([pull, timeout]);
+      pullLog.info('image pulled');
+    } catch (err) {
+      const mapped = isAliciaError(err)
+        ? err
+        : aliciaError('ALICIA_ERR_IMAGE_PULL', `${image}: ${String(err)}`, { cause: err });
+      pullLog.warn({ err: mapped }, 'image pull failed');
+      throw mapped;
+    } finally {
+      clearTimeout(timer);
+      pull.catch(() => undefined);
+    }
+  }
+
+  async function removeQuietly(id: string): Promise<void> {
+    try {
+      await docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      log.warn({ err, id }, 'could not remove a container that failed to start');
+    }
+  }
+
+  return {
+    kind: 'docker',
+
+    async version() {
+      try {
+        return (await docker.version()).Version;
+      } catch (err) {
+        log.debug({ err }, 'docker version unavailable');
+        return null;
+      }
+    },
+
+    async create(spec: InstanceSpec, agent: string, createOptions: CreateOptions = {}) {
+      const plan = toDockerCreateOptions(spec, {
+        agent,
+        defaultNetworkMode,
+        env: createOptions.env ?? process.env,
+      });
+      for (const warning of plan.warnings) log.warn({ instance: spec.instance }, warning);
+      if (!(await imagePresent(spec.spec.image)))
+        await pullImage(spec.spec.image, createOptions.onPullProgress);
+      let container: Dockerode.Container;
+      try {
+        container = await docker.createContainer(plan.options);
+      } catch (err) {
+        throw dockerError(err, `create container for instance ${spec.instance}`);
+      }
+      try {
+        await container.start();
+      } catch (err) {
+        // Leave nothing half-made behind: a retry creates the container afresh.
+        await removeQuietly(container.id);
+        throw dockerError(err, `start container for instance ${spec.instance}`);
+      }
+      const created = await inspect(container.id);
+      if (!created)
+        throw aliciaError(
+          'ALICIA_ERR_RUNTIME',
+          `container for instance ${spec.instance} vanished after start`,
+        );
+      return created;
+    },
+
+    async start(idOrName) {
+      try {
+        await docker.getContainer(idOrName).start();
+      } catch (err) {
+        if (statusOf(err) === 304) return; // already running
+        throw dockerError(err, `start container ${idOrName}`);
+      }
+    },
+
+    async stop(idOrName, graceMs) {
+      try {
+        await docker.getContainer(idOrName).stop(graceSeconds(graceMs));
+      } catch (err) {
+        if (statusOf(err) === 304) return; // already stopped
+        throw dockerError(err, `stop container ${idOrName}`);
+      }
+    },
+
+    async restart(idOrName, graceMs) {
+      try {
+        await docker.getContainer(idOrName).restart(graceSeconds(graceMs));
+      } catch (err) {
+        throw dockerError(err, `restart container ${idOrName}`);
+      }
+    },
+
+    async remove(idOrName) {
+      try {
+        await docker.getContainer(idOrName).remove({ force: true, v: true });
+      } catch (err) {
+        throw dockerError(err, `remove container ${idOrName}`);
+      }
+    },
+
+    inspect,
+
+    async list(agent) {
+      let summaries: Dockerode.ContainerInfo[];
+      try {
+        summaries = await docker.listContainers({
+          all: true,
+          filters: { label: [`${LABELS.agent}=${agent}`] },
+        });
+      } catch (err) {
+        throw dockerError(err, 'list containers');
+      }
+      const found = await Promise.all(summaries.map((summary) => inspect(summary.Id)));
+      return found.filter((c): c is RuntimeContainer => c !== null);
+    },
+
+    pullImage,
+
+    events(agent, handler) {
+      const subscription = watchDockerEvents(docker, agent, handler, {
+        minMs: options.eventsReconnectMinMs ?? 250,
+        maxMs: options.eventsReconnectMaxMs ?? 5_000,
+        log,
+      });
+      subscriptions.add(subscription);
+      return {
+        close() {
+          subscriptions.delete(subscription);
+          subscription.close();
+        },
+      };
+    },
+
+    async close() {
+      for (const subscription of subscriptions) subscription.close();
+      subscriptions.clear();
+    },
+  };
+}

@@ -1,0 +1,6 @@
+// Pure agent decisions: which containers to create, start, replace or remove, and the
+// local policy that refuses privileged containers, host paths and images.
+export type { ApplyPlan, InstanceStep, RecoverInput, SeenContainer, WantedInstance } from './plan.js';
+export { planApply, planInstance, planRecovery } from './plan.js';
+export type { AgentPolicy, PolicyRefusal, PolicySubject } from './policy.js';
+export { checkPolicy, imageAllowed, imageRepository, isUnderPath, normalizeHostPath } from './policy.js';

@@ -1,0 +1,111 @@
+// The agent's local policy: what it refuses whatever the broker says. Pure.
+import type { ErrorCode } from '../errors.js';
+
+export interface AgentPolicy {
+  /** Default false: privileged containers own the host. */
+  readonly allowPrivileged?: boolean;
+  /** Absolute host paths (and everything under them) that bind mounts may use; default none. */
+  readonly allowedHostPaths?: readonly string[];
+  /**
+   * When set, only these images run. An entry with `*` is a glob (`*` matches any run of
+   * characters: `alicia-test/*`, `ghcr.io/acme/*`); an entry without one matches that
+   * exact reference, or any tag or digest of that repository (`redis` allows `redis:7`).
+   */
+  readonly allowedImages?: readonly string[];
+}
+
+/** The parts of an instance the policy looks at (an InstanceSpec fits this shape). */
+export interface PolicySubject {
+  readonly instance: string;
+  readonly spec: {
+    readonly image: string;
+    readonly privileged: boolean;
+    readonly volumes: readonly { readonly type: string; readonly source?: string | undefined }[];
+  };
+}
+
+export interface PolicyRefusal {
+  readonly code: Extract<ErrorCode, `ALICIA_ERR_POLICY_${string}`>;
+  readonly message: string;
+}
+
+/** Resolves `.` and `..` in an absolute POSIX path; null for a relative one. */
+export function normalizeHostPath(path: string): string | null {
+  if (!path.startsWith('/')) return null;
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}
+
+/** True when `path` is `root` or lies under it (after resolving `..`). */
+export function isUnderPath(path: string, root: string): boolean {
+  const p = normalizeHostPath(path);
+  const r = normalizeHostPath(root);
+  if (p === null || r === null) return false;
+  if (r === '/') return true;
+  return p === r || p.startsWith(`${r}/`);
+}
+
+/** The repository part of an image reference: `ghcr.io:443/a/b:1@sha256:…` → `ghcr.io:443/a/b`. */
+export function imageRepository(image: string): string {
+  const withoutDigest = image.split('@')[0] ?? image;
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.lastIndexOf(':');
+  // A colon after the last slash is a tag; one before it belongs to a registry host:port.
+  return colon > lastSlash ? withoutDigest.slice(0, colon) : withoutDigest;
+}
+
+function globMatches(pattern: string, value: string): boolean {
+  const parts = pattern.split('*');
+  const first = parts[0] ?? '';
+  if (!value.startsWith(first)) return false;
+  let at = first.length;
+  for (let i = 1; i < parts.length; i += 1) {
+    const part = parts[i] ?? '';
+    if (i === parts.length - 1) return value.length - part.length >= at && value.endsWith(part);
+    const found = value.indexOf(part, at);
+    if (found < 0) return false;
+    at = found + part.length;
+  }
+  return at === value.length;
+}
+
+export function imageAllowed(image: string, allowed: readonly string[]): boolean {
+  return allowed.some((entry) =>
+    entry.includes('*') ? globMatches(entry, image) : entry === image || entry === imageRepository(image),
+  );
+}
+
+/** The first rule the instance breaks, or null when the policy allows it. */
+export function checkPolicy(subject: PolicySubject, policy: AgentPolicy): PolicyRefusal | null {
+  const { instance, spec } = subject;
+  if (spec.privileged && policy.allowPrivileged !== true) {
+    return {
+      code: 'ALICIA_ERR_POLICY_PRIVILEGED',
+      message: `instance ${instance}: privileged: true is refused by this agent's policy`,
+    };
+  }
+  const allowedPaths = policy.allowedHostPaths ?? [];
+  for (const volume of spec.volumes) {
+    if (volume.type !== 'bind') continue;
+    const source = volume.source ?? '';
+    if (!allowedPaths.some((root) => isUnderPath(source, root))) {
+      const allowed = allowedPaths.length > 0 ? allowedPaths.join(', ') : 'none';
+      return {
+        code: 'ALICIA_ERR_POLICY_HOST_PATH',
+        message: `instance ${instance}: bind mount of host path ${JSON.stringify(source)} is outside the allowed host paths (${allowed})`,
+      };
+    }
+  }
+  if (policy.allowedImages !== undefined && !imageAllowed(spec.image, policy.allowedImages)) {
+    return {
+      code: 'ALICIA_ERR_POLICY_IMAGE',
+      message: `instance ${instance}: image ${JSON.stringify(spec.image)} is outside the allowed images (${policy.allowedImages.join(', ') || 'none'})`,
+    };
+  }
+  return null;
+}

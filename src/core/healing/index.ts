@@ -1,0 +1,5 @@
+// Local self-healing decisions: exponential backoff and the per-instance state machine.
+export type { BackoffPolicy } from './backoff.js';
+export { backoffDelay } from './backoff.js';
+export type { HealingAction, HealingInput, HealingState, HealingStep } from './machine.js';
+export { INITIAL_HEALING, stepHealing, wakeAt } from './machine.js';
