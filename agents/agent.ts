@@ -11,6 +11,7 @@ import type { Presence } from '../src/protocol/presence.js';
 import { createTopics, DEFAULT_PREFIX } from '../src/protocol/topics.js';
 import { PROTOCOL_VERSION } from '../src/protocol/version.js';
 import { createMqttTransport } from '../src/transport/mqtt.js';
+import { ALICIA_VERSION } from '../src/version.js';
 import { createAgentStats } from './agent-stats.js';
 import { createCommandHandler } from './commands.js';
 import type { Timers } from './healer.js';
@@ -20,7 +21,6 @@ import type { Agent, AgentOptions } from './options.js';
 import { openStateStore } from './state-store.js';
 import { createThrottle } from './throttle.js';
 import { openTransactionLog } from './transactions.js';
-import { AGENT_VERSION } from './version.js';
 
 const DEFAULT_HEARTBEAT_MS = 1_000;
 /** startAgent waits this long for the broker before returning (ms); it keeps trying after. */
@@ -140,7 +140,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       labels,
       role,
       dockerVersion,
-      agentVersion: AGENT_VERSION,
+      agentVersion: ALICIA_VERSION,
       now: now(),
     });
     await transport.publish(topics.agentInfo(id), info, { qos: 1, retain: true });
@@ -155,7 +155,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     state,
     session,
     ts: now(),
-    version: AGENT_VERSION,
+    version: ALICIA_VERSION,
   });
 
   const transport = createMqttTransport({
@@ -269,7 +269,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       { broker: options.brokerUrl },
       'broker not reachable yet; running containers locally and retrying',
     );
-  log.info({ hostname, role, labels, stateDir: options.stateDir, version: AGENT_VERSION }, 'agent started');
+  log.info({ hostname, role, labels, stateDir: options.stateDir, version: ALICIA_VERSION }, 'agent started');
 
   let closed: Promise<void> | null = null;
   return {

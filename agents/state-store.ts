@@ -12,7 +12,7 @@ import {
   readJsonFileSync,
   writeJsonAtomic,
   writeJsonAtomicSync,
-} from './atomic-file.js';
+} from '../src/store/atomic-file.js';
 
 export interface DesiredEntry {
   spec: InstanceSpec;

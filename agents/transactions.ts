@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../src/logging/logger.js';
 import { type CommandResponse, CommandResponseSchema } from '../src/protocol/commands.js';
-import { coalescedWriter, readJsonFile, writeJsonAtomic } from './atomic-file.js';
+import { coalescedWriter, readJsonFile, writeJsonAtomic } from '../src/store/atomic-file.js';
 
 /** Enough to cover every retry an orchestrator makes within a command's lifetime. */
 export const DEFAULT_TRANSACTION_LIMIT = 512;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { isAgentId } from '../src/core/acl/index.js';
 import { aliciaError } from '../src/core/errors.js';
 import { type Logger, silentLogger } from '../src/logging/logger.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../src/store/atomic-file.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './embedded.js';
 import { hashPassword, type UserRecord } from './users.js';
 

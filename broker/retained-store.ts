@@ -6,7 +6,7 @@
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../src/logging/logger.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../src/store/atomic-file.js';
 
 export interface RetainedMessage {
   topic: string;

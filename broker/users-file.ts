@@ -5,7 +5,7 @@ import { type Document, isMap, isSeq, parseDocument, YAMLSeq } from 'yaml';
 import { z } from 'zod';
 import { AGENT_ID_PATTERN, RoleSchema } from '../src/core/acl/index.js';
 import { aliciaError } from '../src/core/errors.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../src/store/atomic-file.js';
 import { PASSWORD_HASH_PATTERN, parsePasswordHash, type UserRecord } from './users.js';
 
 const UserSchema = z.strictObject({

@@ -2,13 +2,14 @@
 // hash, scale overrides, instance assignments) and the session counter. One JSON file,
 // replaced atomically (write temp, fsync, rename, fsync the directory), so a crash leaves
 // the old state or the new one, never half of one.
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { prettifyError, z } from 'zod';
 import { NameSchema, ServiceSpecSchema, StackSchema } from '../compose/model.js';
 import type { Assignment } from '../core/deploy/index.js';
 import { aliciaError } from '../core/errors.js';
 import { TopicIdSchema } from '../protocol/ids.js';
+import { writeFileAtomic } from '../store/atomic-file.js';
 
 const AssignmentSchema = z.strictObject({
   instance: TopicIdSchema,
@@ -56,32 +57,10 @@ export interface Store {
 export function createStore(dir: string): Store {
   const file = path.join(dir, STATE_FILE);
   let chain: Promise<void> = Promise.resolve();
-  let counter = 0;
 
   async function write(text: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    counter += 1;
-    const tmp = path.join(dir, `.${STATE_FILE}.${process.pid}.${counter}.tmp`);
-    const handle = await open(tmp, 'w', 0o600);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(tmp, file);
-    } catch (err) {
-      await unlink(tmp).catch(() => undefined);
-      throw err;
-    }
-    // The rename itself must reach the disk too.
-    const dirHandle = await open(dir, 'r');
-    try {
-      await dirHandle.sync();
-    } finally {
-      await dirHandle.close();
-    }
+    await writeFileAtomic(file, text);
   }
 
   return {

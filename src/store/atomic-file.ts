@@ -1,7 +1,9 @@
-// Crash-safe JSON files: write a temporary file, fsync it, rename it over the old one,
-// fsync the directory. A crash leaves either the old or the new content, never half.
+// Crash-safe files for every process's state (agent, orchestrator, broker): write a
+// temporary file, fsync it, rename it over the old one, fsync the directory. A crash leaves
+// either the old or the new content, never half. Files are owner-only (0600) by default:
+// they hold desired state, credentials and password hashes.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 let counter = 0;
@@ -24,17 +26,26 @@ function syncDirSync(dir: string): void {
   }
 }
 
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const temp = tempPath(path);
-  const handle = await open(temp, 'w', 0o600);
+  const handle = await open(temp, 'w', mode);
   try {
-    await handle.writeFile(`${JSON.stringify(value)}\n`);
+    await handle.writeFile(data);
     await handle.sync();
   } finally {
     await handle.close();
   }
-  await rename(temp, path);
+  try {
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
   syncDirSync(dirname(path));
+}
+
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(value)}\n`);
 }
 
 export function writeJsonAtomicSync(path: string, value: unknown): void {
