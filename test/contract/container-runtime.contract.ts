@@ -4,8 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ContainerRuntime, RuntimeEvent } from '../../agents/runtime/index.js';
 import { containerName, LABELS } from '../../agents/runtime/index.js';
+import { createRecorder, type Recorder } from '../helpers/wait.js';
 import { instanceSpec, readyAfter, readyCheck } from './specs.js';
-import { createRecorder, type Recorder } from './wait.js';
 
 export interface RuntimeHarness {
   runtime: ContainerRuntime;

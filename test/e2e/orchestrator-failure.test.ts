@@ -3,8 +3,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AliciaEvent } from '../../src/protocol/index.js';
 import { removeLabelled, testDocker } from '../helpers/docker.js';
+import { mosquittoSub, type Subscriber } from '../helpers/mosquitto.js';
+import { freePort } from '../helpers/net.js';
 import { type Harness, startHarness } from '../integration/orchestrator-harness.js';
-import { freePort, httpdService, mosquittoSub, type Subscriber } from './helpers.js';
+import { httpdService } from './helpers.js';
 
 const STACK = 'e2efail';
 const docker = testDocker();

@@ -4,8 +4,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AliciaEvent } from '../../src/protocol/index.js';
 import { removeLabelled, testDocker } from '../helpers/docker.js';
-import { type Harness, stackFrom, startHarness, until } from '../integration/orchestrator-harness.js';
-import { freePort, httpdService, mosquittoSub, type Subscriber, sleeperService } from './helpers.js';
+import { mosquittoSub, type Subscriber } from '../helpers/mosquitto.js';
+import { freePort } from '../helpers/net.js';
+import { until } from '../helpers/wait.js';
+import { type Harness, stackFrom, startHarness } from '../integration/orchestrator-harness.js';
+import { httpdService, sleeperService } from './helpers.js';
 
 const STACK_LAYERS = 'e2elayers';
 const STACK_OPS = 'e2eops';
@@ -137,7 +140,7 @@ describe('e2e: dependency-ordered deploy across two agents on real Docker', () =
           (late.payloads('alicia/services/api/state') as { healthy_replicas: number }[]).some(
             (s) => s.healthy_replicas === 1,
           ),
-        'api state with one healthy replica',
+        { what: 'api state with one healthy replica' },
       );
       expect(late.payloads('alicia/services/api/state').at(-1)).toMatchObject({
         stack: STACK_LAYERS,

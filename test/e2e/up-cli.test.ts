@@ -7,7 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { removeLabelled, testDocker } from '../helpers/docker.js';
-import { freePort, httpdService, mosquittoSub } from './helpers.js';
+import { mosquittoSub } from '../helpers/mosquitto.js';
+import { freePort } from '../helpers/net.js';
+import { httpdService } from './helpers.js';
 
 const STACK = 'e2eup';
 const MAIN = path.resolve('dist/src/cli/main.js');

@@ -8,11 +8,12 @@ import { signCommand } from '../../src/protocol/signature.js';
 import { instanceSpec } from '../contract/specs.js';
 import { removeLabelled, testDocker } from '../helpers/docker.js';
 import {
+  agentTestEnv,
   broker,
   Closer,
+  closeAgentTest,
   commandBody,
   inProcessAgent,
-  protocolViolations,
   report,
   send,
   start,
@@ -46,16 +47,11 @@ async function agent(extra: Partial<Parameters<typeof inProcessAgent>[1]> = {}):
 
 beforeEach(async () => {
   await removeLabelled(docker, 'alicia.stack', STACK);
-  const b = await broker(closer);
-  brokerUrl = b.url;
-  w = await watcher(closer, b.url);
-  agentId = `cmd-${Math.random().toString(36).slice(2, 8)}`;
-  stateDir = await tempDir(closer, 'agent-cmd');
+  ({ w, brokerUrl, agentId, stateDir } = await agentTestEnv(closer, 'cmd'));
 });
 
 afterEach(async () => {
-  await closer.closeAll();
-  expect(protocolViolations.splice(0)).toEqual([]);
+  await closeAgentTest(closer);
   await removeLabelled(docker, 'alicia.stack', STACK);
 });
 

@@ -7,18 +7,16 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDockerRuntime } from '../../agents/runtime/index.js';
 import { instanceSpec } from '../contract/specs.js';
-import { waitFor } from '../contract/wait.js';
 import { removeLabelled, testDocker } from '../helpers/docker.js';
+import { until } from '../helpers/wait.js';
 import {
-  broker,
+  agentTestEnv,
   Closer,
+  closeAgentTest,
   inProcessAgent,
-  protocolViolations,
   start,
-  tempDir,
   untilReport,
   type Watcher,
-  watcher,
 } from './agent-harness.js';
 
 const STACK = 'agent-docker-events-it';
@@ -78,16 +76,11 @@ let stateDir: string;
 
 beforeEach(async () => {
   await removeLabelled(docker, 'alicia.stack', STACK);
-  const b = await broker(closer);
-  brokerUrl = b.url;
-  w = await watcher(closer, b.url);
-  agentId = `events-${Math.random().toString(36).slice(2, 8)}`;
-  stateDir = await tempDir(closer, 'agent-events');
+  ({ w, brokerUrl, agentId, stateDir } = await agentTestEnv(closer, 'events'));
 });
 
 afterEach(async () => {
-  await closer.closeAll();
-  expect(protocolViolations.splice(0)).toEqual([]);
+  await closeAgentTest(closer);
   await removeLabelled(docker, 'alicia.stack', STACK);
 });
 
@@ -121,12 +114,16 @@ describe('agent and a Docker engine that goes away', () => {
 
     await proxy.resume();
     // The agent relists, sees a desired container stopped, and starts it again.
-    await waitFor(
+    await until(
       async () => {
         const state = (await docker.getContainer(running.container_id).inspect()).State;
         return state.Running && state.StartedAt !== startedAt;
       },
-      { timeoutMs: 15_000, what: 'the agent to start the stopped container after the engine came back' },
+      {
+        timeoutMs: 15_000,
+        retryErrors: true,
+        what: 'the agent to start the stopped container after the engine came back',
+      },
     );
     expect(
       await untilReport(

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
+import { expect } from 'vitest';
 import { type Agent, type AgentOptions, startAgent } from '../../agents/index.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.js';
 import { createLogger, silentLogger } from '../../src/logging/logger.js';
@@ -15,7 +16,7 @@ import type { ContainerReport, ContainersSnapshot } from '../../src/protocol/con
 import { parseIncoming } from '../../src/protocol/messages.js';
 import type { Presence } from '../../src/protocol/presence.js';
 import type { AgentAction } from '../../src/protocol/topics.js';
-import { createRecorder, type Recorder } from '../contract/wait.js';
+import { createRecorder, type Recorder } from '../helpers/wait.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI = join(REPO, 'dist/src/cli/main.js');
@@ -270,24 +271,29 @@ export async function explained<T>(processes: AgentProcess[], body: () => Promis
   }
 }
 
-/** Runs the real mosquitto_sub and resolves with its output lines. */
-export function mosquittoSub(args: string[], timeoutMs = 10_000): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('mosquitto_sub', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString('utf8');
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out.split('\n').filter((line) => line.length > 0));
-      else reject(new Error(`mosquitto_sub ${args.join(' ')} exited ${code}: ${err}`));
-    });
-  });
+/** What one agent test starts with: its own broker, a watcher on it, an agent id and a state dir. */
+export interface AgentTestEnv {
+  port: number;
+  brokerUrl: string;
+  w: Watcher;
+  agentId: string;
+  stateDir: string;
+}
+
+/** A fresh AgentTestEnv for one test (in beforeEach); `name` prefixes the agent id and the dir. */
+export async function agentTestEnv(closer: Closer, name: string): Promise<AgentTestEnv> {
+  const b = await broker(closer);
+  return {
+    port: b.port,
+    brokerUrl: b.url,
+    w: await watcher(closer, b.url),
+    agentId: `${name}-${Math.random().toString(36).slice(2, 8)}`,
+    stateDir: await tempDir(closer, `agent-${name}`),
+  };
+}
+
+/** Closes what the test opened (in afterEach) and checks no agent message broke the protocol. */
+export async function closeAgentTest(closer: Closer): Promise<void> {
+  await closer.closeAll();
+  expect(protocolViolations.splice(0)).toEqual([]);
 }

@@ -5,13 +5,14 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { instanceSpec, readyAfter, readyCheck } from '../contract/specs.js';
-import { waitFor } from '../contract/wait.js';
 import { removeLabelled, testDocker } from '../helpers/docker.js';
+import { until } from '../helpers/wait.js';
 import {
+  agentTestEnv,
   broker,
   Closer,
+  closeAgentTest,
   inProcessAgent,
-  protocolViolations,
   start,
   tempDir,
   untilReport,
@@ -30,16 +31,11 @@ let stateDir: string;
 
 beforeEach(async () => {
   await removeLabelled(docker, 'alicia.stack', STACK);
-  const b = await broker(closer);
-  brokerUrl = b.url;
-  w = await watcher(closer, b.url);
-  agentId = `health-${Math.random().toString(36).slice(2, 8)}`;
-  stateDir = await tempDir(closer, 'agent-health');
+  ({ w, brokerUrl, agentId, stateDir } = await agentTestEnv(closer, 'health'));
 });
 
 afterEach(async () => {
-  await closer.closeAll();
-  expect(protocolViolations.splice(0)).toEqual([]);
+  await closeAgentTest(closer);
   await removeLabelled(docker, 'alicia.stack', STACK);
 });
 
@@ -158,12 +154,12 @@ describe('agent health and self-healing on real Docker', () => {
     const startedAt = (await docker.getContainer(before.container_id).inspect()).State.StartedAt;
     await breakProbe(api.instance);
     // No broker: watch Docker. The agent restarts the container (StartedAt moves) and it recovers.
-    await waitFor(
+    await until(
       async () => {
         const state = (await docker.getContainer(before.container_id).inspect()).State;
         return state.StartedAt !== startedAt && state.Health?.Status === 'healthy';
       },
-      { timeoutMs: 15_000, what: 'the agent to restart the container without a broker' },
+      { timeoutMs: 15_000, retryErrors: true, what: 'the agent to restart the container without a broker' },
     );
 
     const back = await broker(closer, port);

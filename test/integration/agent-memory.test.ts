@@ -5,17 +5,15 @@ import { createMemoryRuntime, type MemoryRuntime } from '../../agents/runtime/in
 import type { Heartbeat } from '../../src/protocol/presence.js';
 import { instanceSpec, readyCheck } from '../contract/specs.js';
 import {
-  broker,
+  agentTestEnv,
   Closer,
+  closeAgentTest,
   inProcessAgent,
-  protocolViolations,
   send,
   start,
-  tempDir,
   untilPresence,
   untilReport,
   type Watcher,
-  watcher,
 } from './agent-harness.js';
 
 const STACK = 'mem';
@@ -28,17 +26,12 @@ let stateDir: string;
 let runtime: MemoryRuntime;
 
 beforeEach(async () => {
-  const b = await broker(closer);
-  brokerUrl = b.url;
-  w = await watcher(closer, b.url);
-  agentId = `mem-${Math.random().toString(36).slice(2, 8)}`;
-  stateDir = await tempDir(closer, 'agent-mem');
+  ({ w, brokerUrl, agentId, stateDir } = await agentTestEnv(closer, 'mem'));
   runtime = createMemoryRuntime();
 });
 
 afterEach(async () => {
-  await closer.closeAll();
-  expect(protocolViolations.splice(0)).toEqual([]);
+  await closeAgentTest(closer);
   await runtime.close();
 });
 

@@ -8,17 +8,17 @@ import type { ContainersSnapshot } from '../../src/protocol/containers.js';
 import type { Presence } from '../../src/protocol/presence.js';
 import { instanceSpec } from '../contract/specs.js';
 import { removeLabelled, testDocker } from '../helpers/docker.js';
+import { mosquittoSubOnce } from '../helpers/mosquitto.js';
 import {
   type AgentProcess,
   agentProcess,
+  agentTestEnv,
   broker,
   Closer,
+  closeAgentTest,
   explained,
-  mosquittoSub,
-  protocolViolations,
   send,
   start,
-  tempDir,
   untilPresence,
   untilReport,
   type Watcher,
@@ -52,17 +52,11 @@ function runAgent() {
 
 beforeEach(async () => {
   await removeLabelled(docker, 'alicia.stack', STACK);
-  const b = await broker(closer);
-  port = b.port;
-  brokerUrl = b.url;
-  w = await watcher(closer, b.url);
-  agentId = `proc-${Math.random().toString(36).slice(2, 8)}`;
-  stateDir = await tempDir(closer, 'agent-proc');
+  ({ w, brokerUrl, agentId, stateDir, port } = await agentTestEnv(closer, 'proc'));
 });
 
 afterEach(async () => {
-  await closer.closeAll();
-  expect(protocolViolations.splice(0)).toEqual([]);
+  await closeAgentTest(closer);
   await removeLabelled(docker, 'alicia.stack', STACK);
 });
 
@@ -74,37 +68,14 @@ describe('the agent process', () => {
     });
 
     // The real mosquitto_sub sees the retained presence and info.
-    const stateLines = await mosquittoSub([
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      '-t',
-      `alicia/agents/${agentId}/state`,
-      '-v',
-      '-C',
-      '1',
-      '-W',
-      '5',
-    ]);
+    const stateLines = await mosquittoSubOnce(port, `alicia/agents/${agentId}/state`, { verbose: true });
     expect(stateLines[0]?.startsWith(`alicia/agents/${agentId}/state `)).toBe(true);
     expect(JSON.parse(stateLines[0]?.split(' ').slice(1).join(' ') ?? '')).toMatchObject({
       v: 1,
       state: 'online',
       session: 1,
     });
-    const infoLines = await mosquittoSub([
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      '-t',
-      `alicia/agents/${agentId}/info`,
-      '-C',
-      '1',
-      '-W',
-      '5',
-    ]);
+    const infoLines = await mosquittoSubOnce(port, `alicia/agents/${agentId}/info`);
     expect(JSON.parse(infoLines[0] ?? '')).toMatchObject({
       agent: agentId,
       labels: { zone: 'garage' },
@@ -122,18 +93,7 @@ describe('the agent process', () => {
     const answer = await start(w, agentId, [web, api]);
     expect(answer.status).toBe('ok');
     await untilReport(w, agentId, api.instance, (r) => r.state === 'running');
-    const containersLines = await mosquittoSub([
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      '-t',
-      `alicia/agents/${agentId}/containers`,
-      '-C',
-      '1',
-      '-W',
-      '5',
-    ]);
+    const containersLines = await mosquittoSubOnce(port, `alicia/agents/${agentId}/containers`);
     const seen = JSON.parse(containersLines[0] ?? '') as ContainersSnapshot;
     expect(seen.containers.map((c) => [c.instance, c.state]).sort()).toEqual([
       [api.instance, 'running'],

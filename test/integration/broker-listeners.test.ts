@@ -15,6 +15,7 @@ import {
 import { hashPassword } from '../../broker/users.js';
 import { makeTestPki, type TestPki } from '../fixtures/tls/make-certs.js';
 import { connectAs, MATRIX_USERS, nextMessage, tryConnect } from '../helpers/acl-matrix.js';
+import { until } from '../helpers/wait.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -28,14 +29,6 @@ beforeAll(async () => {
   pki = await makeTestPki(pkiDir);
   return () => rm(pkiDir, { recursive: true, force: true });
 });
-
-async function until(predicate: () => boolean, deadlineMs = 5_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error('condition not met before the deadline');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 async function secured(extra: Partial<EmbeddedBrokerOptions>): Promise<EmbeddedBroker> {
   const users = await Promise.all(
@@ -87,7 +80,10 @@ describe('TLS listener', () => {
       clientId: 'no-ca',
     });
     expect(noCa.client).toBeNull();
-    await until(() => broker.stats.refused.tls >= 2);
+    await until(() => broker.stats.refused.tls >= 2, {
+      what: 'two refused TLS handshakes',
+      timeoutMs: 5_000,
+    });
   });
 
   it('requires a client certificate signed by the CA when asked to', async () => {
@@ -110,7 +106,7 @@ describe('TLS listener', () => {
       ca,
     });
     expect(without.client).toBeNull();
-    await until(() => broker.stats.refused.tls >= 1);
+    await until(() => broker.stats.refused.tls >= 1, { what: 'a refused TLS handshake', timeoutMs: 5_000 });
   });
 
   it('the transport adapter connects over TLS with the CA file', async () => {

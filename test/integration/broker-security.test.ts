@@ -22,17 +22,11 @@ import {
   subscribeGranted,
   tryConnect,
 } from '../helpers/acl-matrix.js';
+import { mosquittoSubOnce } from '../helpers/mosquitto.js';
+import { until } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 
-/** Waits for a predicate, polling every 5 ms up to a deadline (ms). */
-async function until(predicate: () => boolean, deadlineMs = 5_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error('condition not met before the deadline');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 const FAST = { N: 1024, r: 8, p: 1 };
 
 const open: { close(): Promise<void> }[] = [];
@@ -110,19 +104,11 @@ describe('embedded broker: authentication', () => {
   it('lets anonymous loopback clients read services with mosquitto_sub, and nothing else', async () => {
     const broker = await secured();
     const orchestrator = await client(broker.url, MATRIX_USERS.orchestrator);
-    const sub = run('mosquitto_sub', [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(broker.port),
-      '-t',
-      'alicia/services/events',
-      '-C',
-      '1',
-      '-W',
-      '10',
-      '-v',
-    ]);
+    const sub = mosquittoSubOnce(broker.port, 'alicia/services/events', {
+      verbose: true,
+      waitS: 10,
+      timeoutMs: 15_000,
+    });
     // Publish until the subscriber is in: mosquitto_sub's subscribe is not observable otherwise.
     const event = JSON.stringify({ event_type: 'service_started' });
     const pump = setInterval(
@@ -130,8 +116,7 @@ describe('embedded broker: authentication', () => {
       50,
     );
     try {
-      const { stdout } = await sub;
-      expect(stdout.trim()).toBe(`alicia/services/events ${event}`);
+      expect(await sub).toEqual([`alicia/services/events ${event}`]);
     } finally {
       clearInterval(pump);
     }
@@ -306,7 +291,10 @@ describe('embedded broker: refusals seen by mosquitto_pub', () => {
     expect(await subscribeGranted(viewer, 'alicia/#', 1)).toBe(1);
     // Retained messages stream in after the SUBACK in no set order: wait until the two
     // readable ones arrived and the reply was held back (counted), then check nothing else came.
-    await until(() => got.length >= 2 && broker.stats.filtered >= 1);
+    await until(() => got.length >= 2 && broker.stats.filtered >= 1, {
+      what: 'two retained messages and one filtered',
+      timeoutMs: 5_000,
+    });
     const sentinel = nextMessage(viewer, (t, p) => t === 'alicia/services/events' && p === 'sentinel');
     await orchestrator.publishAsync('alicia/services/events', 'sentinel', { qos: 1 });
     await sentinel;

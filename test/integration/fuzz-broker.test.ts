@@ -11,20 +11,13 @@ import { parseIncoming } from '../../src/protocol/messages.js';
 import { createMqttTransport, type Transport } from '../../src/transport/index.js';
 import { connectAs, MATRIX_USERS, nextMessage } from '../helpers/acl-matrix.js';
 import { SAMPLES } from '../helpers/samples.js';
+import { until } from '../helpers/wait.js';
 import { hostilePayloads, oversizedPayloads } from './fuzz-payloads.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const item of open.splice(0).reverse()) await item.close();
 });
-
-async function until(predicate: () => boolean, what: string, deadlineMs = 60_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`${what}: not reached before the deadline`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const TOPICS = [...Object.keys(SAMPLES), 'alicia/agents/pi-1/cmd/bogus', 'alicia/orchestrator/request/bogus'];
 
@@ -76,7 +69,10 @@ describe('fuzz: through the broker to a transport', () => {
         batch.slice(i, i + 500).map((m) => fuzzer.publishAsync(m.topic, m.payload, { qos: 1 })),
       );
     }
-    await until(() => subscriber.stats.received >= batch.length, 'every fuzz message received');
+    await until(() => subscriber.stats.received >= batch.length, {
+      what: 'every fuzz message received',
+      timeoutMs: 60_000,
+    });
     expect(subscriber.stats).toMatchObject({ received: batch.length, rejected: batch.length });
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
 
@@ -102,7 +98,10 @@ describe('fuzz: through the broker to a transport', () => {
       { qos: 1 },
     );
     await got;
-    await until(() => subscriber.stats.received === batch.length + 1, 'the valid message');
+    await until(() => subscriber.stats.received === batch.length + 1, {
+      what: 'the valid message',
+      timeoutMs: 60_000,
+    });
     expect(subscriber.stats.rejected).toBe(batch.length);
     expect(subscriber.connected).toBe(true);
   });

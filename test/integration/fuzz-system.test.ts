@@ -18,6 +18,7 @@ import { type Orchestrator, startOrchestrator } from '../../src/orchestrator/ind
 import { parseIncoming } from '../../src/protocol/messages.js';
 import { connectAs, nextMessage } from '../helpers/acl-matrix.js';
 import { removeLabelled, testDocker } from '../helpers/docker.js';
+import { until } from '../helpers/wait.js';
 import { hostilePayloads, oversizedPayloads } from './fuzz-payloads.js';
 
 const AGENTS = ['fuzz-a', 'fuzz-b'] as const;
@@ -50,14 +51,6 @@ function countingLogger(): { log: Logger; rejected: () => number } {
     },
   });
   return { log: pino({ level: 'warn' }, sink), rejected: () => rejected };
-}
-
-async function until(predicate: () => boolean, what: () => string, deadlineMs = 90_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`not reached before the deadline: ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const ACTIONS = ['start', 'stop', 'remove', 'restart', 'apply', 'resync', 'bogus'];
@@ -181,7 +174,7 @@ describe('fuzz: the real orchestrator and agents', () => {
       () =>
         orchLog.rejected() - baseline.orchestrator >= expected.orchestrator &&
         AGENTS.every((id) => (agents.get(id)?.rejected() ?? 0) >= (expected.agents.get(id) ?? 0)),
-      progress,
+      { what: progress, timeoutMs: 90_000 },
     );
     expect(orchLog.rejected() - baseline.orchestrator).toBe(expected.orchestrator);
     for (const id of AGENTS) {
@@ -200,7 +193,7 @@ describe('fuzz: the real orchestrator and agents', () => {
           orchestrator.requestStats.unanswerable -
           baseline.requests.unanswerable >=
         requestsSent,
-      () => JSON.stringify(orchestrator.requestStats),
+      { what: () => JSON.stringify(orchestrator.requestStats), timeoutMs: 90_000 },
     );
 
     // Nothing started on Docker.

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort } from '../e2e/helpers.js';
+import { freePort } from '../helpers/net.js';
 
 const run = promisify(execFile);
 const SHIPPED = fileURLToPath(new URL('../../broker/mosquitto/', import.meta.url));

@@ -12,8 +12,9 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Agent, startAgent } from '../../agents/index.js';
 import { type Orchestrator, startOrchestrator } from '../../src/orchestrator/index.js';
-import { freePort, httpdService } from '../e2e/helpers.js';
+import { httpdService } from '../e2e/helpers.js';
 import { removeLabelled, testDocker } from '../helpers/docker.js';
+import { freePort } from '../helpers/net.js';
 import { type Mosquitto, startMosquitto } from './mosquitto-harness.js';
 
 const STACK = 'mosqsys';

@@ -6,7 +6,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness, until } from './orchestrator-harness.js';
+import { until } from '../helpers/wait.js';
+import { type Harness, startHarness } from './orchestrator-harness.js';
 
 const MAIN = path.resolve('dist/src/cli/main.js');
 let harness: Harness | null = null;
@@ -104,9 +105,7 @@ describe('alicia client commands against a running orchestrator', () => {
         expect(restart.code, restart.stderr).toBe(0);
         return followed.includes('service_restarted');
       },
-      'a service_restarted line from alicia events',
-      20_000,
-      200,
+      { what: 'a service_restarted line from alicia events', timeoutMs: 20_000 },
     );
     const line = JSON.parse(followed.split('\n')[0] ?? '{}') as {
       event_type: string;

@@ -2,18 +2,22 @@
 // in-memory container runtime: ordering across hosts, failures, scale, redeploy, down.
 // (The same scenarios on real Docker are in test/e2e/.)
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MemoryRuntime } from '../../agents/index.js';
-import { type Harness, labels, nextEvent, stackFrom, startHarness, until } from './orchestrator-harness.js';
+import { until } from '../helpers/wait.js';
+import {
+  closeHarnesses,
+  currentHarness,
+  type Harness,
+  labels,
+  memoryOf,
+  nextEvent,
+  stackFrom,
+  startHarness,
+} from './orchestrator-harness.js';
 
 let harness: Harness | null = null;
-/** The running harness, inside closures that run after it was started. */
-function current(): Harness {
-  if (!harness) throw new Error('no harness running');
-  return harness;
-}
 afterEach(async () => {
-  await harness?.close();
   harness = null;
+  await closeHarnesses();
 });
 
 const LAYERED = `
@@ -34,12 +38,6 @@ services:
     command: ["sleep", "3600"]
     depends_on: { api: { condition: service_healthy } }
 `;
-
-function memoryOf(h: Harness, id: string): MemoryRuntime {
-  const m = h.agents.get(id)?.memory;
-  if (!m) throw new Error(`agent ${id} has no memory runtime`);
-  return m;
-}
 
 describe('orchestrator deploy (in-memory runtime)', () => {
   it('starts services in dependency order across hosts, each gated on its dependency being healthy', async () => {
@@ -97,7 +95,7 @@ describe('orchestrator deploy (in-memory runtime)', () => {
     const stack = stackFrom(LAYERED, 'again');
     await harness.orchestrator.deploy(stack);
     const ids = () =>
-      [...current().agents.values()].flatMap((a) => a.memory?.all().map((c) => c.id) ?? []).sort();
+      [...currentHarness().agents.values()].flatMap((a) => a.memory?.all().map((c) => c.id) ?? []).sort();
     const before = ids();
     const seen = harness.events.length;
     const report = await harness.orchestrator.deploy(stack);
@@ -151,14 +149,14 @@ services:
     await harness.orchestrator.deploy(stackFrom(yaml, 'scaling'));
     const up = await harness.orchestrator.scale('worker', 3);
     expect(up).toMatchObject({ from: 1, to: 3, direction: 'up' });
-    const all = () => [...current().agents.values()].flatMap((a) => a.memory?.all() ?? []);
+    const all = () => [...currentHarness().agents.values()].flatMap((a) => a.memory?.all() ?? []);
     expect(all()).toHaveLength(3);
     // Spread over both hosts.
     expect(new Set(all().map((c) => c.agent))).toEqual(new Set(['a', 'b']));
     const oldest = up.instances.find((i) => i.includes('_1_'));
     const down = await harness.orchestrator.scale('worker', 1);
     expect(down).toMatchObject({ from: 3, to: 1, direction: 'down' });
-    await until(() => all().length === 1, 'two containers removed');
+    await until(() => all().length === 1, { what: 'two containers removed' });
     // The newest stays; slot 1 (the oldest) went first.
     expect(all()[0]?.instance).not.toBe(oldest);
     const scaled = harness.events.filter((e) => e.event_type === 'service_scaled').map((e) => e.event_data);
@@ -244,7 +242,7 @@ services:
       stackFrom(v1.replace('VERSION: "1"', 'VERSION: "2"'), 'upd'),
     );
     expect(report.changed).toEqual(['web']);
-    await until(() => memory.all().length === 2, 'the old web removed');
+    await until(() => memory.all().length === 2, { what: 'the old web removed' });
     const after = new Map(memory.all().map((c) => [c.service, c]));
     expect(after.get('db')?.id).toBe(before.get('db')?.id);
     expect(after.get('web')?.instance).not.toBe(before.get('web')?.instance);

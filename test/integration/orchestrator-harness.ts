@@ -23,6 +23,19 @@ import {
 } from '../../src/orchestrator/index.js';
 import type { AliciaEvent } from '../../src/protocol/index.js';
 
+/** Two services: api waits for db to be healthy. */
+export const DB_API_YAML = `
+services:
+  db:
+    image: alicia-test/busybox:latest
+    command: ["sleep", "3600"]
+    healthcheck: { test: ["CMD", "true"], interval: 200ms }
+  api:
+    image: alicia-test/busybox:latest
+    command: ["sleep", "3600"]
+    depends_on: { db: { condition: service_healthy } }
+`;
+
 export interface AgentSpec {
   id: string;
   labels?: Record<string, string>;
@@ -52,6 +65,28 @@ export interface Harness {
   restartOrchestrator(): Promise<Orchestrator>;
   client(): Promise<Client>;
   close(): Promise<void>;
+}
+
+/** Harnesses started and not closed yet, oldest first. */
+const running: Harness[] = [];
+
+/** The harness started last and still running, inside closures that run after it started. */
+export function currentHarness(): Harness {
+  const h = running.at(-1);
+  if (!h) throw new Error('no harness running');
+  return h;
+}
+
+/** Closes every harness still running (in afterEach). */
+export async function closeHarnesses(): Promise<void> {
+  for (const h of running.slice().reverse()) await h.close();
+}
+
+/** The in-memory runtime of agent `id` (agents started with runtime 'memory'). */
+export function memoryOf(h: Harness, id: string): MemoryRuntime {
+  const m = h.agents.get(id)?.memory;
+  if (!m) throw new Error(`agent ${id} has no memory runtime`);
+  return m;
 }
 
 export async function startHarness(options: {
@@ -126,6 +161,8 @@ export async function startHarness(options: {
       return c;
     },
     async close() {
+      const at = running.indexOf(harness);
+      if (at >= 0) running.splice(at, 1);
       for (const c of clients.splice(0)) await c.close().catch(() => undefined);
       await harness.orchestrator.close().catch(() => undefined);
       for (const a of [...agents.values()]) await a.agent.close().catch(() => undefined);
@@ -134,6 +171,7 @@ export async function startHarness(options: {
       await rm(dir, { recursive: true, force: true });
     },
   };
+  running.push(harness);
   for (const spec of options.agents) await launchAgent(spec);
   await harness.orchestrator.waitForAgents(options.agents.length, 10_000);
   return harness;
@@ -145,25 +183,6 @@ export function stackFrom(yaml: string, project: string): Stack {
     projectName: project,
     env: {},
   });
-}
-
-/**
- * Waits until `probe` returns a value other than undefined/false, re-checking every
- * `everyMs`, and fails with `what` after `timeoutMs`. For conditions no event announces.
- */
-export async function until<T>(
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 10_000,
-  everyMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 /** Resolves with the first event (from now on, or already in `seen`) that matches. */

@@ -6,14 +6,22 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MemoryRuntime } from '../../agents/index.js';
 import { STATE_FILE } from '../../src/orchestrator/index.js';
-import { type Harness, labels, nextEvent, stackFrom, startHarness, until } from './orchestrator-harness.js';
+import { until } from '../helpers/wait.js';
+import {
+  closeHarnesses,
+  type Harness,
+  labels,
+  memoryOf,
+  nextEvent,
+  stackFrom,
+  startHarness,
+} from './orchestrator-harness.js';
 
 let harness: Harness | null = null;
 afterEach(async () => {
-  await harness?.close();
   harness = null;
+  await closeHarnesses();
 });
 
 const YAML = `
@@ -33,12 +41,6 @@ services:
     depends_on: { api: { condition: service_started } }
 `;
 
-function memory(h: Harness): MemoryRuntime {
-  const m = h.agents.get('a')?.memory;
-  if (!m) throw new Error('no memory runtime');
-  return m;
-}
-
 describe('operations and healing', () => {
   it('stop takes the dependents down first; restart brings the stopped service back', async () => {
     harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
@@ -51,7 +53,7 @@ describe('operations and healing', () => {
       'service_stopped:api',
     ]);
     expect(
-      memory(harness)
+      memoryOf(harness, 'a')
         .all()
         .map((c) => c.service),
     ).toEqual(['db']);
@@ -60,7 +62,7 @@ describe('operations and healing', () => {
 
     await harness.orchestrator.restart('api');
     expect(
-      memory(harness)
+      memoryOf(harness, 'a')
         .all()
         .map((c) => c.service)
         .sort(),
@@ -68,7 +70,7 @@ describe('operations and healing', () => {
     // A full deploy brings everything back, web included.
     await harness.orchestrator.deploy(stackFrom(YAML, 'ops'));
     expect(
-      memory(harness)
+      memoryOf(harness, 'a')
         .all()
         .map((c) => c.service)
         .sort(),
@@ -86,7 +88,7 @@ describe('operations and healing', () => {
     };
     expect(saved.stacks.keep?.scale).toEqual({ web: 2 });
     expect(saved.stacks.keep?.assignments).toHaveLength(4);
-    const ids = memory(harness)
+    const ids = memoryOf(harness, 'a')
       .all()
       .map((c) => c.id)
       .sort();
@@ -97,7 +99,7 @@ describe('operations and healing', () => {
     expect(report.changed).toEqual([]);
     expect(report.services.find((s) => s.service === 'web')?.replicas).toBe(2);
     expect(
-      memory(harness)
+      memoryOf(harness, 'a')
         .all()
         .map((c) => c.id)
         .sort(),
@@ -107,7 +109,7 @@ describe('operations and healing', () => {
   it('reports the agent healing an unhealthy container as unhealthy, restarted and recovered', async () => {
     harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
     await harness.orchestrator.deploy(stackFrom(YAML, 'heal'));
-    const db = memory(harness)
+    const db = memoryOf(harness, 'a')
       .all()
       .find((c) => c.service === 'db');
     if (!db) throw new Error('no db');
@@ -126,7 +128,7 @@ describe('operations and healing', () => {
       'service_recovered',
     );
     // Not sticky: the restarted container's probe passes again.
-    memory(harness).setHealth(db.instance, 'unhealthy');
+    memoryOf(harness, 'a').setHealth(db.instance, 'unhealthy');
     const event = await recovered;
     expect(event.event_data).toMatchObject({
       stack: 'heal',
@@ -138,12 +140,13 @@ describe('operations and healing', () => {
     const seq = labels(harness.events).filter((l) => l.endsWith(':db') && !l.startsWith('deploy'));
     const tail = seq.slice(seq.indexOf('service_unhealthy:db'));
     expect(tail).toEqual(['service_unhealthy:db', 'service_restarted:db', 'service_recovered:db']);
-    await until(
-      () => onRecoveryChannel.includes('service_recovered'),
-      'service_recovered on the recovery channel',
-    );
+    await until(() => onRecoveryChannel.includes('service_recovered'), {
+      what: 'service_recovered on the recovery channel',
+    });
     expect(onRecoveryChannel).toEqual(['service_restarted', 'service_recovered']);
     // ps and the health summary count the restart.
-    await until(() => harness?.orchestrator.health().restarts === 1, 'one restart in the health summary');
+    await until(() => harness?.orchestrator.health().restarts === 1, {
+      what: 'one restart in the health summary',
+    });
   });
 });

@@ -5,38 +5,24 @@
 // it comes back.
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MemoryRuntime } from '../../agents/index.js';
 import { specHash } from '../../src/protocol/index.js';
-import { type Harness, nextEvent, stackFrom, startHarness, until } from './orchestrator-harness.js';
+import { until } from '../helpers/wait.js';
+import {
+  closeHarnesses,
+  currentHarness,
+  DB_API_YAML,
+  type Harness,
+  memoryOf,
+  nextEvent,
+  stackFrom,
+  startHarness,
+} from './orchestrator-harness.js';
 
 let harness: Harness | null = null;
-/** The running harness, inside closures that run after it was started. */
-function current(): Harness {
-  if (!harness) throw new Error('no harness running');
-  return harness;
-}
 afterEach(async () => {
-  await harness?.close();
   harness = null;
+  await closeHarnesses();
 });
-
-const YAML = `
-services:
-  db:
-    image: alicia-test/busybox:latest
-    command: ["sleep", "3600"]
-    healthcheck: { test: ["CMD", "true"], interval: 200ms }
-  api:
-    image: alicia-test/busybox:latest
-    command: ["sleep", "3600"]
-    depends_on: { db: { condition: service_healthy } }
-`;
-
-function memory(h: Harness, id: string): MemoryRuntime {
-  const m = h.agents.get(id)?.memory;
-  if (!m) throw new Error(`no memory runtime for ${id}`);
-  return m;
-}
 
 /** Sends one command straight to an agent, as if from an earlier orchestrator, and waits for its answer. */
 async function command(url: string, agent: string, action: string, body: object): Promise<unknown> {
@@ -65,9 +51,9 @@ async function command(url: string, agent: string, action: string, body: object)
 describe('orchestrator recovery', () => {
   it('after a restart, restarts what went missing and removes an orphan, keeping the rest untouched', async () => {
     harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
-    const stack = stackFrom(YAML, 'rec');
+    const stack = stackFrom(DB_API_YAML, 'rec');
     await harness.orchestrator.deploy(stack);
-    const m = memory(harness, 'a');
+    const m = memoryOf(harness, 'a');
     const before = new Map(m.all().map((c) => [c.instance, c.id]));
     const firstSession = harness.orchestrator.session;
     const db = m.all().find((c) => c.service === 'db');
@@ -110,15 +96,13 @@ describe('orchestrator recovery', () => {
           .sort();
         return now.length === 2 && now.includes(api.instance) && now.includes(db.instance);
       },
-      'api back and the orphan gone',
-      10_000,
+      { what: 'api back and the orphan gone', timeoutMs: 10_000 },
     );
     // db was never touched: same container.
     expect(m.all().find((c) => c.instance === db.instance)?.id).toBe(before.get(db.instance));
-    await until(
-      () => restarted.ps('rec').every((s) => s.running_replicas === 1),
-      'ps to report one running replica of each service',
-    );
+    await until(() => restarted.ps('rec').every((s) => s.running_replicas === 1), {
+      what: 'ps to report one running replica of each service',
+    });
     const healing = harness.events
       .filter((e) => e.event_type === 'healing_action')
       .map((e) => e.event_data.action);
@@ -141,7 +125,7 @@ services:
     const from = report.services[0]?.hosts[0];
     const to = from === 'a' ? 'b' : 'a';
     if (from === undefined) throw new Error('solo was not placed');
-    const lostRuntime = memory(harness, from);
+    const lostRuntime = memoryOf(harness, from);
     const rescheduled = nextEvent(
       harness.orchestrator,
       (e) => e.event_type === 'service_rescheduled',
@@ -152,19 +136,21 @@ services:
     expect(event.event_data).toMatchObject({ stack: 'move', service: 'solo', from, to });
     await until(
       () =>
-        memory(current(), to)
+        memoryOf(currentHarness(), to)
           .all()
           .some((c) => c.service === 'solo' && c.state === 'running'),
-      'solo running on the other host',
+      { what: 'solo running on the other host' },
     );
     // The lost host kept running its container while away (the agent leaves containers on close).
     expect(lostRuntime.all().map((c) => c.service)).toEqual(['solo']);
 
     // It comes back with the same state: the duplicate is removed, the moved one stays.
     await harness.startAgent({ id: from, runtime: lostRuntime });
-    await until(() => lostRuntime.all().length === 0, 'the duplicate on the returning host removed');
+    await until(() => lostRuntime.all().length === 0, {
+      what: 'the duplicate on the returning host removed',
+    });
     expect(
-      memory(harness, to)
+      memoryOf(harness, to)
         .all()
         .map((c) => c.service),
     ).toEqual(['solo']);

@@ -3,27 +3,15 @@
 // problem. Agents run on the in-memory runtime.
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './orchestrator-harness.js';
+import { closeHarnesses, DB_API_YAML, type Harness, startHarness } from './orchestrator-harness.js';
 
 let harness: Harness | null = null;
 const raw: mqtt.MqttClient[] = [];
 afterEach(async () => {
   for (const c of raw.splice(0)) await c.endAsync();
-  await harness?.close();
   harness = null;
+  await closeHarnesses();
 });
-
-const YAML = `
-services:
-  db:
-    image: alicia-test/busybox:latest
-    command: ["sleep", "3600"]
-    healthcheck: { test: ["CMD", "true"], interval: 200ms }
-  api:
-    image: alicia-test/busybox:latest
-    command: ["sleep", "3600"]
-    depends_on: { db: { condition: service_healthy } }
-`;
 
 /** Publishes a raw payload as a request and resolves with the parsed reply. */
 async function rawRequest(url: string, method: string, payload: string): Promise<unknown> {
@@ -46,7 +34,7 @@ describe('orchestrator request API', () => {
     const client = await harness.client();
     const deployed = (await client.request(
       'deploy',
-      { files: [{ name: '/srv/shop/compose.yaml', text: YAML }], project: 'shop' },
+      { files: [{ name: '/srv/shop/compose.yaml', text: DB_API_YAML }], project: 'shop' },
       { timeoutMs: 20_000 },
     )) as { stack: string; services: { service: string; phase: string }[] };
     expect(deployed.stack).toBe('shop');
@@ -75,7 +63,7 @@ describe('orchestrator request API', () => {
   it('answers a failed deploy with an error naming the service and the reason', async () => {
     harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
     const client = await harness.client();
-    const bad = `${YAML}  x:\n    image: alicia-test/busybox:latest\n    depends_on: [nope]\n`;
+    const bad = `${DB_API_YAML}  x:\n    image: alicia-test/busybox:latest\n    depends_on: [nope]\n`;
     await expect(
       client.request('deploy', { files: [{ name: '/srv/x/compose.yaml', text: bad }], project: 'x' }),
     ).rejects.toMatchObject({

@@ -1,28 +1,42 @@
 // Deadline helpers: wait for a condition or an event instead of sleeping.
 
-/** Resolves with the first truthy value of `check`, polled every `intervalMs`; rejects after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => T | Promise<T>,
-  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
-): Promise<NonNullable<T>> {
+export interface UntilOptions {
+  /** What is awaited, for the failure message (a function is read only when it fails). */
+  what?: string | (() => string);
+  timeoutMs?: number;
+  /** How often the condition is checked. */
+  everyMs?: number;
+  /** Keep polling when the probe throws (the last error goes into the failure message). */
+  retryErrors?: boolean;
+}
+
+/**
+ * Resolves with the first value of `probe` other than undefined, null or false, re-checked
+ * every `everyMs`; rejects after `timeoutMs` naming `what` and the last value seen. For
+ * conditions no event announces.
+ */
+export async function until<T>(
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  options: UntilOptions = {},
+): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const intervalMs = options.intervalMs ?? 25;
+  const everyMs = options.everyMs ?? 25;
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
+      const value = await probe();
+      if (value !== undefined && value !== null && value !== false) return value;
       last = value;
     } catch (err) {
+      if (!options.retryErrors) throw err;
       last = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${options.what ?? 'a condition'} (last: ${String(last)})`,
-      );
+      const what = typeof options.what === 'function' ? options.what() : (options.what ?? 'a condition');
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
     }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 
