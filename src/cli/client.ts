@@ -257,6 +257,27 @@ export async function clientFromFlags(flags: ConnectionFlags): Promise<Client> {
   return connectClient(resolveConnection(flags));
 }
 
+/**
+ * The body of every request sub-command: connect with its flags, run `work`, close, and on
+ * any error print it (as JSON with --json) and exit 1.
+ */
+export async function withClient(
+  flags: ConnectionFlags & { json?: boolean },
+  work: (client: Client) => Promise<void>,
+): Promise<void> {
+  const { fail } = await import('./output.js');
+  try {
+    const client = await clientFromFlags(flags);
+    try {
+      await work(client);
+    } finally {
+      await client.close();
+    }
+  } catch (err) {
+    fail(err, flags.json);
+  }
+}
+
 /** Left-aligned columns separated by two spaces, header first (like `docker ps`). */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -21,9 +21,9 @@ export function registerDown(program: Command): void {
       .option('-p, --project <name>', 'stack (project) name; default: the project of the Compose file here')
       .option('-f, --file <file>', 'Compose file naming the project (repeatable)', collect),
   ).action(async (flags: Flags) => {
-    const { clientFromFlags } = await import('../client.js');
-    const { fail, printJson } = await import('../output.js');
-    try {
+    const { withClient } = await import('../client.js');
+    const { printJson } = await import('../output.js');
+    await withClient(flags, async (client) => {
       let stack = flags.project;
       if (stack === undefined) {
         const { existsSync } = await import('node:fs');
@@ -31,20 +31,13 @@ export function registerDown(program: Command): void {
         const files = flags.file ?? findComposeFiles(process.cwd(), process.env, existsSync);
         stack = (await loadStack({ files })).name;
       }
-      const client = await clientFromFlags(flags);
-      try {
-        const result = (await client.request('down', { stack }, { timeoutMs: 300_000 })) as {
-          stack: string;
-          removed: string[];
-          services: string[];
-        };
-        if (flags.json) printJson(result);
-        else process.stdout.write(`${result.stack}: removed ${result.removed.length} containers\n`);
-      } finally {
-        await client.close();
-      }
-    } catch (err) {
-      fail(err, flags.json);
-    }
+      const result = (await client.request('down', { stack }, { timeoutMs: 300_000 })) as {
+        stack: string;
+        removed: string[];
+        services: string[];
+      };
+      if (flags.json) printJson(result);
+      else process.stdout.write(`${result.stack}: removed ${result.removed.length} containers\n`);
+    });
   });
 }

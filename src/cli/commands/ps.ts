@@ -14,42 +14,35 @@ export function registerPs(program: Command): void {
       .description('List the services of the deployed stacks')
       .option('-p, --stack <name>', 'only this stack'),
   ).action(async (flags: PsFlags) => {
-    const { clientFromFlags, formatTable } = await import('../client.js');
-    const { fail, printJson } = await import('../output.js');
-    try {
-      const client = await clientFromFlags(flags);
-      try {
-        const data = (await client.request('ps', flags.stack ? { stack: flags.stack } : {})) as {
-          services: {
-            stack: string;
-            service: string;
-            state: string;
-            health: string;
-            desired_replicas: number;
-            running_replicas: number;
-            hosts: string[];
-          }[];
-        };
-        if (flags.json) printJson(data);
-        else
-          process.stdout.write(
-            formatTable(
-              ['STACK', 'SERVICE', 'STATE', 'HEALTH', 'REPLICAS', 'HOSTS'],
-              data.services.map((s) => [
-                s.stack,
-                s.service,
-                s.state,
-                s.health,
-                `${s.running_replicas}/${s.desired_replicas}`,
-                s.hosts.join(','),
-              ]),
-            ),
-          );
-      } finally {
-        await client.close();
-      }
-    } catch (err) {
-      fail(err, flags.json);
-    }
+    const { withClient, formatTable } = await import('../client.js');
+    const { printJson } = await import('../output.js');
+    await withClient(flags, async (client) => {
+      const data = (await client.request('ps', flags.stack ? { stack: flags.stack } : {})) as {
+        services: {
+          stack: string;
+          service: string;
+          state: string;
+          health: string;
+          desired_replicas: number;
+          running_replicas: number;
+          hosts: string[];
+        }[];
+      };
+      if (flags.json) printJson(data);
+      else
+        process.stdout.write(
+          formatTable(
+            ['STACK', 'SERVICE', 'STATE', 'HEALTH', 'REPLICAS', 'HOSTS'],
+            data.services.map((s) => [
+              s.stack,
+              s.service,
+              s.state,
+              s.health,
+              `${s.running_replicas}/${s.desired_replicas}`,
+              s.hosts.join(','),
+            ]),
+          ),
+        );
+    });
   });
 }

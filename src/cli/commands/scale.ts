@@ -15,10 +15,10 @@ export function registerScale(program: Command): void {
       .argument('<service=replicas...>', 'one or more service=N')
       .option('-p, --stack <name>', 'the stack the services belong to (needed when several have them)'),
   ).action(async (pairs: string[], flags: ScaleFlags) => {
-    const { clientFromFlags } = await import('../client.js');
-    const { fail, printJson } = await import('../output.js');
+    const { withClient } = await import('../client.js');
+    const { printJson } = await import('../output.js');
     const { aliciaError } = await import('../../core/errors.js');
-    try {
+    await withClient(flags, async (client) => {
       const wanted = pairs.map((pair) => {
         const match = /^([A-Za-z0-9][A-Za-z0-9_.-]*)=(\d+)$/.exec(pair);
         if (!match?.[1] || match[2] === undefined) {
@@ -26,26 +26,18 @@ export function registerScale(program: Command): void {
         }
         return { service: match[1], replicas: Number(match[2]) };
       });
-      const client = await clientFromFlags(flags);
-      try {
-        const results = [];
-        for (const w of wanted) {
-          const result = (await client.request(
-            'scale',
-            { ...w, ...(flags.stack ? { stack: flags.stack } : {}) },
-            { timeoutMs: 300_000 },
-          )) as { stack: string; service: string; from: number; to: number; direction: string };
-          results.push(result);
-          if (!flags.json) {
-            process.stdout.write(`${result.stack}/${result.service}: ${result.from} → ${result.to}\n`);
-          }
-        }
-        if (flags.json) printJson(results);
-      } finally {
-        await client.close();
+      const results = [];
+      for (const w of wanted) {
+        const result = (await client.request(
+          'scale',
+          { ...w, ...(flags.stack ? { stack: flags.stack } : {}) },
+          { timeoutMs: 300_000 },
+        )) as { stack: string; service: string; from: number; to: number; direction: string };
+        results.push(result);
+        if (!flags.json)
+          process.stdout.write(`${result.stack}/${result.service}: ${result.from} → ${result.to}\n`);
       }
-    } catch (err) {
-      fail(err, flags.json);
-    }
+      if (flags.json) printJson(results);
+    });
   });
 }

@@ -15,23 +15,16 @@ export function registerStop(program: Command): void {
       .argument('<service>', 'service name')
       .option('-p, --stack <name>', 'the stack the service belongs to'),
   ).action(async (service: string, flags: Flags) => {
-    const { clientFromFlags } = await import('../client.js');
-    const { fail, printJson } = await import('../output.js');
-    try {
-      const client = await clientFromFlags(flags);
-      try {
-        const result = (await client.request(
-          'stop',
-          { service, ...(flags.stack ? { stack: flags.stack } : {}) },
-          { timeoutMs: 300_000 },
-        )) as { stack: string; stopped: string[] };
-        if (flags.json) printJson(result);
-        else process.stdout.write(`${result.stack}: stopped ${result.stopped.join(', ')}\n`);
-      } finally {
-        await client.close();
-      }
-    } catch (err) {
-      fail(err, flags.json);
-    }
+    const { withClient } = await import('../client.js');
+    const { printJson } = await import('../output.js');
+    await withClient(flags, async (client) => {
+      const result = (await client.request(
+        'stop',
+        { service, ...(flags.stack ? { stack: flags.stack } : {}) },
+        { timeoutMs: 300_000 },
+      )) as { stack: string; stopped: string[] };
+      if (flags.json) printJson(result);
+      else process.stdout.write(`${result.stack}: stopped ${result.stopped.join(', ')}\n`);
+    });
   });
 }
