@@ -39,7 +39,10 @@ export interface AgentOptions {
   /** First broker reconnect delay (ms), doubling up to maxReconnectMs. Defaults 500 / 5000. */
   reconnectMs?: number;
   maxReconnectMs?: number;
-  /** Containers snapshot debounce (ms): at most one snapshot per this period. Default 100. */
+  /**
+   * Containers snapshot throttle (ms): the first change after a quiet period is published at
+   * once, later ones at most once per this period. Default 100.
+   */
   snapshotDebounceMs?: number;
   /** Clock (epoch ms); default Date.now. */
   now?: () => number;

@@ -1,9 +1,11 @@
-// At most one call per period, trailing: a burst of Docker events (a restart is kill, die,
-// stop, start, restart) becomes one containers snapshot.
+// At most one call per period, leading and trailing: the first change after a quiet period
+// goes out at once (a health_status the orchestrator is waiting on to start the next layer
+// must not sit out a debounce), and a burst of Docker events after it (a restart is kill,
+// die, stop, start, restart) becomes one more call when the period ends.
 import type { Timers } from './healer.js';
 
 export interface Throttle {
-  /** Calls `fn` after `periodMs` unless a call is already scheduled. */
+  /** Calls `fn` soon: on the next turn of the event loop if the last call is a period ago, else when the period ends. */
   schedule(): void;
   /** Calls `fn` now and drops a scheduled call. */
   now(): void;
@@ -11,23 +13,48 @@ export interface Throttle {
 }
 
 export function createThrottle(periodMs: number, fn: () => void, timers: Timers): Throttle {
-  let pending: unknown = null;
+  /** The leading call (0 ms: changes made in the same turn of the event loop go out together). */
+  let leading: unknown = null;
+  /** Runs while the period after a call lasts. */
+  let cooling: unknown = null;
+  /** Something changed during the period: call once more when it ends. */
+  let dirty = false;
   let closed = false;
+
+  const cool = () => {
+    cooling = timers.setTimeout(() => {
+      cooling = null;
+      if (closed || !dirty) return;
+      call();
+    }, periodMs);
+  };
+  const call = () => {
+    dirty = false;
+    cool();
+    fn();
+  };
   const cancel = () => {
-    if (pending !== null) timers.clearTimeout(pending);
-    pending = null;
+    if (leading !== null) timers.clearTimeout(leading);
+    if (cooling !== null) timers.clearTimeout(cooling);
+    leading = null;
+    cooling = null;
+    dirty = false;
   };
   return {
     schedule() {
-      if (closed || pending !== null) return;
-      pending = timers.setTimeout(() => {
-        pending = null;
-        if (!closed) fn();
-      }, periodMs);
+      if (closed || leading !== null) return;
+      if (cooling !== null) {
+        dirty = true;
+        return;
+      }
+      leading = timers.setTimeout(() => {
+        leading = null;
+        if (!closed) call();
+      }, 0);
     },
     now() {
       cancel();
-      if (!closed) fn();
+      if (!closed) call();
     },
     close() {
       closed = true;

@@ -130,6 +130,22 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
     }
   }
 
+  /** Creates the container; when Docker has no such image, pulls it and creates again. */
+  async function createOrPull(
+    spec: InstanceSpec,
+    createOptions: Dockerode.ContainerCreateOptions,
+    options: CreateOptions,
+  ): Promise<Dockerode.Container> {
+    try {
+      return await docker.createContainer(createOptions);
+    } catch (err) {
+      // 404 is also a missing network or volume driver: pull only if the image is absent.
+      if (statusOf(err) !== 404 || (await imagePresent(spec.spec.image))) throw err;
+    }
+    await pullImage(spec.spec.image, options.onPullProgress);
+    return docker.createContainer(createOptions);
+  }
+
   async function removeQuietly(id: string): Promise<void> {
     try {
       await docker.getContainer(id).remove({ force: true, v: true });
@@ -157,11 +173,11 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
         env: createOptions.env ?? process.env,
       });
       for (const warning of plan.warnings) log.warn({ instance: spec.instance }, warning);
-      if (!(await imagePresent(spec.spec.image)))
-        await pullImage(spec.spec.image, createOptions.onPullProgress);
       let container: Dockerode.Container;
       try {
-        container = await docker.createContainer(plan.options);
+        // Create first, pull only when that finds no image (as `docker run` does): an image
+        // check before every create costs a round trip on the start path for nothing.
+        container = await createOrPull(spec, plan.options, createOptions);
       } catch (err) {
         throw dockerError(err, `create container for instance ${spec.instance}`);
       }

@@ -146,6 +146,8 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   });
   const events = createEventPublisher({ transport, topics, log: log.child({ component: 'events' }), now });
   let persistChain: Promise<void> = Promise.resolve();
+  /** The next write, not started yet: callers until it starts share it (it includes their change). */
+  let persistQueued: Promise<void> | null = null;
   const ctx: Context = {
     log,
     now,
@@ -158,8 +160,19 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     settings,
     state,
     persist() {
-      persistChain = persistChain.then(() => store.save(state));
-      return persistChain;
+      // A deploy step that starts three services asks three times in one turn: one write
+      // (it reads the state when it starts) answers them all instead of three in a row.
+      if (persistQueued !== null) return persistQueued;
+      // A failed write is its callers' error; the next write is still tried.
+      const queued = persistChain
+        .catch(() => undefined)
+        .then(() => {
+          persistQueued = null;
+          return store.save(state);
+        });
+      persistQueued = queued;
+      persistChain = queued;
+      return queued;
     },
     withLock(stack, fn) {
       const before = locks.get(stack) ?? Promise.resolve();

@@ -128,6 +128,10 @@ export function createMqttTransport(options: TransportOptions): Transport {
   });
   client.on('connect', (connack) => {
     attempts = 0;
+    // Commands, answers and snapshots are small packets sent back to back: with Nagle's
+    // algorithm each one after the first waits for the broker's delayed ACK (≈ 40 ms on
+    // Linux). MQTT.js does not turn it off; the embedded broker does on its side.
+    (client.stream as { setNoDelay?: (noDelay: boolean) => unknown } | undefined)?.setNoDelay?.(true);
     client.options.reconnectPeriod = options.reconnectMs ?? 500;
     log.debug({ url: options.url, sessionPresent: connack.sessionPresent }, 'mqtt connected');
     for (const handler of connectHandlers) handler({ sessionPresent: connack.sessionPresent });
