@@ -16,6 +16,7 @@ import { connectClient } from '../../src/cli/client.js';
 import type { Logger } from '../../src/logging/logger.js';
 import { type Orchestrator, startOrchestrator } from '../../src/orchestrator/index.js';
 import { parseIncoming } from '../../src/protocol/messages.js';
+import { AGENT_ACTIONS, REQUEST_METHODS } from '../../src/protocol/topics.js';
 import { connectAs, nextMessage } from '../helpers/acl-matrix.js';
 import { removeLabelled, testDocker } from '../helpers/docker.js';
 import { until } from '../helpers/wait.js';
@@ -53,20 +54,9 @@ function countingLogger(): { log: Logger; rejected: () => number } {
   return { log: pino({ level: 'warn' }, sink), rejected: () => rejected };
 }
 
-const ACTIONS = ['start', 'stop', 'remove', 'restart', 'apply', 'resync', 'bogus'];
-const METHODS = [
-  'deploy',
-  'scale',
-  'restart',
-  'stop',
-  'down',
-  'ps',
-  'agents',
-  'health',
-  'heal',
-  'history',
-  'bogus',
-];
+// Every action and method of the protocol, plus one that does not exist.
+const ACTIONS = [...AGENT_ACTIONS, 'bogus'];
+const METHODS = [...REQUEST_METHODS, 'bogus'];
 const AGENT_TOPICS = ['state', 'info', 'heartbeat', 'containers', 'response/start', 'response/apply'];
 
 describe('fuzz: the real orchestrator and agents', () => {
