@@ -92,7 +92,10 @@ describe('the agent process', () => {
     const api = instanceSpec(STACK, 'api', 1);
     const answer = await start(w, agentId, [web, api]);
     expect(answer.status).toBe('ok');
+    // Both must be reported before the retained snapshot is read: the first change of a
+    // burst is published at once, the rest in a trailing snapshot.
     await untilReport(w, agentId, api.instance, (r) => r.state === 'running');
+    await untilReport(w, agentId, web.instance, (r) => r.state === 'running');
     const containersLines = await mosquittoSubOnce(port, `alicia/agents/${agentId}/containers`);
     const seen = JSON.parse(containersLines[0] ?? '') as ContainersSnapshot;
     expect(seen.containers.map((c) => [c.instance, c.state]).sort()).toEqual([
