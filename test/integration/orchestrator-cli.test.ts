@@ -7,17 +7,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../helpers/wait.js';
-import { type Harness, startHarness } from './orchestrator-harness.js';
+import { closeHarnesses, startHarness } from './orchestrator-harness.js';
 
 const MAIN = path.resolve('dist/src/cli/main.js');
-let harness: Harness | null = null;
 let dir: string | null = null;
 const children: ChildProcess[] = [];
 
 afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-  await harness?.close();
-  harness = null;
+  await closeHarnesses();
   if (dir) await rm(dir, { recursive: true, force: true });
   dir = null;
 });
@@ -58,7 +56,7 @@ function alicia(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
 
 describe('alicia client commands against a running orchestrator', () => {
   it('up --broker shows progress and exits 0; ps, scale, agents, events, restart and down work', async () => {
-    harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
+    const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
     dir = await mkdtemp(path.join(os.tmpdir(), 'alicia-cli-'));
     const file = path.join(dir, 'compose.yaml');
     await writeFile(file, YAML);
@@ -123,7 +121,7 @@ describe('alicia client commands against a running orchestrator', () => {
   });
 
   it('up --broker exits 1 with the reason when the deploy fails', async () => {
-    harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
+    const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
     dir = await mkdtemp(path.join(os.tmpdir(), 'alicia-cli-'));
     const file = path.join(dir, 'compose.yaml');
     // The agent's local policy refuses privileged containers.
@@ -144,7 +142,7 @@ describe('alicia client commands against a running orchestrator', () => {
   });
 
   it('fails clearly when no orchestrator answers', async () => {
-    harness = await startHarness({ runtime: 'memory', agents: [] });
+    const harness = await startHarness({ runtime: 'memory', agents: [] });
     await harness.orchestrator.close();
     dir = await mkdtemp(path.join(os.tmpdir(), 'alicia-cli-'));
     const env = { ...process.env, ALICIA_HOME: path.join(dir, 'home'), ALICIA_REQUEST_TIMEOUT_MS: '1000' };

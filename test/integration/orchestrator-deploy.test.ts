@@ -6,7 +6,6 @@ import { until } from '../helpers/wait.js';
 import {
   closeHarnesses,
   currentHarness,
-  type Harness,
   labels,
   memoryOf,
   nextEvent,
@@ -14,11 +13,7 @@ import {
   startHarness,
 } from './orchestrator-harness.js';
 
-let harness: Harness | null = null;
-afterEach(async () => {
-  harness = null;
-  await closeHarnesses();
-});
+afterEach(closeHarnesses);
 
 const LAYERED = `
 services:
@@ -41,7 +36,7 @@ services:
 
 describe('orchestrator deploy (in-memory runtime)', () => {
   it('starts services in dependency order across hosts, each gated on its dependency being healthy', async () => {
-    harness = await startHarness({
+    const harness = await startHarness({
       runtime: 'memory',
       agents: [
         { id: 'host-a', labels: { zone: 'a' } },
@@ -85,7 +80,7 @@ describe('orchestrator deploy (in-memory runtime)', () => {
   });
 
   it('redeploying the same stack is a no-op: same containers, no start events', async () => {
-    harness = await startHarness({
+    const harness = await startHarness({
       runtime: 'memory',
       agents: [
         { id: 'host-a', labels: { zone: 'a' } },
@@ -105,7 +100,10 @@ describe('orchestrator deploy (in-memory runtime)', () => {
   });
 
   it('fails the deploy when a dependency never becomes healthy, and does not start its dependents', async () => {
-    harness = await startHarness({ runtime: 'memory', agents: [{ id: 'solo', labels: { zone: 'a' } }] });
+    const harness = await startHarness({
+      runtime: 'memory',
+      agents: [{ id: 'solo', labels: { zone: 'a' } }],
+    });
     const yaml = LAYERED.replaceAll('node.labels.zone == b', 'node.labels.zone == a');
     const memory = memoryOf(harness, 'solo');
     // Make db's probe fail as soon as its container exists.
@@ -129,7 +127,10 @@ describe('orchestrator deploy (in-memory runtime)', () => {
   });
 
   it('refuses a stack that fits no host, saying which constraint excluded which host, and starts nothing', async () => {
-    harness = await startHarness({ runtime: 'memory', agents: [{ id: 'solo', labels: { zone: 'a' } }] });
+    const harness = await startHarness({
+      runtime: 'memory',
+      agents: [{ id: 'solo', labels: { zone: 'a' } }],
+    });
     await expect(harness.orchestrator.deploy(stackFrom(LAYERED, 'nowhere'))).rejects.toMatchObject({
       code: 'ALICIA_ERR_PLACEMENT',
       message:
@@ -139,7 +140,7 @@ describe('orchestrator deploy (in-memory runtime)', () => {
   });
 
   it('scales up by placement and down oldest first, with service_scaled events', async () => {
-    harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }, { id: 'b' }] });
+    const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }, { id: 'b' }] });
     const yaml = `
 services:
   worker:
@@ -167,7 +168,7 @@ services:
   });
 
   it('down removes everything in reverse dependency order', async () => {
-    harness = await startHarness({
+    const harness = await startHarness({
       runtime: 'memory',
       agents: [
         { id: 'host-a', labels: { zone: 'a' } },
@@ -185,7 +186,7 @@ services:
   });
 
   it('cancels a deploy where it is when aborted, and down then removes what had started', async () => {
-    harness = await startHarness({ runtime: 'memory', agents: [{ id: 'solo' }] });
+    const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'solo' }] });
     const yaml = `
 services:
   db:
@@ -220,7 +221,7 @@ services:
   });
 
   it('replaces a service whose spec changed: new instance up first, then the old one removed; the rest kept', async () => {
-    harness = await startHarness({ runtime: 'memory', agents: [{ id: 'solo' }] });
+    const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'solo' }] });
     const v1 = `
 services:
   db:

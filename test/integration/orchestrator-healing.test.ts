@@ -10,7 +10,6 @@ import { STATE_FILE } from '../../src/orchestrator/index.js';
 import { until } from '../helpers/wait.js';
 import {
   closeHarnesses,
-  type Harness,
   labels,
   memoryOf,
   nextEvent,
@@ -18,11 +17,7 @@ import {
   startHarness,
 } from './orchestrator-harness.js';
 
-let harness: Harness | null = null;
-afterEach(async () => {
-  harness = null;
-  await closeHarnesses();
-});
+afterEach(closeHarnesses);
 
 const YAML = `
 services:
@@ -43,7 +38,7 @@ services:
 
 describe('operations and healing', () => {
   it('stop takes the dependents down first; restart brings the stopped service back', async () => {
-    harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
+    const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
     await harness.orchestrator.deploy(stackFrom(YAML, 'ops'));
     const mark = harness.events.length;
     const stopped = await harness.orchestrator.stop('api');
@@ -78,7 +73,7 @@ describe('operations and healing', () => {
   });
 
   it('keeps a scale override across an orchestrator restart (persisted in the state file)', async () => {
-    harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
+    const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
     await harness.orchestrator.deploy(stackFrom(YAML, 'keep'));
     await harness.orchestrator.scale('web', 2);
     const file = path.join(harness.orchestratorStateDir, STATE_FILE);
@@ -107,7 +102,7 @@ describe('operations and healing', () => {
   });
 
   it('reports the agent healing an unhealthy container as unhealthy, restarted and recovered', async () => {
-    harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
+    const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
     await harness.orchestrator.deploy(stackFrom(YAML, 'heal'));
     const db = memoryOf(harness, 'a')
       .all()

@@ -11,18 +11,13 @@ import {
   closeHarnesses,
   currentHarness,
   DB_API_YAML,
-  type Harness,
   memoryOf,
   nextEvent,
   stackFrom,
   startHarness,
 } from './orchestrator-harness.js';
 
-let harness: Harness | null = null;
-afterEach(async () => {
-  harness = null;
-  await closeHarnesses();
-});
+afterEach(closeHarnesses);
 
 /** Sends one command straight to an agent, as if from an earlier orchestrator, and waits for its answer. */
 async function command(url: string, agent: string, action: string, body: object): Promise<unknown> {
@@ -50,7 +45,7 @@ async function command(url: string, agent: string, action: string, body: object)
 
 describe('orchestrator recovery', () => {
   it('after a restart, restarts what went missing and removes an orphan, keeping the rest untouched', async () => {
-    harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
+    const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
     const stack = stackFrom(DB_API_YAML, 'rec');
     await harness.orchestrator.deploy(stack);
     const m = memoryOf(harness, 'a');
@@ -110,7 +105,7 @@ describe('orchestrator recovery', () => {
   });
 
   it('reschedules the instances of a host offline past the grace period, and removes its duplicates when it returns', async () => {
-    harness = await startHarness({
+    const harness = await startHarness({
       runtime: 'memory',
       agents: [{ id: 'a' }, { id: 'b' }],
       orchestrator: { rescheduleGraceMs: 300 },

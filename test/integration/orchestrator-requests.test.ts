@@ -3,13 +3,11 @@
 // problem. Agents run on the in-memory runtime.
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeHarnesses, DB_API_YAML, type Harness, startHarness } from './orchestrator-harness.js';
+import { closeHarnesses, DB_API_YAML, startHarness } from './orchestrator-harness.js';
 
-let harness: Harness | null = null;
 const raw: mqtt.MqttClient[] = [];
 afterEach(async () => {
   for (const c of raw.splice(0)) await c.endAsync();
-  harness = null;
   await closeHarnesses();
 });
 
@@ -30,7 +28,7 @@ async function rawRequest(url: string, method: string, payload: string): Promise
 
 describe('orchestrator request API', () => {
   it('deploys from Compose text sent over MQTT and answers ps, agents, health and history', async () => {
-    harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
+    const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
     const client = await harness.client();
     const deployed = (await client.request(
       'deploy',
@@ -61,7 +59,7 @@ describe('orchestrator request API', () => {
   });
 
   it('answers a failed deploy with an error naming the service and the reason', async () => {
-    harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
+    const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
     const client = await harness.client();
     const bad = `${DB_API_YAML}  x:\n    image: alicia-test/busybox:latest\n    depends_on: [nope]\n`;
     await expect(
@@ -73,7 +71,7 @@ describe('orchestrator request API', () => {
   });
 
   it('answers bad JSON, a wrong schema and an unknown method with errors that name the problem', async () => {
-    harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
+    const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
     const url = harness.broker.url;
     const replyTo = 'alicia/clients/raw/reply';
     expect(await rawRequest(url, 'ps', `{"reply_to":"${replyTo}","transaction":"t1",`)).toMatchObject({
@@ -106,7 +104,7 @@ describe('orchestrator request API', () => {
   });
 
   it('answers requests about things that do not exist with ALICIA_ERR_NOT_FOUND', async () => {
-    harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
+    const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
     const client = await harness.client();
     await expect(client.request('scale', { service: 'ghost', replicas: 2 })).rejects.toMatchObject({
       code: 'ALICIA_ERR_NOT_FOUND',
