@@ -126,7 +126,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     now,
     timers: TIMERS,
     stats,
-    onChange: () => snapshots.schedule(),
+    onChange: (urgent) => snapshots.schedule(urgent),
     log,
   });
 

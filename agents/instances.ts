@@ -4,6 +4,7 @@
 // starts each from a fresh inspect), so one instance never gets two containers.
 import { type AgentPolicy, checkPolicy, planRecovery } from '../src/core/agent-plan/index.js';
 import { aliciaError, toAliciaError } from '../src/core/errors.js';
+import { startProbePlan } from '../src/core/healing/index.js';
 import type { Logger } from '../src/logging/logger.js';
 import type { InstanceResult, InstanceSpec } from '../src/protocol/commands.js';
 import type { ContainerReport } from '../src/protocol/containers.js';
@@ -21,6 +22,7 @@ import { createKeyedQueue, mapLimit } from './keyed-queue.js';
 import { toContainerReport } from './reports.js';
 import { containerName } from './runtime/labels.js';
 import type { ContainerRuntime, RuntimeContainer, RuntimeSubscription } from './runtime/types.js';
+import { createStartProber, isProbeTest, runOf, type StartProbeVerdict } from './start-prober.js';
 import type { StateStore } from './state-store.js';
 
 /** Containers created or removed at once; a Raspberry Pi's engine is slow at many. */
@@ -38,8 +40,11 @@ export interface InstanceManagerDeps {
   now(): number;
   timers: Timers;
   stats: AgentStats;
-  /** Something a containers snapshot shows changed. */
-  onChange(): void;
+  /**
+   * Something a containers snapshot shows changed; `urgent` when a container's state or health
+   * did (what a deploy may be waiting on to start the next service).
+   */
+  onChange(urgent: boolean): void;
   log: Logger;
 }
 
@@ -71,7 +76,10 @@ function uniqueSpecs(specs: readonly InstanceSpec[]): InstanceSpec[] {
 
 export function createInstanceManager(deps: InstanceManagerDeps): InstanceManager {
   const { agent, runtime, store, stats, log } = deps;
+  /** What the agent reports: Docker's view with start probe verdicts applied (see effective()). */
   const observed = new Map<string, RuntimeContainer>();
+  /** Docker's own view. */
+  const raw = new Map<string, RuntimeContainer>();
   const busy = new Map<string, Busy>();
   const queue = createKeyedQueue();
   const refreshes = createKeyedQueue();
@@ -82,8 +90,10 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
     markSynced = resolve;
   });
 
-  const changed = () => {
-    if (!closed) deps.onChange();
+  /** Start probe verdicts for runs Docker has not judged yet (see start-prober.ts). */
+  const verdicts = new Map<string, { run: string; health: StartProbeVerdict }>();
+  const changed = (urgent = false) => {
+    if (!closed) deps.onChange(urgent);
   };
   const save = () =>
     store.save().catch((err: unknown) => log.error({ err }, 'could not persist the agent state'));
@@ -129,6 +139,29 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
     log,
   });
 
+  const prober = createStartProber({
+    runtime,
+    timers: deps.timers,
+    now: deps.now,
+    planFor(container) {
+      const entry = store.desired.get(container.instance);
+      const check = entry?.spec.spec.healthcheck;
+      if (!entry?.run || entry.spec.spec_hash !== container.specHash || !check) return null;
+      if (!isProbeTest(check.test)) return null;
+      const plan = startProbePlan(check, entry.spec.spec.x_alicia.start_probe !== false);
+      return plan === null ? null : { test: check.test, plan };
+    },
+    verdict(instance, run, health) {
+      void refreshes.run(instance, async () => {
+        const current = raw.get(instance);
+        if (current === undefined || runOf(current) !== run) return;
+        verdicts.set(instance, { run, health });
+        setObserved(instance, current);
+      });
+    },
+    log,
+  });
+
   const ops = createContainerOps({
     agent,
     runtime,
@@ -142,15 +175,39 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
     log,
   });
 
-  function setObserved(instance: string, container: RuntimeContainer | null): void {
+  /**
+   * Docker's view, except for a run Docker has not judged yet and the start prober has:
+   * then the prober's verdict (Docker's rules, applied sooner).
+   */
+  function effective(instance: string, container: RuntimeContainer): RuntimeContainer {
+    const verdict = verdicts.get(instance);
+    if (verdict === undefined) return container;
+    if (
+      verdict.run === runOf(container) &&
+      container.state === 'running' &&
+      container.health === 'starting'
+    ) {
+      return { ...container, health: verdict.health };
+    }
+    verdicts.delete(instance);
+    return container;
+  }
+
+  function setObserved(instance: string, found: RuntimeContainer | null): void {
     const previous = observed.get(instance);
-    if (container === null || container.agent !== agent) {
+    if (found === null || found.agent !== agent) {
+      verdicts.delete(instance);
+      raw.delete(instance);
+      prober.forget(instance);
       if (previous) {
         observed.delete(instance);
-        changed();
+        changed(true);
       }
       return;
     }
+    raw.set(instance, found);
+    prober.observe(found);
+    const container = effective(instance, found);
     observed.set(instance, container);
     const fresh =
       previous === undefined ||
@@ -158,7 +215,7 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
       previous.health !== container.health ||
       previous.state !== container.state;
     if (fresh && container.state === 'running') healer.observe(instance, container.health);
-    changed();
+    changed(fresh);
   }
 
   /** Re-reads one instance's container; serialized per instance so the newest read wins. */
@@ -412,6 +469,7 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
       closed = true;
       subscription?.close();
       healer.close();
+      prober.close();
       let timer: unknown;
       await Promise.race([
         Promise.all([queue.idle(), refreshes.idle()]),

@@ -1,12 +1,17 @@
 // At most one call per period, leading and trailing: the first change after a quiet period
-// goes out at once (a health_status the orchestrator is waiting on to start the next layer
-// must not sit out a debounce), and a burst of Docker events after it (a restart is kill,
-// die, stop, start, restart) becomes one more call when the period ends.
+// goes out at once, and a burst of Docker events after it (a restart is kill, die, stop,
+// start, restart) becomes one more call when the period ends. An urgent change (a health
+// verdict or a state the orchestrator may be waiting on to start the next layer) never sits
+// out the period: three services of a layer turning healthy 10 ms apart must not make the
+// last one wait for the trailing call.
 import type { Timers } from './healer.js';
 
 export interface Throttle {
-  /** Calls `fn` soon: on the next turn of the event loop if the last call is a period ago, else when the period ends. */
-  schedule(): void;
+  /**
+   * Calls `fn` soon: on the next turn of the event loop if the last call is a period ago (or
+   * `urgent`), else when the period ends.
+   */
+  schedule(urgent?: boolean): void;
   /** Calls `fn` now and drops a scheduled call. */
   now(): void;
   close(): void;
@@ -30,6 +35,8 @@ export function createThrottle(periodMs: number, fn: () => void, timers: Timers)
   };
   const call = () => {
     dirty = false;
+    // An urgent call can come while cooling: the period starts again from this call.
+    if (cooling !== null) timers.clearTimeout(cooling);
     cool();
     fn();
   };
@@ -41,9 +48,9 @@ export function createThrottle(periodMs: number, fn: () => void, timers: Timers)
     dirty = false;
   };
   return {
-    schedule() {
+    schedule(urgent = false) {
       if (closed || leading !== null) return;
-      if (cooling !== null) {
+      if (cooling !== null && !urgent) {
         dirty = true;
         return;
       }

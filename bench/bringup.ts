@@ -1,17 +1,27 @@
 // Bring-up benchmark: the same layered stack with healthchecks, brought up on the same
 // Docker engine by `docker-compose up -d` (+ waiting until every container is healthy)
-// and by Alicia, several rounds, order alternating; prints medians and ratios.
+// and by Alicia, several rounds, order alternating; prints medians and ratios per case.
 //
 //   npm run build && node dist/bench/bringup.js
-//   env: BENCH_ROUNDS (3), BENCH_LAYERS (4), BENCH_WIDTH (3), BENCH_DELAY_S (1),
-//        BENCH_INTERVAL (500ms), DOCKER_HOST (as for the tests)
+//   env: BENCH_ROUNDS (3), BENCH_LAYERS (4), BENCH_WIDTH (3),
+//        BENCH_CASES (spread,aligned,interval-5s), DOCKER_HOST (as for the tests)
+//
+// Every service is an httpd that becomes ready ~1 s after its start; each depends on every
+// service of the layer below with condition service_healthy. The cases differ in when the
+// services become ready and how often Docker probes them:
+//   spread       ready after 0.7–1.3 s (evenly spread, a fixed shuffle: the same file for
+//                both), healthcheck interval 500ms — services are not ready on a probe tick;
+//   aligned      every service ready after exactly 1.0 s = 2 × interval 500ms: Docker's second
+//                probe lands right when the service is ready, Docker's best case;
+//   interval-5s  ready after 0.7–1.3 s, interval 5s with start_period 30s, a common
+//                healthcheck in Compose files.
 //
 // Alicia is measured two ways:
-//   in-process — broker, orchestrator and one agent already running (a cluster's control
-//                plane is long-lived): from the deploy call until it reports every service
-//                ready (healthy);
-//   alicia up  — the embedded CLI from a cold start (`node dist/src/cli/main.js up`) until it
-//                prints that the stack is up: process start, broker, agent and deploy.
+//   alicia up    — the embedded CLI from a cold start (`node dist/src/cli/main.js up`) until it
+//                  prints that the stack is up: process start, broker, agent and deploy;
+//   in-process   — broker, orchestrator and one agent already running (a cluster's control
+//                  plane is long-lived): from the deploy call until it reports every service
+//                  ready (healthy).
 // Compose is `docker-compose up -d` from its start until Docker reports every container
 // healthy (its own `up -d` returns before the last layer is healthy).
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -29,9 +39,42 @@ import { startOrchestrator } from '../src/orchestrator/index.js';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LAYERS = Number(process.env.BENCH_LAYERS ?? 4);
 const WIDTH = Number(process.env.BENCH_WIDTH ?? 3);
-const DELAY_S = Number(process.env.BENCH_DELAY_S ?? 1);
-const INTERVAL = process.env.BENCH_INTERVAL ?? '500ms';
 const MAIN = path.resolve('dist/src/cli/main.js');
+
+interface BenchCase {
+  name: string;
+  what: string;
+  /** Seconds after start at which service `index` (of LAYERS × WIDTH) is ready. */
+  readyS(index: number, count: number): number;
+  healthcheck: string[];
+}
+
+/** 0.7–1.3 s evenly spread over the services, in a fixed shuffled order (no randomness). */
+const spread = (index: number, count: number): number => {
+  const slot = (index * 7 + 3) % count; // 7 is coprime with 12: every slot once
+  return 0.7 + (0.6 * slot) / Math.max(1, count - 1);
+};
+
+const CASES: BenchCase[] = [
+  {
+    name: 'spread',
+    what: 'ready after 0.7–1.3 s, healthcheck interval 500ms',
+    readyS: spread,
+    healthcheck: ['interval: 500ms', 'timeout: 2s', 'retries: 3', 'start_period: 20s'],
+  },
+  {
+    name: 'aligned',
+    what: 'ready after exactly 1.0 s = 2 × interval 500ms (Docker probes right on time)',
+    readyS: () => 1,
+    healthcheck: ['interval: 500ms', 'timeout: 2s', 'retries: 3', 'start_period: 20s'],
+  },
+  {
+    name: 'interval-5s',
+    what: 'ready after 0.7–1.3 s, healthcheck interval 5s, start_period 30s',
+    readyS: spread,
+    healthcheck: ['interval: 5s', 'timeout: 2s', 'retries: 3', 'start_period: 30s'],
+  },
+];
 
 const docker = new Docker();
 /** CPU time (ms) the in-process control plane (broker + orchestrator + agent) used per deploy. */
@@ -48,22 +91,21 @@ async function freePort(): Promise<number> {
 }
 
 /** LAYERS × WIDTH httpd services; each depends on every service of the layer below, healthy. */
-async function composeText(): Promise<{ text: string; services: number }> {
+async function composeText(bench: BenchCase): Promise<{ text: string; services: number }> {
   const lines = ['services:'];
+  const count = LAYERS * WIDTH;
   for (let layer = 0; layer < LAYERS; layer += 1) {
     for (let i = 0; i < WIDTH; i += 1) {
       const port = await freePort();
+      const ready = bench.readyS(layer * WIDTH + i, count).toFixed(2);
       lines.push(
         `  l${layer}s${i}:`,
         '    image: alicia-test/busybox:latest',
         '    network_mode: host',
-        `    command: ["sh", "-c", "trap 'exit 0' TERM; mkdir -p /www && echo ok > /www/index.html && sleep ${DELAY_S} && httpd -f -p 127.0.0.1:${port} -h /www & wait"]`,
+        `    command: ["sh", "-c", "trap 'exit 0' TERM; mkdir -p /www && echo ok > /www/index.html && sleep ${ready} && httpd -f -p 127.0.0.1:${port} -h /www & wait"]`,
         '    healthcheck:',
         `      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${port}/"]`,
-        `      interval: ${INTERVAL}`,
-        '      timeout: 2s',
-        '      retries: 3',
-        '      start_period: 20s',
+        ...bench.healthcheck.map((line) => `      ${line}`),
       );
       if (layer > 0) {
         lines.push('    depends_on:');
@@ -72,7 +114,7 @@ async function composeText(): Promise<{ text: string; services: number }> {
       }
     }
   }
-  return { text: `${lines.join('\n')}\n`, services: LAYERS * WIDTH };
+  return { text: `${lines.join('\n')}\n`, services: count };
 }
 
 function run(
@@ -215,53 +257,76 @@ const median = (xs: readonly number[]): number => {
 };
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-async function main(): Promise<void> {
-  const version = await run('docker-compose', ['version', '--short']);
-  if (version.code !== 0) throw new Error(`docker-compose is not usable:\n${version.out}`);
-  const root = await mkdtemp(path.join(os.tmpdir(), 'alicia-bench-'));
-  const { text, services } = await composeText();
-  const file = path.join(root, 'docker-compose.yml');
+interface CaseResult {
+  bench: BenchCase;
+  compose: number;
+  inProcess: number;
+  cli: number;
+}
+
+async function runCase(bench: BenchCase, root: string, tag: string): Promise<CaseResult> {
+  const dir = await mkdtemp(path.join(root, `${bench.name}-`));
+  const { text, services } = await composeText(bench);
+  const file = path.join(dir, 'docker-compose.yml');
   await writeFile(file, text);
-  process.stdout.write(
-    `bring-up: ${LAYERS} layers × ${WIDTH} services, each ready after ~${DELAY_S} s, healthcheck interval ${INTERVAL}; ` +
-      `docker-compose ${version.out.trim()}; ${ROUNDS} rounds; ${os.cpus().length} cores\n`,
-  );
+  process.stdout.write(`case ${bench.name}: ${bench.what}\n`);
   const compose: number[] = [];
   const inProcess: number[] = [];
   const cli: number[] = [];
-  try {
-    for (let round = 1; round <= ROUNDS; round += 1) {
-      const dir = await mkdtemp(path.join(root, `round-${round}-`));
-      const steps: [string, () => Promise<number>, number[]][] = [
-        ['docker-compose', () => composeRound(file, `benchc${round}`, services), compose],
-        [
-          'alicia in-process',
-          () => aliciaInProcessRound(file, `bencha${round}`, path.join(dir, 'a')),
-          inProcess,
-        ],
-        ['alicia up', () => aliciaUpRound(file, `benchu${round}`, path.join(dir, 'u')), cli],
-      ];
-      // Alternate who goes first, so a warm engine favours no one.
-      if (round % 2 === 0) steps.reverse();
-      for (const [name, step, into] of steps) {
-        const ms = await step();
-        into.push(ms);
-        process.stdout.write(`  round ${round}: ${name.padEnd(18)} ${secs(ms)}\n`);
-      }
+  for (let round = 1; round <= ROUNDS; round += 1) {
+    const roundDir = await mkdtemp(path.join(dir, `round-${round}-`));
+    const steps: [string, () => Promise<number>, number[]][] = [
+      ['docker-compose', () => composeRound(file, `bench${tag}c${round}`, services), compose],
+      ['alicia up', () => aliciaUpRound(file, `bench${tag}u${round}`, path.join(roundDir, 'u')), cli],
+      [
+        'alicia in-process',
+        () => aliciaInProcessRound(file, `bench${tag}a${round}`, path.join(roundDir, 'a')),
+        inProcess,
+      ],
+    ];
+    // Alternate who goes first, so a warm engine favours no one.
+    if (round % 2 === 0) steps.reverse();
+    for (const [name, step, into] of steps) {
+      const ms = await step();
+      into.push(ms);
+      process.stdout.write(`  round ${round}: ${name.padEnd(18)} ${secs(ms)}\n`);
     }
+  }
+  return { bench, compose: median(compose), inProcess: median(inProcess), cli: median(cli) };
+}
+
+async function main(): Promise<void> {
+  const version = await run('docker-compose', ['version', '--short']);
+  if (version.code !== 0) throw new Error(`docker-compose is not usable:\n${version.out}`);
+  const wanted = (process.env.BENCH_CASES ?? CASES.map((c) => c.name).join(',')).split(',');
+  const cases = wanted.map((name) => {
+    const found = CASES.find((c) => c.name === name.trim());
+    if (!found)
+      throw new Error(`BENCH_CASES: no case "${name}"; cases: ${CASES.map((c) => c.name).join(', ')}`);
+    return found;
+  });
+  const root = await mkdtemp(path.join(os.tmpdir(), 'alicia-bench-'));
+  process.stdout.write(
+    `bring-up: ${LAYERS} layers × ${WIDTH} services, service_healthy between layers; ` +
+      `docker-compose ${version.out.trim()}; ${ROUNDS} rounds; ${os.cpus().length} cores\n`,
+  );
+  const results: CaseResult[] = [];
+  try {
+    for (const [index, bench] of cases.entries()) results.push(await runCase(bench, root, String(index)));
   } finally {
     await rm(root, { recursive: true, force: true });
   }
-  const c = median(compose);
-  const a = median(inProcess);
-  const u = median(cli);
+  const ratio = (x: number, c: number) => `${(x / c).toFixed(2)} ×`;
   process.stdout.write(
     [
-      `median docker-compose up -d + healthy: ${secs(c)}`,
-      `median alicia (in-process deploy):     ${secs(a)}   ratio ${(a / c).toFixed(2)} × compose`,
-      `median alicia up (cold, embedded):     ${secs(u)}   ratio ${(u / c).toFixed(2)} × compose`,
-      `alicia control plane CPU during the in-process deploy (broker + orchestrator + agent): median ${median(cpuMs).toFixed(0)} ms`,
-      'target: ≤ 0.80 × compose',
+      '',
+      `medians (ratio = alicia / docker-compose; target ≤ 0.80 ×)`,
+      `${'case'.padEnd(12)} ${'compose'.padStart(9)} ${'alicia up'.padStart(10)} ${'ratio'.padStart(7)} ${'in-process'.padStart(11)} ${'ratio'.padStart(7)}`,
+      ...results.map(
+        (r) =>
+          `${r.bench.name.padEnd(12)} ${secs(r.compose).padStart(9)} ${secs(r.cli).padStart(10)} ${ratio(r.cli, r.compose).padStart(7)} ${secs(r.inProcess).padStart(11)} ${ratio(r.inProcess, r.compose).padStart(7)}`,
+      ),
+      `alicia control plane CPU per in-process deploy (broker + orchestrator + agent): median ${median(cpuMs).toFixed(0)} ms`,
       '',
     ].join('\n'),
   );

@@ -12,6 +12,7 @@ import { loadDockerode } from './load-dockerode.js';
 import type {
   ContainerRuntime,
   CreateOptions,
+  ProbeTest,
   PullProgress,
   RuntimeContainer,
   RuntimeSubscription,
@@ -146,6 +147,46 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
     return docker.createContainer(createOptions);
   }
 
+  /** Runs the test with its output attached (and dropped) so the call ends when it exits. */
+  async function probe(idOrName: string, test: ProbeTest, timeoutMs: number): Promise<boolean> {
+    // As Docker's own healthcheck: CMD-SHELL runs under the image's shell, /bin/sh -c.
+    const cmd = test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', test[1]] : test.slice(1);
+    let exec: Dockerode.Exec;
+    try {
+      exec = await docker.getContainer(idOrName).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    } catch (err) {
+      if (statusOf(err) === 409) return false; // not running (stopped, paused, restarting)
+      throw dockerError(err, `probe container ${idOrName}`);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const held: { stream?: NodeJS.ReadableStream & { destroy?: () => void } } = {};
+    const finished = (async () => {
+      const stream = (await exec.start({ hijack: true, stdin: false })) as NonNullable<typeof held.stream>;
+      held.stream = stream;
+      await new Promise<void>((resolve) => {
+        stream.once('end', resolve);
+        stream.once('close', resolve);
+        stream.once('error', () => resolve());
+        stream.resume();
+      });
+      return (await exec.inspect()).ExitCode === 0;
+    })();
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([finished, timedOut]);
+    } catch (err) {
+      if (statusOf(err) === 409) return false;
+      throw dockerError(err, `probe container ${idOrName}`);
+    } finally {
+      clearTimeout(timer);
+      finished.catch(() => undefined);
+      // A test past its timeout is left to finish in the container; its output is not read.
+      held.stream?.destroy?.();
+    }
+  }
+
   async function removeQuietly(id: string): Promise<void> {
     try {
       await docker.getContainer(id).remove({ force: true, v: true });
@@ -230,6 +271,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
         throw dockerError(err, `remove container ${idOrName}`);
       }
     },
+
+    probe,
 
     inspect,
 

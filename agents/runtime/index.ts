@@ -9,6 +9,7 @@ export { createMemoryRuntime, SYSTEM_CLOCK } from './memory-runtime.js';
 export type {
   ContainerRuntime,
   CreateOptions,
+  ProbeTest,
   PullProgress,
   RuntimeAction,
   RuntimeContainer,

@@ -1,7 +1,9 @@
 // An in-memory ContainerRuntime for fast logic tests and fleet simulation. It passes the
 // same contract suite as the Docker adapter and simulates what the agent relies on:
-// names, labels, states, exit codes, events, and health — a spec with a healthcheck turns
-// healthy after its first interval unless a test says otherwise with setHealth().
+// names, labels, states, exit codes, events, and health. A started process passes its
+// healthcheck test unless a test says otherwise with setReady(); the simulated engine probes
+// it every healthcheck interval, as Docker does, and the first probe that finds it ready
+// turns it healthy; setHealth() forces the engine's verdict.
 import { randomBytes } from 'node:crypto';
 import { aliciaError } from '../../src/core/errors.js';
 import type { InstanceSpec } from '../../src/protocol/commands.js';
@@ -53,6 +55,8 @@ export interface MemoryRuntime extends ContainerRuntime {
    * makes a fresh container process whose probe passes again. Sticky: it keeps failing.
    */
   setHealth(instance: string, health: 'healthy' | 'unhealthy', options?: { sticky?: boolean }): void;
+  /** Test hook: the process of `instance` passes its healthcheck test (or not) from now on, until it restarts. */
+  setReady(instance: string, ready: boolean): void;
   /** Test hook: the main process of `instance` exits with `exitCode`. */
   crash(instance: string, exitCode?: number): void;
   /** Test hook: the engine stops (or starts again) answering; subscribers see it. */
@@ -77,6 +81,8 @@ interface Box {
   startedAt: number | null;
   finishedAt: number | null;
   probe: unknown;
+  /** Set by setReady() for this run of the process; null: ready. */
+  ready: boolean | null;
   forced: { health: 'healthy' | 'unhealthy'; sticky: boolean } | null;
 }
 
@@ -156,6 +162,9 @@ export function createMemoryRuntime(options: MemoryRuntimeOptions = {}): MemoryR
     return box;
   };
 
+  const isReady = (box: Box): boolean =>
+    box.state === 'running' && box.forced?.health !== 'unhealthy' && box.ready !== false;
+
   const setHealthNow = (box: Box, health: 'healthy' | 'unhealthy') => {
     if (box.state !== 'running' || box.health === health) return;
     box.health = health;
@@ -169,7 +178,10 @@ export function createMemoryRuntime(options: MemoryRuntimeOptions = {}): MemoryR
     const interval = box.spec.spec.healthcheck?.interval_ms ?? DEFAULT_INTERVAL_MS;
     box.probe = clock.setTimeout(() => {
       box.probe = null;
-      setHealthNow(box, box.forced?.health ?? 'healthy');
+      if (box.forced) setHealthNow(box, box.forced.health);
+      else if (isReady(box)) setHealthNow(box, 'healthy');
+      // Not ready yet: like Docker during start_period, no verdict; probe again.
+      else if (box.health === 'starting') scheduleProbe(box);
     }, interval);
   };
 
@@ -178,6 +190,7 @@ export function createMemoryRuntime(options: MemoryRuntimeOptions = {}): MemoryR
     box.exitCode = null;
     box.startedAt = clock.now();
     box.health = hasHealthcheck(box.spec) ? 'starting' : 'none';
+    box.ready = null;
     if (box.forced && !box.forced.sticky) box.forced = null;
     emit(box, 'start');
     scheduleProbe(box);
@@ -240,6 +253,7 @@ export function createMemoryRuntime(options: MemoryRuntimeOptions = {}): MemoryR
         startedAt: null,
         finishedAt: null,
         probe: null,
+        ready: null,
         forced: null,
       };
       boxes.set(box.id, box);
@@ -280,6 +294,11 @@ export function createMemoryRuntime(options: MemoryRuntimeOptions = {}): MemoryR
       emit(box, 'destroy');
     },
 
+    async probe(idOrName) {
+      const box = mustFind(idOrName, `probe container ${idOrName}`);
+      return isReady(box);
+    },
+
     async inspect(idOrName) {
       ensureReachable(`inspect container ${idOrName}`);
       const box = find(idOrName);
@@ -312,6 +331,12 @@ export function createMemoryRuntime(options: MemoryRuntimeOptions = {}): MemoryR
       if (box.probe !== null) clock.clearTimeout(box.probe);
       box.probe = null;
       setHealthNow(box, health);
+    },
+
+    setReady(instance, ready) {
+      const box = find(containerName(instance));
+      if (!box) throw aliciaError('ALICIA_ERR_NOT_FOUND', `no container for instance ${instance}`);
+      box.ready = ready;
     },
 
     crash(instance, exitCode = 1) {

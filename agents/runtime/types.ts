@@ -1,6 +1,10 @@
 // The ContainerRuntime port: what the agent needs from a container engine. The Docker
 // adapter (dockerode) and the in-memory one both pass test/contract/container-runtime.contract.ts.
+import type { Healthcheck } from '../../src/compose/model.js';
 import type { InstanceSpec } from '../../src/protocol/commands.js';
+
+/** A healthcheck test that runs something: `['CMD', exe, ...args]` or `['CMD-SHELL', script]`. */
+export type ProbeTest = Exclude<Healthcheck['test'], ['NONE']>;
 
 /** Docker's container states. */
 export type RuntimeState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -106,6 +110,13 @@ export interface ContainerRuntime {
   restart(idOrName: string, graceMs?: number): Promise<void>;
   /** Removes the container, killing it if it still runs, and its anonymous volumes. */
   remove(idOrName: string): Promise<void>;
+  /**
+   * Runs a healthcheck test in the running container once, now, as the engine's own
+   * healthcheck would (CMD: the program; CMD-SHELL: `/bin/sh -c`), and answers whether it
+   * exited 0 within `timeoutMs`. The engine's health verdict is left as it is. false when
+   * the container is not running; ALICIA_ERR_NOT_FOUND when there is no such container.
+   */
+  probe(idOrName: string, test: ProbeTest, timeoutMs: number): Promise<boolean>;
   /** null when no such container exists. */
   inspect(idOrName: string): Promise<RuntimeContainer | null>;
   /** Every container (running or not) labelled alicia.agent=<agent>. */

@@ -268,6 +268,7 @@ function xAlicia(
   const out: ServiceXAlicia = { backoff };
   if (layer.hosts) out.hosts = layer.hosts;
   if (layer.unhealthy_threshold !== undefined) out.unhealthy_threshold = layer.unhealthy_threshold;
+  if (layer.start_probe !== undefined) out.start_probe = layer.start_probe;
   const http = layer.probe?.http;
   const tcp = layer.probe?.tcp;
   if (http || tcp) out.probe = {};

@@ -68,6 +68,7 @@ export interface ServiceXAliciaLayer {
   probe?: { http?: HttpProbeLayer; tcp?: TcpProbeLayer };
   backoff?: Partial<Backoff>;
   unhealthy_threshold?: number;
+  start_probe?: boolean;
   priority?: number;
   category?: string;
 }

@@ -143,6 +143,12 @@ export const ServiceXAliciaSchema = z.strictObject({
     .optional(),
   backoff: BackoffSchema,
   unhealthy_threshold: z.number().int().positive().optional(),
+  /**
+   * false: the agent leaves health to Docker's own probes. Default (absent): while Docker has
+   * no verdict yet, the agent runs the healthcheck test itself every start_interval (default
+   * 250ms), so dependents start as soon as the test first passes.
+   */
+  start_probe: z.boolean().optional(),
   priority: z.number().int().optional(),
   category: z.string().optional(),
 });

@@ -113,6 +113,7 @@ function renderXAlicia(x: ServiceXAlicia): JsonObject {
   const out: JsonObject = { backoff: renderBackoff(x.backoff) };
   if (x.hosts) out.hosts = [...x.hosts];
   if (x.unhealthy_threshold !== undefined) out.unhealthy_threshold = x.unhealthy_threshold;
+  if (x.start_probe !== undefined) out.start_probe = x.start_probe;
   if (x.priority !== undefined) out.priority = x.priority;
   if (x.category !== undefined) out.category = x.category;
   const probe: JsonObject = {};

@@ -5,9 +5,17 @@ import { type FileContext, fail, type KeyPath } from './diagnostics.js';
 import { readDuration } from './healthcheck.js';
 import type { HttpProbeLayer, ServiceXAliciaLayer, StackXAliciaLayer, TcpProbeLayer } from './layer.js';
 import type { Backoff } from './model.js';
-import { checkKeys, readInt, readMap, readString, readStringList } from './read.js';
+import { checkKeys, readBool, readInt, readMap, readString, readStringList } from './read.js';
 
-const SERVICE_KEYS = ['hosts', 'probe', 'backoff', 'unhealthy_threshold', 'priority', 'category'];
+const SERVICE_KEYS = [
+  'hosts',
+  'probe',
+  'backoff',
+  'unhealthy_threshold',
+  'start_probe',
+  'priority',
+  'category',
+];
 const STACK_KEYS = ['backoff', 'startup_timeout'];
 const BACKOFF_KEYS = ['min', 'max', 'reset_after', 'max_attempts'];
 
@@ -32,6 +40,9 @@ export function readServiceXAlicia(ctx: FileContext, path: KeyPath, value: unkno
   if (present(map.backoff)) out.backoff = readBackoff(ctx, [...path, 'backoff'], map.backoff);
   if (present(map.unhealthy_threshold)) {
     out.unhealthy_threshold = readInt(ctx, [...path, 'unhealthy_threshold'], map.unhealthy_threshold, 1);
+  }
+  if (present(map.start_probe)) {
+    out.start_probe = readBool(ctx, [...path, 'start_probe'], map.start_probe);
   }
   if (present(map.priority)) {
     out.priority = readInt(ctx, [...path, 'priority'], map.priority, Number.MIN_SAFE_INTEGER);

@@ -11,6 +11,8 @@ export interface RuntimeHarness {
   runtime: ContainerRuntime;
   /** Makes the healthcheck of a running instance fail from now on. */
   breakHealth(instance: string): Promise<void>;
+  /** Makes the process of a running instance pass its healthcheck test (or fail it) from now on. */
+  setReady(instance: string, ready: boolean): Promise<void>;
   /** Removes everything the test made (containers labelled with the harness's stack). */
   cleanup(): Promise<void>;
 }
@@ -158,6 +160,31 @@ export function containerRuntimeContract(
       await harness.breakHealth(spec.instance);
       await unhealthy;
       expect((await runtime.inspect(created.id))?.health).toBe('unhealthy');
+    });
+
+    it("probes: runs the healthcheck test once, now, without changing the engine's verdict", async () => {
+      // Docker's own probe is an hour away: every answer below comes from probe() itself.
+      const check = {
+        ...readyCheck(3_600_000, 3_600_000),
+        test: ['CMD', 'test', '-f', '/tmp/ready'] as ['CMD', string, string, string],
+      };
+      const spec = instanceSpec(stack, 'probe', 1, { command: readyAfter(3_600), healthcheck: check });
+      const created = await runtime.create(spec, agent);
+      await harness.setReady(spec.instance, false);
+      expect(await runtime.probe(created.id, check.test, 5_000)).toBe(false);
+      await harness.setReady(spec.instance, true);
+      expect(await runtime.probe(created.id, check.test, 5_000)).toBe(true);
+      // The shell form runs under /bin/sh -c, as the engine's healthcheck does.
+      expect(await runtime.probe(created.id, ['CMD-SHELL', 'test -f /tmp/ready && exit 0'], 5_000)).toBe(
+        true,
+      );
+      expect((await runtime.inspect(created.id))?.health).toBe('starting');
+
+      await runtime.stop(created.id);
+      expect(await runtime.probe(created.id, check.test, 5_000)).toBe(false);
+      await expect(runtime.probe('alicia-no-such-instance', check.test, 5_000)).rejects.toMatchObject({
+        code: 'ALICIA_ERR_NOT_FOUND',
+      });
     });
 
     it('fails with ALICIA_ERR_IMAGE_PULL naming an image it cannot get, and creates nothing', async () => {

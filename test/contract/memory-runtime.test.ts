@@ -11,6 +11,9 @@ containerRuntimeContract('memory', 'contract-memory', async () => {
     async breakHealth(instance) {
       runtime.setHealth(instance, 'unhealthy');
     },
+    async setReady(instance, ready) {
+      runtime.setReady(instance, ready);
+    },
     async cleanup() {
       for (const container of runtime.all()) await runtime.remove(container.id);
     },

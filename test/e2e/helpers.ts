@@ -10,6 +10,8 @@ export function httpdService(options: {
   replicas?: number;
   /** Docker's healthcheck start_period: failures before it ends do not count (default 10s). */
   startPeriod?: string;
+  /** Docker's healthcheck interval (default 300ms). */
+  interval?: string;
 }): string {
   const delay = options.delayS ?? 1;
   // `healthy: false`: the probe asks a port nobody listens on, so it never passes.
@@ -20,7 +22,7 @@ export function httpdService(options: {
     `    command: ["sh", "-c", "trap 'exit 0' TERM; mkdir -p /www && echo ok > /www/index.html && sleep ${delay} && httpd -f -p 127.0.0.1:${options.port} -h /www & wait"]`,
     '    healthcheck:',
     `      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${probePort}/"]`,
-    '      interval: 300ms',
+    `      interval: ${options.interval ?? '300ms'}`,
     '      timeout: 1s',
     '      retries: 2',
     `      start_period: ${options.startPeriod ?? '10s'}`,

@@ -114,13 +114,14 @@ describe('e2e: dependency-ordered deploy across two agents on real Docker', () =
       'db@e2e-host-a',
       'web@e2e-host-a',
     ]);
-    const inspected = await Promise.all(containers.map((c) => docker.getContainer(c.id).inspect()));
-    expect(inspected.map((i) => i.State.Health?.Status)).toEqual([
-      'healthy',
-      'healthy',
-      'healthy',
-      'healthy',
-    ]);
+    // Docker's own probes agree (the agents' start probes may have said so first).
+    await until(
+      async () => {
+        const inspected = await Promise.all(containers.map((c) => docker.getContainer(c.id).inspect()));
+        return inspected.every((i) => i.State.Health?.Status === 'healthy');
+      },
+      { what: 'Docker to call every container healthy' },
+    );
 
     // Presence and per-service state are retained: a late mosquitto_sub gets them at once.
     const late = await mosquittoSub(port, [
@@ -150,6 +151,41 @@ describe('e2e: dependency-ordered deploy across two agents on real Docker', () =
     } finally {
       await late.close();
     }
+  });
+
+  it("gates dependents on a dependency's first passing healthcheck, not on Docker's next probe a minute later", async () => {
+    harness = await twoHosts();
+    sub = await mosquittoSub(harness.broker.port, ['alicia/services/events']);
+    const [p1, p2] = await Promise.all([freePort(), freePort()]);
+    // Docker probes every minute; Compose would wait that minute before starting api.
+    const slowProbes = { delayS: 0.3, interval: '1m', startPeriod: '2m' };
+    const yaml = [
+      'services:',
+      '  db:',
+      httpdService({ port: p1 ?? 0, constraint: 'node.labels.zone == a', ...slowProbes }),
+      '  api:',
+      httpdService({
+        port: p2 ?? 0,
+        constraint: 'node.labels.zone == b',
+        dependsOn: { db: 'service_healthy' },
+        ...slowProbes,
+      }),
+    ].join('\n');
+    const report = await harness.orchestrator.deploy(stackFrom(yaml, STACK_LAYERS));
+    expect(report.services.map((s) => [s.service, s.phase])).toEqual([
+      ['db', 'ready'],
+      ['api', 'ready'],
+    ]);
+    await sub.waitFor((l) => l.includes('"deploy_completed"'), 'deploy_completed');
+    const order = seen(sub, STACK_LAYERS);
+    expect(order.indexOf('service_healthy:db')).toBeLessThan(order.indexOf('service_starting:api'));
+    expect(order).toContain('service_healthy:api');
+    // Docker itself has not probed yet: both verdicts came from the agents' start probes,
+    // which ran the very healthcheck of the file.
+    const containers = await containersOf(STACK_LAYERS);
+    const inspected = await Promise.all(containers.map((c) => docker.getContainer(c.id).inspect()));
+    expect(inspected.map((i) => i.State.Health?.Status)).toEqual(['starting', 'starting']);
+    expect(inspected.map((i) => i.State.Health?.Log ?? [])).toEqual([[], []]);
   });
 
   it('redeploys as a no-op, scales up and down (oldest first), and down leaves no container', async () => {

@@ -14,3 +14,17 @@ export async function removeLabelled(docker: Docker, label: string, value: strin
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
   return containers.length;
 }
+
+/** Runs `cmd` in a running container and resolves with its exit code once it has exited. */
+export async function execIn(docker: Docker, container: string, cmd: string[]): Promise<number | null> {
+  const exec = await docker
+    .getContainer(container)
+    .exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  await new Promise<void>((resolve, reject) => {
+    stream.once('end', resolve);
+    stream.once('error', reject);
+    stream.resume();
+  });
+  return (await exec.inspect()).ExitCode;
+}

@@ -4,7 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { instanceSpec, readyAfter, readyCheck } from '../contract/specs.js';
+import { instanceSpec, readyAfter, readyCheck, serviceSpec } from '../contract/specs.js';
 import { removeLabelled, testDocker } from '../helpers/docker.js';
 import { until } from '../helpers/wait.js';
 import {
@@ -47,7 +47,12 @@ async function breakProbe(instance: string): Promise<void> {
 describe('agent health and self-healing on real Docker', () => {
   it('reports a container starting, then healthy, from Docker’s own healthcheck', async () => {
     await inProcessAgent(closer, { id: agentId, brokerUrl, stateDir });
-    const api = instanceSpec(STACK, 'api', 1, { command: readyAfter(1), healthcheck: readyCheck(200) });
+    // No start probe: every verdict here is Docker's.
+    const api = instanceSpec(STACK, 'api', 1, {
+      command: readyAfter(1),
+      healthcheck: readyCheck(200),
+      x_alicia: { ...serviceSpec().x_alicia, start_probe: false },
+    });
     const answer = await start(w, agentId, [api]);
     expect(answer.status).toBe('ok');
     expect(await untilReport(w, agentId, api.instance, (r) => r.state === 'starting')).toMatchObject({
@@ -64,6 +69,45 @@ describe('agent health and self-healing on real Docker', () => {
       StartPeriod: 10_000_000_000,
       Retries: 1,
     });
+  });
+
+  it("reports healthy the moment the healthcheck first passes, before Docker's own first probe", async () => {
+    await inProcessAgent(closer, { id: agentId, brokerUrl, stateDir });
+    // Docker probes once a minute: only the agent's start probe can see it ready now.
+    const api = instanceSpec(STACK, 'api', 1, {
+      command: readyAfter(0.3),
+      healthcheck: readyCheck(60_000, 120_000),
+    });
+    await start(w, agentId, [api]);
+    const healthy = await untilReport(w, agentId, api.instance, (r) => r.health === 'healthy');
+    expect(healthy).toMatchObject({ state: 'running', restarts: 0, recovery: null });
+    const inspected = await docker.getContainer(`alicia-${api.instance}`).inspect();
+    expect(inspected.State.Health?.Status).toBe('starting');
+    expect(inspected.State.Health?.Log ?? []).toEqual([]);
+  });
+
+  it("restarts a container that breaks right after its first pass, without waiting out Docker's start_period", async () => {
+    const agent = await inProcessAgent(closer, { id: agentId, brokerUrl, stateDir });
+    // Docker alone would not judge failures for 2 minutes (start_period) once it missed the
+    // pass; the agent applies Docker's rules to its own probes: one failure (retries: 1) after
+    // a pass is unhealthy.
+    const api = instanceSpec(STACK, 'api', 1, {
+      command: readyAfter(0.2),
+      healthcheck: readyCheck(1_000, 120_000),
+      x_alicia: { backoff: { min_ms: 100, max_ms: 1_000, reset_after_ms: 60_000, max_attempts: 3 } },
+    });
+    await start(w, agentId, [api]);
+    const before = await untilReport(w, agentId, api.instance, (r) => r.health === 'healthy');
+    await breakProbe(api.instance);
+    const healed = await untilReport(
+      w,
+      agentId,
+      api.instance,
+      (r) => r.health === 'healthy' && r.restarts === 1,
+      15_000,
+    );
+    expect(healed).toMatchObject({ container_id: before.container_id, recovery: { attempts: 1 } });
+    expect(agent.stats.heal_restarts).toBe(1);
   });
 
   it('restarts a container whose healthcheck starts failing, and it becomes healthy again', async () => {
@@ -97,8 +141,12 @@ describe('agent health and self-healing on real Docker', () => {
     expect(agent.stats.heal_restarts).toBe(1);
     // Budget: unhealthy after one 200 ms probe, 500 ms backoff, ready 0.5 s after the restart.
     expect(healedInMs).toBeLessThan(5_000);
-    const inspected = await docker.getContainer(before.container_id).inspect();
-    expect(inspected.State.Health?.Status).toBe('healthy');
+    // Docker's own probe agrees (the agent's start probe may have said so first).
+    await until(
+      async () =>
+        (await docker.getContainer(before.container_id).inspect()).State.Health?.Status === 'healthy',
+      { what: 'Docker to call the healed container healthy' },
+    );
   });
 
   it('gives up after max_attempts: leaves the container stopped and reports it failed', async () => {

@@ -363,6 +363,7 @@ describe('x-alicia errors', () => {
       'must be 1 or more',
     ],
     ['    x-alicia: {priority: high}\n', 'services.s.x-alicia.priority', 'expected a whole number'],
+    ['    x-alicia: {start_probe: sometimes}\n', 'services.s.x-alicia.start_probe', 'expected true or false'],
     ['    x-alicia: {hosts: [""]}\n', 'services.s.x-alicia.hosts[0]', 'must not be empty'],
   ])('%s → %s', (body, path, message) => {
     const err = expectError(() => parse(svc(body)), { code: 'ALICIA_ERR_COMPOSE_INVALID', path });

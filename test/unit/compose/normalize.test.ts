@@ -327,6 +327,7 @@ describe('x-alicia', () => {
         '        tcp: {port: 8080}',
         '      backoff: {min: 500ms, max: 30s, reset_after: 10m, max_attempts: 3}',
         '      unhealthy_threshold: 2',
+        '      start_probe: false',
         '      priority: 10',
         '      category: core',
         '',
@@ -346,6 +347,7 @@ describe('x-alicia', () => {
       },
       backoff: { min_ms: 500, max_ms: 30_000, reset_after_ms: 600_000, max_attempts: 3 },
       unhealthy_threshold: 2,
+      start_probe: false,
       priority: 10,
       category: 'core',
     });
