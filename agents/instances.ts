@@ -4,7 +4,6 @@
 // starts each from a fresh inspect), so one instance never gets two containers.
 import { type AgentPolicy, checkPolicy, planRecovery } from '../src/core/agent-plan/index.js';
 import { aliciaError, toAliciaError } from '../src/core/errors.js';
-import { startProbePlan } from '../src/core/healing/index.js';
 import type { Logger } from '../src/logging/logger.js';
 import type { InstanceResult, InstanceSpec } from '../src/protocol/commands.js';
 import type { ContainerReport } from '../src/protocol/containers.js';
@@ -22,7 +21,7 @@ import { createKeyedQueue, mapLimit } from './keyed-queue.js';
 import { toContainerReport } from './reports.js';
 import { containerName } from './runtime/labels.js';
 import type { ContainerRuntime, RuntimeContainer, RuntimeSubscription } from './runtime/types.js';
-import { createStartProber, isProbeTest, runOf, type StartProbeVerdict } from './start-prober.js';
+import { createStartProber, startProbeFor } from './start-prober.js';
 import type { StateStore } from './state-store.js';
 
 /** Containers created or removed at once; a Raspberry Pi's engine is slow at many. */
@@ -76,10 +75,8 @@ function uniqueSpecs(specs: readonly InstanceSpec[]): InstanceSpec[] {
 
 export function createInstanceManager(deps: InstanceManagerDeps): InstanceManager {
   const { agent, runtime, store, stats, log } = deps;
-  /** What the agent reports: Docker's view with start probe verdicts applied (see effective()). */
+  /** What the agent reports: Docker's view, with start probe verdicts (start-prober.ts). */
   const observed = new Map<string, RuntimeContainer>();
-  /** Docker's own view. */
-  const raw = new Map<string, RuntimeContainer>();
   const busy = new Map<string, Busy>();
   const queue = createKeyedQueue();
   const refreshes = createKeyedQueue();
@@ -90,8 +87,6 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
     markSynced = resolve;
   });
 
-  /** Start probe verdicts for runs Docker has not judged yet (see start-prober.ts). */
-  const verdicts = new Map<string, { run: string; health: StartProbeVerdict }>();
   const changed = (urgent = false) => {
     if (!closed) deps.onChange(urgent);
   };
@@ -143,21 +138,9 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
     runtime,
     timers: deps.timers,
     now: deps.now,
-    planFor(container) {
-      const entry = store.desired.get(container.instance);
-      const check = entry?.spec.spec.healthcheck;
-      if (!entry?.run || entry.spec.spec_hash !== container.specHash || !check) return null;
-      if (!isProbeTest(check.test)) return null;
-      const plan = startProbePlan(check, entry.spec.spec.x_alicia.start_probe !== false);
-      return plan === null ? null : { test: check.test, plan };
-    },
-    verdict(instance, run, health) {
-      void refreshes.run(instance, async () => {
-        const current = raw.get(instance);
-        if (current === undefined || runOf(current) !== run) return;
-        verdicts.set(instance, { run, health });
-        setObserved(instance, current);
-      });
+    probeFor: (container) => startProbeFor(store.desired.get(container.instance), container),
+    changed: (instance) => {
+      void refresh(instance);
     },
     log,
   });
@@ -175,29 +158,9 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
     log,
   });
 
-  /**
-   * Docker's view, except for a run Docker has not judged yet and the start prober has:
-   * then the prober's verdict (Docker's rules, applied sooner).
-   */
-  function effective(instance: string, container: RuntimeContainer): RuntimeContainer {
-    const verdict = verdicts.get(instance);
-    if (verdict === undefined) return container;
-    if (
-      verdict.run === runOf(container) &&
-      container.state === 'running' &&
-      container.health === 'starting'
-    ) {
-      return { ...container, health: verdict.health };
-    }
-    verdicts.delete(instance);
-    return container;
-  }
-
   function setObserved(instance: string, found: RuntimeContainer | null): void {
     const previous = observed.get(instance);
     if (found === null || found.agent !== agent) {
-      verdicts.delete(instance);
-      raw.delete(instance);
       prober.forget(instance);
       if (previous) {
         observed.delete(instance);
@@ -205,9 +168,7 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
       }
       return;
     }
-    raw.set(instance, found);
-    prober.observe(found);
-    const container = effective(instance, found);
+    const container = prober.view(found);
     observed.set(instance, container);
     const fresh =
       previous === undefined ||

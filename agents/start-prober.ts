@@ -1,20 +1,23 @@
 // Runs the healthcheck test of a starting container itself until Docker has a verdict of its
-// own, and reports what Docker's rules make of the results (src/core/healing/start-probe.ts
-// says why and when). Docker's own probes keep running; its first verdict rules from then
-// on. At most PARALLEL_PROBES tests run at once per host: a Pi starting twenty services
-// should not spend its CPU on probes.
+// own, and applies what Docker's rules make of the results to the agent's view of the
+// container (src/core/healing/start-probe.ts says why and when). Docker's own probes keep
+// running; its first verdict rules from then on. One test runs at a time per host, the others wait their turn: a `docker exec` costs
+// ~35 ms of CPU here (dockerd, containerd, runc), more on a Pi, and a host starting twenty
+// services should not spend more than one core on probes.
 import {
   INITIAL_START_PROBE,
   type StartProbePlan,
   type StartProbeState,
   startProbeDelay,
+  startProbePlan,
   stepStartProbe,
 } from '../src/core/healing/index.js';
 import type { Logger } from '../src/logging/logger.js';
 import type { Timers } from './healer.js';
 import type { ContainerRuntime, ProbeTest, RuntimeContainer } from './runtime/types.js';
+import type { DesiredEntry } from './state-store.js';
 
-const PARALLEL_PROBES = 2;
+const PARALLEL_PROBES = 1;
 
 /** One run of a container's process: a restart is a new run with a new start time. */
 export function runOf(container: RuntimeContainer): string {
@@ -22,8 +25,26 @@ export function runOf(container: RuntimeContainer): string {
 }
 
 /** A test that runs something (not `['NONE']`). */
-export function isProbeTest(test: readonly string[]): test is ProbeTest {
+function isProbeTest(test: readonly string[]): test is ProbeTest {
   return test[0] === 'CMD' || test[0] === 'CMD-SHELL';
+}
+
+export interface StartProbe {
+  test: ProbeTest;
+  plan: StartProbePlan;
+}
+
+/** The start probe of a desired instance's container; null when it gets none. */
+export function startProbeFor(
+  entry: DesiredEntry | undefined,
+  container: RuntimeContainer,
+): StartProbe | null {
+  const check = entry?.spec.spec.healthcheck;
+  // Only the container made from the desired spec: not one being replaced.
+  if (!entry?.run || entry.spec.spec_hash !== container.specHash || !check || !isProbeTest(check.test))
+    return null;
+  const plan = startProbePlan(check, entry.spec.spec.x_alicia.start_probe !== false);
+  return plan === null ? null : { test: check.test, plan };
 }
 
 export type StartProbeVerdict = 'healthy' | 'unhealthy';
@@ -32,16 +53,20 @@ export interface StartProberDeps {
   runtime: Pick<ContainerRuntime, 'probe'>;
   timers: Timers;
   now(): number;
-  /** The test and its start probe plan for the container of a desired instance; null: not probed. */
-  planFor(container: RuntimeContainer): { test: ProbeTest; plan: StartProbePlan } | null;
-  /** Docker's rules made this of run `run` of the instance's container. */
-  verdict(instance: string, run: string, health: StartProbeVerdict): void;
+  /** The start probe of a container (startProbeFor); null: not probed. */
+  probeFor(container: RuntimeContainer): StartProbe | null;
+  /** A verdict on the instance's current run: view() its container again. */
+  changed(instance: string): void;
   log: Logger;
 }
 
 export interface StartProber {
-  /** Docker's latest view of a container: probed while it runs without a verdict from Docker. */
-  observe(container: RuntimeContainer): void;
+  /**
+   * Takes Docker's latest view of a container (probed while it runs without a verdict from
+   * Docker) and returns the agent's: Docker's, with the start probe's verdict on this run
+   * while Docker has none.
+   */
+  view(container: RuntimeContainer): RuntimeContainer;
   /** The instance's container is gone. */
   forget(instance: string): void;
   close(): void;
@@ -55,12 +80,13 @@ interface Watch {
   readonly test: ProbeTest;
   readonly plan: StartProbePlan;
   state: StartProbeState;
+  verdict: StartProbeVerdict | null;
   timer: unknown;
 }
 
 export function createStartProber(deps: StartProberDeps): StartProber {
   const watches = new Map<string, Watch>();
-  /** Probes due, waiting for one of the PARALLEL_PROBES places. */
+  /** Probes due, waiting for their turn. */
   const due: (() => Promise<void>)[] = [];
   let running = 0;
   let closed = false;
@@ -97,7 +123,8 @@ export function createStartProber(deps: StartProberDeps): StartProber {
     if (step.next_ms !== null) arm(instance, watch, step.next_ms);
     if (step.verdict !== null) {
       deps.log.debug({ instance, health: step.verdict }, 'start probe verdict ahead of Docker');
-      deps.verdict(instance, watch.run, step.verdict);
+      watch.verdict = step.verdict;
+      deps.changed(instance);
     }
   };
 
@@ -110,17 +137,20 @@ export function createStartProber(deps: StartProberDeps): StartProber {
   };
 
   return {
-    observe(container) {
+    view(container) {
       const instance = container.instance;
       if (closed || container.state !== 'running' || container.health !== 'starting') {
         stop(instance);
-        return;
+        return container;
       }
       const run = runOf(container);
-      if (watches.get(instance)?.run === run) return;
+      const current = watches.get(instance);
+      if (current?.run === run) {
+        return current.verdict === null ? container : { ...container, health: current.verdict };
+      }
       stop(instance);
-      const probe = deps.planFor(container);
-      if (probe === null) return;
+      const probe = deps.probeFor(container);
+      if (probe === null) return container;
       const startedAt = container.startedAt ?? deps.now();
       const watch: Watch = {
         run,
@@ -129,10 +159,12 @@ export function createStartProber(deps: StartProberDeps): StartProber {
         test: probe.test,
         plan: probe.plan,
         state: INITIAL_START_PROBE,
+        verdict: null,
         timer: null,
       };
       watches.set(instance, watch);
       arm(instance, watch, startProbeDelay(probe.plan, deps.now() - startedAt));
+      return container;
     },
     forget: stop,
     close() {

@@ -180,11 +180,11 @@ export function resolveDependencies(
           `service "${name}" waits for "${dependency}" to be healthy, but the healthcheck of "${dependency}" is disabled`,
         );
       }
-      if (!target.healthcheck && !target.x_alicia.probe) {
+      if (!target.healthcheck) {
         warnAt(
           ctx,
           layer.origin,
-          `"${dependency}" has no healthcheck or x-alicia probe in the file; service_healthy relies on the HEALTHCHECK of its image`,
+          `"${dependency}" has no healthcheck in the file; service_healthy relies on the HEALTHCHECK of its image`,
         );
       }
     }
@@ -267,11 +267,26 @@ function xAlicia(
   }
   const out: ServiceXAlicia = { backoff };
   if (layer.hosts) out.hosts = layer.hosts;
-  if (layer.unhealthy_threshold !== undefined) out.unhealthy_threshold = layer.unhealthy_threshold;
+  // Kept in the model, but no agent acts on these yet: say so rather than drop them silently.
+  if (layer.unhealthy_threshold !== undefined) {
+    out.unhealthy_threshold = layer.unhealthy_threshold;
+    warnAt(
+      ctx,
+      { ...origin, path: [...origin.path, 'unhealthy_threshold'] },
+      "not acted on yet: the healthcheck's retries decide when a container is unhealthy",
+    );
+  }
   if (layer.start_probe !== undefined) out.start_probe = layer.start_probe;
   const http = layer.probe?.http;
   const tcp = layer.probe?.tcp;
-  if (http || tcp) out.probe = {};
+  if (http || tcp) {
+    out.probe = {};
+    warnAt(
+      ctx,
+      { ...origin, path: [...origin.path, 'probe'] },
+      "agents do not run http/tcp probes yet: health comes from the healthcheck (Docker's probes and the agent's start probe)",
+    );
+  }
   if (http && out.probe) {
     if (http.url === undefined) {
       failAt(ctx, origin, 'probe.http needs a url, e.g. http://127.0.0.1:8080/healthz');

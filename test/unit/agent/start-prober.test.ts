@@ -2,7 +2,7 @@
 // probe(), on fake timers and a scripted probe.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ProbeTest, RuntimeContainer } from '../../../agents/runtime/index.js';
-import { createStartProber, type StartProbeVerdict } from '../../../agents/start-prober.js';
+import { createStartProber } from '../../../agents/start-prober.js';
 import { startProbePlan } from '../../../src/core/healing/index.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 
@@ -44,7 +44,7 @@ function container(instance: string, extra: Partial<RuntimeContainer> = {}): Run
 
 function setup(answer: (id: string) => boolean, options: { probeMs?: number; planned?: boolean } = {}) {
   const probes: { id: string; at: number }[] = [];
-  const verdicts: [string, StartProbeVerdict][] = [];
+  const changes: string[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
   const prober = createStartProber({
@@ -64,11 +64,11 @@ function setup(answer: (id: string) => boolean, options: { probeMs?: number; pla
       clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
     },
     now: () => Date.now(),
-    planFor: () => (options.planned === false || PLAN === null ? null : { test: TEST, plan: PLAN }),
-    verdict: (instance, _run, health) => verdicts.push([instance, health]),
+    probeFor: () => (options.planned === false || PLAN === null ? null : { test: TEST, plan: PLAN }),
+    changed: (instance) => changes.push(instance),
     log: silentLogger(),
   });
-  return { prober, probes, verdicts, maxInFlight: () => maxInFlight };
+  return { prober, probes, changes, maxInFlight: () => maxInFlight };
 }
 
 describe('start prober', () => {
@@ -76,69 +76,73 @@ describe('start prober', () => {
     let ready = false;
     const t = setup(() => ready);
     const start = Date.now();
-    t.prober.observe(container('api'));
+    const api = container('api');
+    expect(t.prober.view(api).health).toBe('starting');
     await vi.advanceTimersByTimeAsync(1_000);
     const delays = t.probes.map((p) => p.at - start);
     expect(delays.slice(0, 3)).toEqual([100, 200, 300]);
-    expect(t.verdicts).toEqual([]);
+    expect(t.changes).toEqual([]);
     ready = true;
     await vi.advanceTimersByTimeAsync(150);
-    expect(t.verdicts).toEqual([['api', 'healthy']]);
+    expect(t.changes).toEqual(['api']);
+    // Docker still says starting; the agent's view of this run says healthy.
+    expect(t.prober.view(api)).toEqual({ ...api, health: 'healthy' });
   });
 
   it('after the pass, probes every interval and reports unhealthy after `retries` failures in a row', async () => {
     let ready = true;
     const t = setup(() => ready);
     const api = container('api');
-    t.prober.observe(api);
+    t.prober.view(api);
     await vi.advanceTimersByTimeAsync(100);
-    expect(t.verdicts).toEqual([['api', 'healthy']]);
+    expect(t.prober.view(api).health).toBe('healthy');
     ready = false;
     await vi.advanceTimersByTimeAsync(2_000);
-    expect(t.verdicts).toHaveLength(1);
+    expect(t.prober.view(api).health).toBe('healthy');
     await vi.advanceTimersByTimeAsync(2_000);
-    expect(t.verdicts).toEqual([
-      ['api', 'healthy'],
-      ['api', 'unhealthy'],
-    ]);
+    expect(t.changes).toEqual(['api', 'api']);
+    expect(t.prober.view(api).health).toBe('unhealthy');
     // Done with this run: the same run is not probed again.
     const count = t.probes.length;
-    t.prober.observe(api);
+    t.prober.view(api);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(t.probes).toHaveLength(count);
   });
 
   it('stops as soon as Docker has a verdict, and starts over for a new run of the container', async () => {
-    const t = setup(() => false);
-    t.prober.observe(container('api'));
+    const t = setup(() => true);
+    const api = container('api');
+    t.prober.view(api);
     await vi.advanceTimersByTimeAsync(250);
+    expect(t.prober.view(api).health).toBe('healthy');
     const count = t.probes.length;
-    t.prober.observe(container('api', { health: 'healthy' }));
+    // Docker's own verdict rules, even against the start probe's.
+    expect(t.prober.view({ ...api, health: 'unhealthy' }).health).toBe('unhealthy');
     await vi.advanceTimersByTimeAsync(5_000);
     expect(t.probes).toHaveLength(count);
-    t.prober.observe(container('api', { startedAt: Date.now() }));
+    t.prober.view(container('api', { startedAt: Date.now() }));
     await vi.advanceTimersByTimeAsync(100);
     expect(t.probes).toHaveLength(count + 1);
-    t.prober.observe(container('api', { state: 'exited' }));
+    t.prober.view(container('api', { state: 'exited' }));
     await vi.advanceTimersByTimeAsync(5_000);
     expect(t.probes).toHaveLength(count + 1);
   });
 
-  it('runs at most two probes at once however many containers start', async () => {
+  it('runs one probe at a time however many containers start, each in its turn', async () => {
     const t = setup(() => false, { probeMs: 50 });
-    for (const name of ['a', 'b', 'c', 'd', 'e']) t.prober.observe(container(name));
+    for (const name of ['a', 'b', 'c', 'd', 'e']) t.prober.view(container(name));
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(t.maxInFlight()).toBe(2);
+    expect(t.maxInFlight()).toBe(1);
     expect(new Set(t.probes.map((p) => p.id)).size).toBe(5);
   });
 
   it('leaves alone what has no plan (no healthcheck, start_probe: false) and everything once closed', async () => {
     const none = setup(() => true, { planned: false });
-    none.prober.observe(container('api'));
+    none.prober.view(container('api'));
     await vi.advanceTimersByTimeAsync(5_000);
     expect(none.probes).toEqual([]);
     const closed = setup(() => true);
-    closed.prober.observe(container('api'));
+    closed.prober.view(container('api'));
     closed.prober.close();
     await vi.advanceTimersByTimeAsync(5_000);
     expect(closed.probes).toEqual([]);
