@@ -1,9 +1,10 @@
 // Runs the healthcheck test of a starting container itself until Docker has a verdict of its
 // own, and applies what Docker's rules make of the results to the agent's view of the
 // container (src/core/healing/start-probe.ts says why and when). Docker's own probes keep
-// running; its first verdict rules from then on. One test runs at a time per host, the others wait their turn: a `docker exec` costs
-// ~35 ms of CPU here (dockerd, containerd, runc), more on a Pi, and a host starting twenty
-// services should not spend more than one core on probes.
+// running; its first verdict rules from then on. One test runs at a time per host, the
+// others wait their turn: a `docker exec` costs ~35 ms of CPU on a small x86 VM (dockerd,
+// containerd, runc), more on a Pi, and a host starting twenty services should not spend more
+// than one core on probes.
 import {
   INITIAL_START_PROBE,
   type StartProbePlan,
@@ -20,7 +21,7 @@ import type { DesiredEntry } from './state-store.js';
 const PARALLEL_PROBES = 1;
 
 /** One run of a container's process: a restart is a new run with a new start time. */
-export function runOf(container: RuntimeContainer): string {
+function runOf(container: RuntimeContainer): string {
   return `${container.id}@${container.startedAt ?? 0}`;
 }
 
@@ -47,7 +48,7 @@ export function startProbeFor(
   return plan === null ? null : { test: check.test, plan };
 }
 
-export type StartProbeVerdict = 'healthy' | 'unhealthy';
+type StartProbeVerdict = 'healthy' | 'unhealthy';
 
 export interface StartProberDeps {
   runtime: Pick<ContainerRuntime, 'probe'>;
