@@ -33,6 +33,7 @@ function instanceRows(ctx: Context, assignments: readonly Assignment[]): Service
       health: reachable ? (current?.health ?? 'unknown') : 'unknown',
       restarts: current?.restarts ?? 0,
       started_at: current?.started_at ?? null,
+      exit_code: current?.exit_code ?? null,
     };
   });
 }
@@ -59,9 +60,16 @@ function summarize(
   return { state, health };
 }
 
+/** Restart policy `no` / `on-failure`: a clean exit means the job is done. */
+function isOneShot(record: StackRecord, service: string): boolean {
+  const restart = record.stack.services[service]?.restart ?? 'no';
+  return restart === 'no' || restart.startsWith('on-failure');
+}
+
 export function serviceState(ctx: Context, record: StackRecord, service: string): ServiceState {
   const assignments = record.assignments.filter((a) => a.service === service);
   const rows = instanceRows(ctx, assignments);
+  const oneShot = isOneShot(record, service);
   const desired = desiredReplicas(record, service);
   const { state, health } = summarize(rows, desired);
   return {
@@ -74,6 +82,7 @@ export function serviceState(ctx: Context, record: StackRecord, service: string)
     healthy_replicas: rows.filter(
       (r) => r.state === 'running' && (r.health === 'healthy' || r.health === 'none'),
     ).length,
+    completed_replicas: oneShot ? rows.filter((r) => r.state === 'stopped' && r.exit_code === 0).length : 0,
     state,
     health,
     hosts: [...new Set(assignments.map((a) => a.agent))].sort(),
@@ -96,7 +105,9 @@ export function systemHealth(ctx: Context, startedMs: number): SystemHealth {
   const byState: Record<string, number> = {};
   for (const s of states) byState[s.state] = (byState[s.state] ?? 0) + 1;
   const counted = states.filter((s) => s.desired_replicas > 0);
-  const good = counted.filter((s) => s.healthy_replicas >= s.desired_replicas).length;
+  const good = counted.filter(
+    (s) => s.healthy_replicas + s.completed_replicas >= s.desired_replicas,
+  ).length;
   const agents = { online: 0, suspect: 0, offline: 0 };
   for (const e of ctx.registry.list()) {
     const status = e.liveness?.status;

@@ -90,6 +90,8 @@ export const ServiceStateSchema = z.strictObject({
   desired_replicas: z.number().int().nonnegative(),
   running_replicas: z.number().int().nonnegative(),
   healthy_replicas: z.number().int().nonnegative(),
+  /** One-shot jobs (restart no / on-failure) that exited 0: done, not down. */
+  completed_replicas: z.number().int().nonnegative(),
   state: InstanceStateSchema,
   health: HealthSchema,
   hosts: z.array(TopicIdSchema),
@@ -102,6 +104,8 @@ export const ServiceStateSchema = z.strictObject({
       health: HealthSchema,
       restarts: z.number().int().nonnegative(),
       started_at: TimestampMsSchema.nullable(),
+      /** Of the last run; null while running or before the first run. */
+      exit_code: z.number().int().nullable(),
     }),
   ),
 });

@@ -188,6 +188,30 @@ describe('e2e: dependency-ordered deploy across two agents on real Docker', () =
     expect(inspected.map((i) => i.State.Health?.Log ?? [])).toEqual([[], []]);
   });
 
+  it('gates a service on a one-shot job exiting 0, and counts the finished job as done, not down', async () => {
+    harness = await twoHosts();
+    const port = await freePort();
+    const yaml = [
+      'services:',
+      '  migrate:',
+      '    image: alicia-test/busybox:latest',
+      '    network_mode: host',
+      '    command: ["sh", "-c", "exit 0"]',
+      '    restart: "no"',
+      '  api:',
+      httpdService({ port, delayS: 0.2, dependsOn: { migrate: 'service_completed_successfully' } }),
+    ].join('\n');
+    const report = await harness.orchestrator.deploy(stackFrom(yaml, STACK_LAYERS));
+    expect(report.services.map((s) => [s.service, s.phase])).toEqual([
+      ['migrate', 'ready'],
+      ['api', 'ready'],
+    ]);
+    const migrate = harness.orchestrator.ps(STACK_LAYERS).find((s) => s.service === 'migrate');
+    expect(migrate).toMatchObject({ state: 'stopped', desired_replicas: 1, completed_replicas: 1 });
+    expect(migrate?.instances.map((i) => i.exit_code)).toEqual([0]);
+    expect(harness.orchestrator.health().health_percentage).toBe(100);
+  });
+
   it('redeploys as a no-op, scales up and down (oldest first), and down leaves no container', async () => {
     harness = await twoHosts();
     sub = await mosquittoSub(harness.broker.port, ['alicia/services/events']);

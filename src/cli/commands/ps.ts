@@ -25,6 +25,7 @@ export function registerPs(program: Command): void {
           health: string;
           desired_replicas: number;
           running_replicas: number;
+          completed_replicas: number;
           hosts: string[];
         }[];
       };
@@ -33,14 +34,20 @@ export function registerPs(program: Command): void {
         process.stdout.write(
           formatTable(
             ['STACK', 'SERVICE', 'STATE', 'HEALTH', 'REPLICAS', 'HOSTS'],
-            data.services.map((s) => [
-              s.stack,
-              s.service,
-              s.state,
-              s.health,
-              `${s.running_replicas}/${s.desired_replicas}`,
-              s.hosts.join(','),
-            ]),
+            data.services.map((s) => {
+              // A one-shot job that exited 0 is done, not down: say so.
+              const done = s.desired_replicas > 0 && s.completed_replicas === s.desired_replicas;
+              return [
+                s.stack,
+                s.service,
+                done ? 'completed' : s.state,
+                s.health,
+                done
+                  ? `${s.completed_replicas}/${s.desired_replicas} done`
+                  : `${s.running_replicas}/${s.desired_replicas}`,
+                s.hosts.join(','),
+              ];
+            }),
           ),
         );
     });
