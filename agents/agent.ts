@@ -126,6 +126,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     now,
     timers: TIMERS,
     stats,
+    startProbe: options.startProbe !== false,
     onChange: (urgent) => snapshots.schedule(urgent),
     log,
   });

@@ -27,6 +27,8 @@ export const AgentConfigFileSchema = z.strictObject({
   address: z.string().min(1).optional(),
   state_dir: PathSchema.optional(),
   heartbeat_ms: z.number().int().positive().optional(),
+  /** false: no start probes on this host (each is a `docker exec`). */
+  start_probe: z.boolean().optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   command_secret_file: PathSchema.optional(),
   policy: z
@@ -62,6 +64,8 @@ export interface AgentFlags {
   allowHostPath?: string[];
   allowImage?: string[];
   commandSecretFile?: string;
+  /** commander's negatable --no-start-probe: false when given, else true (its default). */
+  startProbe?: boolean;
 }
 
 export interface ResolvedAgentConfig {
@@ -221,6 +225,8 @@ export async function resolveAgentConfig(
       ...((flags.address ?? file.address) !== undefined ? { address: flags.address ?? file.address } : {}),
       stateDir: flags.stateDir ?? file.state_dir ?? join(home, `agent-${id}`),
       ...(heartbeatMs !== undefined ? { heartbeatMs } : {}),
+      // The flag can only turn it off (commander defaults a --no-… option to true).
+      ...(flags.startProbe === false || file.start_probe === false ? { startProbe: false } : {}),
       ...(commandSecret !== undefined ? { commandSecret } : {}),
       policy: {
         allowPrivileged: flags.allowPrivileged === true || file.policy?.allow_privileged === true,

@@ -39,6 +39,8 @@ export interface InstanceManagerDeps {
   now(): number;
   timers: Timers;
   stats: AgentStats;
+  /** false: no start probes on this host (AgentOptions.startProbe). */
+  startProbe: boolean;
   /**
    * Something a containers snapshot shows changed; `urgent` when a container's state or health
    * did (what a deploy may be waiting on to start the next service).
@@ -138,7 +140,8 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
     runtime,
     timers: deps.timers,
     now: deps.now,
-    probeFor: (container) => startProbeFor(store.desired.get(container.instance), container),
+    probeFor: (container) =>
+      deps.startProbe ? startProbeFor(store.desired.get(container.instance), container) : null,
     changed: (instance) => {
       void refresh(instance);
     },

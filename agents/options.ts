@@ -44,6 +44,11 @@ export interface AgentOptions {
    * once, later ones at most once per this period. Default 100.
    */
   snapshotDebounceMs?: number;
+  /**
+   * false: leave health to Docker's own probes on this host — no start probe whatever the
+   * stacks say (a host short of CPU: each probe is a `docker exec`). Default true.
+   */
+  startProbe?: boolean;
   /** Clock (epoch ms); default Date.now. */
   now?: () => number;
 }

@@ -4,7 +4,8 @@
 //
 //   npm run build && node dist/bench/bringup.js
 //   env: BENCH_ROUNDS (3), BENCH_LAYERS (4), BENCH_WIDTH (3),
-//        BENCH_CASES (spread,aligned,interval-5s), DOCKER_HOST (as for the tests)
+//        BENCH_CASES (spread,aligned,interval-5s), DOCKER_HOST (as for the tests),
+//        BENCH_START_PROBE=off (the in-process agent runs no start probe: what it costs or saves)
 //
 // Every service is an httpd that becomes ready ~1 s after its start; each depends on every
 // service of the layer below with condition service_healthy. The cases differ in when the
@@ -40,6 +41,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LAYERS = Number(process.env.BENCH_LAYERS ?? 4);
 const WIDTH = Number(process.env.BENCH_WIDTH ?? 3);
 const MAIN = path.resolve('dist/src/cli/main.js');
+const START_PROBE = process.env.BENCH_START_PROBE !== 'off';
 
 interface BenchCase {
   name: string;
@@ -214,6 +216,7 @@ async function aliciaInProcessRound(file: string, project: string, dir: string):
     stateDir: path.join(dir, 'agent'),
     runtime: createDockerRuntime({ log }),
     snapshotDebounceMs: 25,
+    startProbe: START_PROBE,
     log,
   });
   try {
@@ -321,7 +324,8 @@ async function main(): Promise<void> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'alicia-bench-'));
   process.stdout.write(
     `bring-up: ${LAYERS} layers × ${WIDTH} services, service_healthy between layers; ` +
-      `docker-compose ${version.out.trim()}; ${ROUNDS} rounds; ${os.cpus().length} cores\n`,
+      `docker-compose ${version.out.trim()}; ${ROUNDS} rounds; ${os.cpus().length} cores` +
+      `${START_PROBE ? '' : '; in-process agent without start probe'}\n`,
   );
   const results: CaseResult[] = [];
   try {

@@ -105,9 +105,7 @@ export function systemHealth(ctx: Context, startedMs: number): SystemHealth {
   const byState: Record<string, number> = {};
   for (const s of states) byState[s.state] = (byState[s.state] ?? 0) + 1;
   const counted = states.filter((s) => s.desired_replicas > 0);
-  const good = counted.filter(
-    (s) => s.healthy_replicas + s.completed_replicas >= s.desired_replicas,
-  ).length;
+  const good = counted.filter((s) => s.healthy_replicas + s.completed_replicas >= s.desired_replicas).length;
   const agents = { online: 0, suspect: 0, offline: 0 };
   for (const e of ctx.registry.list()) {
     const status = e.liveness?.status;

@@ -27,6 +27,7 @@ export function registerAgent(program: Command): void {
     .option('--tls-cert <file>', 'client certificate for mqtts://')
     .option('--tls-key <file>', 'client key for mqtts://')
     .option('--heartbeat-ms <n>', 'heartbeat period in milliseconds (default 1000)')
+    .option('--no-start-probe', "leave health to Docker's own probes: no start probe on this host")
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
     .option('--prefix <prefix>', 'topic prefix (default alicia)')
     .option('--role <role>', 'worker or manager (default worker)')

@@ -85,6 +85,15 @@ describe('agent config', () => {
     expect(resolved.logLevel).toBe('info');
   });
 
+  it('turns the start probe off from the file or with --no-start-probe, and leaves it on otherwise', async () => {
+    const base = { id: 'pi-1', broker: 'mqtt://127.0.0.1:1883' };
+    // commander hands a --no-… option over as true unless it was given.
+    expect((await resolveAgentConfig({ ...base, startProbe: true }, {})).options.startProbe).toBeUndefined();
+    expect((await resolveAgentConfig({ ...base, startProbe: false }, {})).options.startProbe).toBe(false);
+    const path = await file('off.yaml', 'id: pi-1\nbroker: mqtt://127.0.0.1:1883\nstart_probe: false\n');
+    expect((await resolveAgentConfig({ config: path, startProbe: true }, {})).options.startProbe).toBe(false);
+  });
+
   it('refuses missing or invalid essentials with the flag named', async () => {
     await expect(resolveAgentConfig({ broker: 'mqtt://x:1' }, {})).rejects.toMatchObject({
       message: expect.stringContaining('agent id is required'),
