@@ -147,8 +147,16 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
     return docker.createContainer(createOptions);
   }
 
+  /**
+   * Tests still running past their timeout, by container. The Engine API cannot kill an exec:
+   * a container whose last test is still running gets no new one (it counts as failed), so a
+   * hanging test never piles up processes in it.
+   */
+  const lingering = new Set<string>();
+
   /** Runs the test with its output attached (and dropped) so the call ends when it exits. */
   async function probe(idOrName: string, test: ProbeTest, timeoutMs: number): Promise<boolean> {
+    if (lingering.has(idOrName)) return false;
     // As Docker's own healthcheck: CMD-SHELL runs under the image's shell, /bin/sh -c.
     const cmd = test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', test[1]] : test.slice(1);
     let exec: Dockerode.Exec;
@@ -159,10 +167,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
       throw dockerError(err, `probe container ${idOrName}`);
     }
     let timer: NodeJS.Timeout | undefined;
-    const held: { stream?: NodeJS.ReadableStream & { destroy?: () => void } } = {};
+    let settled = false;
     const finished = (async () => {
-      const stream = (await exec.start({ hijack: true, stdin: false })) as NonNullable<typeof held.stream>;
-      held.stream = stream;
+      const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
       await new Promise<void>((resolve) => {
         stream.once('end', resolve);
         stream.once('close', resolve);
@@ -170,7 +177,10 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
         stream.resume();
       });
       return (await exec.inspect()).ExitCode === 0;
-    })();
+    })().finally(() => {
+      settled = true;
+      lingering.delete(idOrName);
+    });
     const timedOut = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);
     });
@@ -181,9 +191,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
       throw dockerError(err, `probe container ${idOrName}`);
     } finally {
       clearTimeout(timer);
+      // A test past its timeout is left to finish in the container; until it has, no other.
+      if (!settled) lingering.add(idOrName);
       finished.catch(() => undefined);
-      // A test past its timeout is left to finish in the container; its output is not read.
-      held.stream?.destroy?.();
     }
   }
 
