@@ -7,6 +7,7 @@
 //        FOOTPRINT_HEALTH_INTERVAL_MS (10000; 0 = no healthcheck)
 //        FOOTPRINT_NODE_FLAGS           extra node flags for the agent, e.g.
 //                                       "--lite-mode --max-semi-space-size=1"
+//        FOOTPRINT_AGENT_FLAGS          extra `alicia agent` flags, e.g. "--no-start-probe"
 //        FOOTPRINT_PRELOAD              a module to --import into the agent (diagnostics)
 //        DOCKER_HOST                    as for the tests
 //
@@ -28,6 +29,7 @@ const IDLE_S = Number(process.env.FOOTPRINT_IDLE_S ?? 60);
 const CONTAINERS = Number(process.env.FOOTPRINT_CONTAINERS ?? 10);
 const HEALTH_INTERVAL_MS = Number(process.env.FOOTPRINT_HEALTH_INTERVAL_MS ?? 10_000);
 const NODE_FLAGS = (process.env.FOOTPRINT_NODE_FLAGS ?? '').split(' ').filter((flag) => flag.length > 0);
+const AGENT_FLAGS = (process.env.FOOTPRINT_AGENT_FLAGS ?? '').split(' ').filter((flag) => flag.length > 0);
 /** A module to --import into the agent (e.g. one that prints v8 heap statistics). */
 const PRELOAD = process.env.FOOTPRINT_PRELOAD ? ['--import', process.env.FOOTPRINT_PRELOAD] : [];
 const STACK = 'footprint-bench';
@@ -171,6 +173,7 @@ async function main(): Promise<void> {
         stateDir,
         '--log-level',
         'warn',
+        ...AGENT_FLAGS,
       ],
       {
         stdio: ['ignore', 'inherit', 'inherit'],
