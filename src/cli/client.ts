@@ -3,7 +3,7 @@
 // follows the event topics. Credentials: --username/--password, else ALICIA_USERNAME /
 // ALICIA_PASSWORD, else ${ALICIA_HOME:-~/.alicia}/operator.json (whose url is used too
 // when no --broker is given), else anonymous on mqtt://127.0.0.1:1883.
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -24,6 +24,16 @@ export interface ConnectionFlags {
   username?: string | undefined;
   password?: string | undefined;
   prefix?: string | undefined;
+  tlsCa?: string | undefined;
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
+}
+
+/** CA, client certificate and key files for mqtts:// and wss://. */
+export interface TlsFiles {
+  ca?: string;
+  cert?: string;
+  key?: string;
 }
 
 export interface Connection {
@@ -31,6 +41,7 @@ export interface Connection {
   username?: string | undefined;
   password?: string | undefined;
   prefix: string;
+  tls?: TlsFiles | undefined;
   /** Where the credentials came from (for messages; never the secret itself). */
   source: 'flags' | 'env' | 'operator-file' | 'none';
 }
@@ -78,7 +89,35 @@ export function readOperatorFile(env: NodeJS.ProcessEnv = process.env): Operator
   return { url: o.url, username: o.username, password: o.password };
 }
 
+/** The --tls-* files, each checked readable now so a typo is named rather than a TLS error later. */
+export function tlsFromFlags(flags: ConnectionFlags): TlsFiles | undefined {
+  const files: [keyof TlsFiles, string, string | undefined][] = [
+    ['ca', '--tls-ca', flags.tlsCa],
+    ['cert', '--tls-cert', flags.tlsCert],
+    ['key', '--tls-key', flags.tlsKey],
+  ];
+  const tls: TlsFiles = {};
+  for (const [field, flag, file] of files) {
+    if (file === undefined) continue;
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (err) {
+      throw aliciaError(
+        'ALICIA_ERR_CONFIG_INVALID',
+        `${flag}: cannot read ${file} (${(err as { code?: string }).code ?? String(err)})`,
+      );
+    }
+    tls[field] = file;
+  }
+  return Object.keys(tls).length > 0 ? tls : undefined;
+}
+
 export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Connection {
+  const tls = tlsFromFlags(flags);
+  return { ...credentialsOf(flags, env), ...(tls !== undefined ? { tls } : {}) };
+}
+
+function credentialsOf(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Connection {
   const prefix = flags.prefix ?? env.ALICIA_PREFIX ?? 'alicia';
   if (flags.username !== undefined) {
     return {
@@ -146,6 +185,7 @@ export async function connectClient(
     clientId,
     username: connection.username,
     password: connection.password,
+    ...(connection.tls !== undefined ? { tls: connection.tls } : {}),
     prefix: connection.prefix,
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
     log: options.log ?? silentLogger(),
@@ -249,6 +289,9 @@ export function addConnectionOptions(command: Command): Command {
     .option('--username <user>', 'broker user (default: $ALICIA_USERNAME, else operator.json)')
     .option('--password <password>', 'broker password (default: $ALICIA_PASSWORD, else operator.json)')
     .option('--prefix <prefix>', 'topic prefix (default alicia)')
+    .option('--tls-ca <file>', 'CA certificate for mqtts:// and wss://')
+    .option('--tls-cert <file>', 'client certificate, when the broker asks for one')
+    .option('--tls-key <file>', 'client key, when the broker asks for one')
     .option('--json', 'print JSON');
 }
 

@@ -12,6 +12,9 @@ interface Flags {
   rescheduleGraceMs?: string;
   commandSecretFile?: string;
   logLevel?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export function registerOrchestrator(program: Command): void {
@@ -24,6 +27,9 @@ export function registerOrchestrator(program: Command): void {
     .option('--username <user>', 'broker user (default: $ALICIA_USERNAME)')
     .option('--password <password>', 'broker password (default: $ALICIA_PASSWORD)')
     .option('--prefix <prefix>', 'topic prefix (default alicia)')
+    .option('--tls-ca <file>', 'CA certificate for mqtts:// and wss://')
+    .option('--tls-cert <file>', 'client certificate, when the broker asks for one')
+    .option('--tls-key <file>', 'client key, when the broker asks for one')
     .option('--state-dir <dir>', 'desired state directory (default ~/.alicia/orchestrator)')
     .option('--heartbeat-ms <n>', "agents' heartbeat period in milliseconds (default 1000)")
     .option('--reschedule-grace-ms <n>', "offline this long before a host's instances move (default 1000)")
@@ -34,7 +40,7 @@ export function registerOrchestrator(program: Command): void {
       try {
         const path = await import('node:path');
         const { readFile } = await import('node:fs/promises');
-        const { aliciaHomeDir } = await import('../client.js');
+        const { aliciaHomeDir, tlsFromFlags } = await import('../client.js');
         const { aliciaError } = await import('../../core/errors.js');
         const { createLogger } = await import('../../logging/logger.js');
         const { startOrchestrator } = await import('../../orchestrator/index.js');
@@ -58,6 +64,7 @@ export function registerOrchestrator(program: Command): void {
           username: flags.username ?? process.env.ALICIA_USERNAME,
           password: flags.password ?? process.env.ALICIA_PASSWORD,
           prefix: flags.prefix,
+          tls: tlsFromFlags(flags),
           stateDir: flags.stateDir ?? path.join(aliciaHomeDir(), 'orchestrator'),
           heartbeatMs: number('heartbeat-ms', flags.heartbeatMs),
           rescheduleGraceMs: number('reschedule-grace-ms', flags.rescheduleGraceMs),

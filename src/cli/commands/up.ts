@@ -19,6 +19,9 @@ interface UpFlags {
   json?: boolean;
   logLevel?: string;
   timeout?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -41,6 +44,9 @@ export function registerUp(program: Command): void {
     .option('--username <user>', 'broker user (default: $ALICIA_USERNAME, else operator.json)')
     .option('--password <password>', 'broker password (default: $ALICIA_PASSWORD, else operator.json)')
     .option('--prefix <prefix>', 'topic prefix (default alicia)')
+    .option('--tls-ca <file>', 'with --broker: CA certificate for mqtts:// and wss://')
+    .option('--tls-cert <file>', 'with --broker: client certificate, when the broker asks for one')
+    .option('--tls-key <file>', 'with --broker: client key, when the broker asks for one')
     .option('--timeout <seconds>', 'give up waiting for the deploy after this long (default 1800)')
     .option('--json', 'print events as JSON lines')
     .option('--log-level <level>', 'log level of the embedded processes, on stderr (default warn)')
