@@ -4,6 +4,7 @@
 // on a stale view and never makes a second container for an instance.
 import { planInstance, type SeenContainer } from '../src/core/agent-plan/index.js';
 import { aliciaError } from '../src/core/errors.js';
+import { isOneShotRestart } from '../src/core/restart-policy.js';
 import type { Logger } from '../src/logging/logger.js';
 import type { InstanceSpec } from '../src/protocol/commands.js';
 import type { Healer } from './healer.js';
@@ -26,9 +27,9 @@ export function toSeen(container: RuntimeContainer): SeenContainer {
   };
 }
 
-/** Restart policy `no` / `on-failure`: a clean exit means the job is done, not that it died. */
+/** A one-shot job (src/core/restart-policy.ts): a clean exit means it is done, not that it died. */
 export function isOneShot(spec: InstanceSpec): boolean {
-  return spec.spec.restart === 'no' || spec.spec.restart.startsWith('on-failure');
+  return isOneShotRestart(spec.spec.restart);
 }
 
 /** The stop grace period (ms) of a desired instance; undefined: the container's own StopTimeout. */

@@ -2,6 +2,7 @@
 // the system health summary (retained on alicia/orchestrator/health), and the rows of
 // `ps` and `agents`.
 import type { Assignment } from '../core/deploy/index.js';
+import { isOneShotRestart } from '../core/restart-policy.js';
 import type { Health, InstanceState, ServiceState, SystemHealth } from '../protocol/index.js';
 import { PROTOCOL_VERSION } from '../protocol/index.js';
 import type { Context } from './context.js';
@@ -60,16 +61,10 @@ function summarize(
   return { state, health };
 }
 
-/** Restart policy `no` / `on-failure`: a clean exit means the job is done. */
-function isOneShot(record: StackRecord, service: string): boolean {
-  const restart = record.stack.services[service]?.restart ?? 'no';
-  return restart === 'no' || restart.startsWith('on-failure');
-}
-
 export function serviceState(ctx: Context, record: StackRecord, service: string): ServiceState {
   const assignments = record.assignments.filter((a) => a.service === service);
   const rows = instanceRows(ctx, assignments);
-  const oneShot = isOneShot(record, service);
+  const oneShot = isOneShotRestart(record.stack.services[service]?.restart ?? 'no');
   const desired = desiredReplicas(record, service);
   const { state, health } = summarize(rows, desired);
   return {

@@ -7,6 +7,7 @@ import {
   planRecovery,
   type SeenContainer,
 } from '../../../src/core/agent-plan/index.js';
+import { isOneShotRestart } from '../../../src/core/restart-policy.js';
 
 const want = (instance: string, spec_hash = 'h1') => ({ instance, spec_hash });
 const seen = (instance: string, over: Partial<SeenContainer> = {}): SeenContainer => ({
@@ -113,5 +114,12 @@ describe('planRecovery', () => {
       ['job-crashed', 'start_existing'],
       ['changed', 'replace'],
     ]);
+  });
+});
+
+describe('isOneShotRestart', () => {
+  it('makes no and on-failure[:N] one-shot jobs, not always or unless-stopped', () => {
+    expect(['no', 'on-failure', 'on-failure:3'].map(isOneShotRestart)).toEqual([true, true, true]);
+    expect(['always', 'unless-stopped'].map(isOneShotRestart)).toEqual([false, false]);
   });
 });
