@@ -284,15 +284,21 @@ function stripPrefix(code: ErrorCode, message: string): string | undefined {
 
 /** The connection flags every client sub-command takes. */
 export function addConnectionOptions(command: Command): Command {
+  return addTlsOptions(
+    command
+      .option('--broker <url>', 'broker URL (default: operator.json, else mqtt://127.0.0.1:1883)')
+      .option('--username <user>', 'broker user (default: $ALICIA_USERNAME, else operator.json)')
+      .option('--password <password>', 'broker password (default: $ALICIA_PASSWORD, else operator.json)')
+      .option('--prefix <prefix>', 'topic prefix (default alicia)'),
+  ).option('--json', 'print JSON');
+}
+
+/** The TLS flags of every command that connects to a broker (`when`: a note such as "with --broker: "). */
+export function addTlsOptions(command: Command, when = ''): Command {
   return command
-    .option('--broker <url>', 'broker URL (default: operator.json, else mqtt://127.0.0.1:1883)')
-    .option('--username <user>', 'broker user (default: $ALICIA_USERNAME, else operator.json)')
-    .option('--password <password>', 'broker password (default: $ALICIA_PASSWORD, else operator.json)')
-    .option('--prefix <prefix>', 'topic prefix (default alicia)')
-    .option('--tls-ca <file>', 'CA certificate for mqtts:// and wss://')
-    .option('--tls-cert <file>', 'client certificate, when the broker asks for one')
-    .option('--tls-key <file>', 'client key, when the broker asks for one')
-    .option('--json', 'print JSON');
+    .option('--tls-ca <file>', `${when}CA certificate for mqtts:// and wss://`)
+    .option('--tls-cert <file>', `${when}client certificate, when the broker asks for one`)
+    .option('--tls-key <file>', `${when}client key, when the broker asks for one`);
 }
 
 /** Connects with the sub-command's flags; the caller closes the client. */

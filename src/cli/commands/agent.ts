@@ -3,14 +3,14 @@
 // agent never loads theirs (it runs on Raspberry Pis: every megabyte counts).
 import type { Command } from 'commander';
 import type { AgentFlags } from '../../../agents/config.js';
+import { addTlsOptions } from '../client.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
 export function registerAgent(program: Command): void {
-  program
-    .command('agent')
+  addTlsOptions(program.command('agent'))
     .description("Run the host agent: this host's containers on its Docker engine, reported over MQTT")
     .option('--broker <url>', 'broker URL, e.g. mqtt://192.168.1.10:1883')
     .option('--id <id>', 'agent id (one topic level: letters, digits, "_", "." and "-")')
@@ -23,9 +23,6 @@ export function registerAgent(program: Command): void {
     .option('--username <user>', 'broker user name (default: $ALICIA_USERNAME)')
     .option('--password <password>', 'broker password (prefer --password-file; default: $ALICIA_PASSWORD)')
     .option('--password-file <file>', 'file holding the broker password')
-    .option('--tls-ca <file>', 'CA certificate for mqtts://')
-    .option('--tls-cert <file>', 'client certificate for mqtts://')
-    .option('--tls-key <file>', 'client key for mqtts://')
     .option('--heartbeat-ms <n>', 'heartbeat period in milliseconds (default 1000)')
     .option('--no-start-probe', "leave health to Docker's own probes: no start probe on this host")
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')

@@ -1,6 +1,7 @@
 // `alicia orchestrator`: runs the orchestrator on its own, against any broker (the
 // multi-host layout: agents elsewhere run `alicia agent`). Foreground until SIGINT/SIGTERM.
 import type { Command } from 'commander';
+import { addTlsOptions } from '../client.js';
 
 interface Flags {
   broker?: string;
@@ -18,8 +19,7 @@ interface Flags {
 }
 
 export function registerOrchestrator(program: Command): void {
-  program
-    .command('orchestrator')
+  addTlsOptions(program.command('orchestrator'))
     .description(
       'Run the orchestrator: desired state, placement, ordered deploys, events and the request API',
     )
@@ -27,9 +27,6 @@ export function registerOrchestrator(program: Command): void {
     .option('--username <user>', 'broker user (default: $ALICIA_USERNAME)')
     .option('--password <password>', 'broker password (default: $ALICIA_PASSWORD)')
     .option('--prefix <prefix>', 'topic prefix (default alicia)')
-    .option('--tls-ca <file>', 'CA certificate for mqtts:// and wss://')
-    .option('--tls-cert <file>', 'client certificate, when the broker asks for one')
-    .option('--tls-key <file>', 'client key, when the broker asks for one')
     .option('--state-dir <dir>', 'desired state directory (default ~/.alicia/orchestrator)')
     .option('--heartbeat-ms <n>', "agents' heartbeat period in milliseconds (default 1000)")
     .option('--reschedule-grace-ms <n>', "offline this long before a host's instances move (default 1000)")

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import type { Stack } from '../../compose/model.js';
 import type { AliciaEvent } from '../../protocol/events.js';
+import { addTlsOptions } from '../client.js';
 
 interface UpFlags {
   file?: string[];
@@ -29,8 +30,7 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 export function registerUp(program: Command): void {
-  program
-    .command('up')
+  addTlsOptions(program.command('up'), 'with --broker: ')
     .description('Deploy a Compose stack in dependency order, healthy; without --broker runs everything here')
     .option(
       '-f, --file <file>',
@@ -44,9 +44,6 @@ export function registerUp(program: Command): void {
     .option('--username <user>', 'broker user (default: $ALICIA_USERNAME, else operator.json)')
     .option('--password <password>', 'broker password (default: $ALICIA_PASSWORD, else operator.json)')
     .option('--prefix <prefix>', 'topic prefix (default alicia)')
-    .option('--tls-ca <file>', 'with --broker: CA certificate for mqtts:// and wss://')
-    .option('--tls-cert <file>', 'with --broker: client certificate, when the broker asks for one')
-    .option('--tls-key <file>', 'with --broker: client key, when the broker asks for one')
     .option('--timeout <seconds>', 'give up waiting for the deploy after this long (default 1800)')
     .option('--json', 'print events as JSON lines')
     .option('--log-level <level>', 'log level of the embedded processes, on stderr (default warn)')
