@@ -142,8 +142,12 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
     now: deps.now,
     probeFor: (container) =>
       deps.startProbe ? startProbeFor(store.desired.get(container.instance), container) : null,
+    // Docker's view has not changed, only the verdict on it: no need to ask Docker again.
     changed: (instance) => {
-      void refresh(instance);
+      void refreshes.run(instance, async () => {
+        const seen = prober.seen(instance);
+        if (seen !== undefined) setObserved(instance, seen);
+      });
     },
     log,
   });

@@ -56,7 +56,7 @@ export interface StartProberDeps {
   now(): number;
   /** The start probe of a container (startProbeFor); null: not probed. */
   probeFor(container: RuntimeContainer): StartProbe | null;
-  /** A verdict on the instance's current run: view() its container again. */
+  /** A verdict on the instance's current run: view() its container (seen()) again. */
   changed(instance: string): void;
   log: Logger;
 }
@@ -68,6 +68,8 @@ export interface StartProber {
    * while Docker has none.
    */
   view(container: RuntimeContainer): RuntimeContainer;
+  /** Docker's latest view of a probed container, as last given to view(). */
+  seen(instance: string): RuntimeContainer | undefined;
   /** The instance's container is gone. */
   forget(instance: string): void;
   close(): void;
@@ -75,7 +77,8 @@ export interface StartProber {
 
 interface Watch {
   readonly run: string;
-  readonly id: string;
+  /** Docker's latest view of this run. */
+  seen: RuntimeContainer;
   /** Epoch ms the container's process started. */
   readonly startedAt: number;
   readonly test: ProbeTest;
@@ -112,10 +115,12 @@ export function createStartProber(deps: StartProberDeps): StartProber {
 
   const probeOnce = async (instance: string, watch: Watch): Promise<void> => {
     if (watches.get(instance) !== watch) return;
-    const ok = await deps.runtime.probe(watch.id, watch.test, watch.plan.timeout_ms).catch((err: unknown) => {
-      deps.log.debug({ err, instance }, 'start probe could not run');
-      return false;
-    });
+    const ok = await deps.runtime
+      .probe(watch.seen.id, watch.test, watch.plan.timeout_ms)
+      .catch((err: unknown) => {
+        deps.log.debug({ err, instance }, 'start probe could not run');
+        return false;
+      });
     if (watches.get(instance) !== watch) return;
     const step = stepStartProbe(watch.state, ok, watch.plan, deps.now() - watch.startedAt);
     watch.state = step.state;
@@ -147,6 +152,7 @@ export function createStartProber(deps: StartProberDeps): StartProber {
       const run = runOf(container);
       const current = watches.get(instance);
       if (current?.run === run) {
+        current.seen = container;
         return current.verdict === null ? container : { ...container, health: current.verdict };
       }
       stop(instance);
@@ -155,7 +161,7 @@ export function createStartProber(deps: StartProberDeps): StartProber {
       const startedAt = container.startedAt ?? deps.now();
       const watch: Watch = {
         run,
-        id: container.id,
+        seen: container,
         startedAt,
         test: probe.test,
         plan: probe.plan,
@@ -167,6 +173,7 @@ export function createStartProber(deps: StartProberDeps): StartProber {
       arm(instance, watch, startProbeDelay(probe.plan, deps.now() - startedAt));
       return container;
     },
+    seen: (instance) => watches.get(instance)?.seen,
     forget: stop,
     close() {
       closed = true;

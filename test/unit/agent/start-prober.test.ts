@@ -85,6 +85,7 @@ describe('start prober', () => {
     ready = true;
     await vi.advanceTimersByTimeAsync(150);
     expect(t.changes).toEqual(['api']);
+    expect(t.prober.seen('api')).toBe(api);
     // Docker still says starting; the agent's view of this run says healthy.
     expect(t.prober.view(api)).toEqual({ ...api, health: 'healthy' });
   });
