@@ -145,8 +145,8 @@ export const ServiceXAliciaSchema = z.strictObject({
   unhealthy_threshold: z.number().int().positive().optional(),
   /**
    * false: the agent leaves health to Docker's own probes. Default (absent): while Docker has
-   * no verdict yet, the agent runs the healthcheck test itself every start_interval (default
-   * 250ms), so dependents start as soon as the test first passes.
+   * no verdict yet, the agent runs the healthcheck test itself (src/core/healing/start-probe.ts),
+   * so dependents start as soon as the test first passes.
    */
   start_probe: z.boolean().optional(),
   priority: z.number().int().optional(),

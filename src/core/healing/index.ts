@@ -4,11 +4,4 @@ export { backoffDelay } from './backoff.js';
 export type { HealingAction, HealingInput, HealingState, HealingStep } from './machine.js';
 export { INITIAL_HEALING, stepHealing, wakeAt } from './machine.js';
 export type { StartProbeCheck, StartProbePlan, StartProbeState, StartProbeStep } from './start-probe.js';
-export {
-  INITIAL_START_PROBE,
-  START_PROBE_MAX_MS,
-  START_PROBE_MIN_MS,
-  startProbeDelay,
-  startProbePlan,
-  stepStartProbe,
-} from './start-probe.js';
+export { INITIAL_START_PROBE, startProbeDelay, startProbePlan, stepStartProbe } from './start-probe.js';

@@ -11,14 +11,14 @@
 // rest of Docker's start_period).
 //
 // When: without a `start_interval`, the delay before the next probe is a tenth of the time
-// the container has been starting, between 100 ms and 1 s (and below half the `interval`): a service
-// ready after 1 s is seen within ~0.1 s, one ready after 60 s within ~1 s, and a slow
-// starter costs ~80 probes in its first minute rather than 240 at a fixed 250 ms. With a
+// the container has been starting, between 100 ms and 1 s (and below half the `interval`):
+// a service ready after 1 s is seen within ~0.1 s, one ready after 60 s within ~1 s, and a
+// slow starter costs ~80 probes in its first minute rather than 240 at a fixed 250 ms. With a
 // `start_interval`, that is the delay, as Docker ≥ 25 does it.
 
 /** Bounds of the delay between two start probes when the healthcheck gives no start_interval (ms). */
-export const START_PROBE_MIN_MS = 100;
-export const START_PROBE_MAX_MS = 1_000;
+const START_PROBE_MIN_MS = 100;
+const START_PROBE_MAX_MS = 1_000;
 /** The delay grows with the time since start: this share of it. */
 const START_PROBE_SHARE = 0.1;
 /** Docker's default healthcheck interval and timeout (ms). */
