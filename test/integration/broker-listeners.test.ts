@@ -1,19 +1,17 @@
 // The embedded broker's listeners and limits with real clients: TLS with a CA made by
 // openssl at test time (server cert for 127.0.0.1), client certificates, MQTT over
 // WebSocket, the max packet size (over TCP and WebSocket) and the connect timeout.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   type EmbeddedBroker,
   type EmbeddedBrokerOptions,
   startEmbeddedBroker,
 } from '../../broker/embedded.js';
 import { hashPassword } from '../../broker/users.js';
-import { makeTestPki, type TestPki } from '../fixtures/tls/make-certs.js';
+import { usePkiPerFile } from '../fixtures/tls/make-certs.js';
 import { connectAs, MATRIX_USERS, nextMessage, tryConnect } from '../helpers/acl-matrix.js';
 import { until } from '../helpers/wait.js';
 
@@ -22,13 +20,7 @@ afterEach(async () => {
   for (const item of open.splice(0).reverse()) await item.close();
 });
 
-let pkiDir: string;
-let pki: TestPki;
-beforeAll(async () => {
-  pkiDir = await mkdtemp(path.join(os.tmpdir(), 'alicia-tls-'));
-  pki = await makeTestPki(pkiDir);
-  return () => rm(pkiDir, { recursive: true, force: true });
-});
+const certs = usePkiPerFile('tls');
 
 async function secured(extra: Partial<EmbeddedBrokerOptions>): Promise<EmbeddedBroker> {
   const users = await Promise.all(
@@ -61,17 +53,17 @@ async function roundTrip(url: string, options: IClientOptions): Promise<void> {
 describe('TLS listener', () => {
   it('accepts a client that trusts the CA and refuses one that does not', async () => {
     const broker = await secured({
-      tls: { port: 0, cert: await readFile(pki.serverCert), key: await readFile(pki.serverKey) },
+      tls: { port: 0, cert: await readFile(certs.pki.serverCert), key: await readFile(certs.pki.serverKey) },
     });
     const tls = broker.tls;
     expect(tls?.url).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);
-    await roundTrip(tls?.url ?? '', { ca: await readFile(pki.ca) });
+    await roundTrip(tls?.url ?? '', { ca: await readFile(certs.pki.ca) });
 
     const untrusting = await tryConnect(tls?.url ?? '', {
       username: 'operator',
       password: 'operator-secret',
       clientId: 'no-ca',
-      ca: await readFile(pki.otherCa),
+      ca: await readFile(certs.pki.otherCa),
     });
     expect(untrusting.client).toBeNull();
     const noCa = await tryConnect(tls?.url ?? '', {
@@ -90,15 +82,19 @@ describe('TLS listener', () => {
     const broker = await secured({
       tls: {
         port: 0,
-        cert: await readFile(pki.serverCert),
-        key: await readFile(pki.serverKey),
-        ca: await readFile(pki.ca),
+        cert: await readFile(certs.pki.serverCert),
+        key: await readFile(certs.pki.serverKey),
+        ca: await readFile(certs.pki.ca),
         requireClientCert: true,
       },
     });
     const url = broker.tls?.url ?? '';
-    const ca = await readFile(pki.ca);
-    await roundTrip(url, { ca, cert: await readFile(pki.clientCert), key: await readFile(pki.clientKey) });
+    const ca = await readFile(certs.pki.ca);
+    await roundTrip(url, {
+      ca,
+      cert: await readFile(certs.pki.clientCert),
+      key: await readFile(certs.pki.clientKey),
+    });
     const without = await tryConnect(url, {
       username: 'operator',
       password: 'operator-secret',
@@ -113,14 +109,14 @@ describe('TLS listener', () => {
     const { createMqttTransport } = await import('../../src/transport/index.js');
     const { silentLogger } = await import('../../src/logging/logger.js');
     const broker = await secured({
-      tls: { port: 0, cert: await readFile(pki.serverCert), key: await readFile(pki.serverKey) },
+      tls: { port: 0, cert: await readFile(certs.pki.serverCert), key: await readFile(certs.pki.serverKey) },
     });
     const transport = createMqttTransport({
       url: broker.tls?.url ?? '',
       clientId: 'alicia-orchestrator',
       username: 'orchestrator',
       password: 'orchestrator-secret',
-      tls: { ca: pki.ca },
+      tls: { ca: certs.pki.ca },
       prefix: 'alicia',
       log: silentLogger(),
     });

@@ -2,26 +2,19 @@
 // dist/src/cli/main.js, built by `npm run build`) reach a broker that only speaks mqtts://,
 // with a CA made by openssl at test time; a missing or unreadable CA file is named.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.js';
 import { hashPassword } from '../../broker/users.js';
-import { makeTestPki, type TestPki } from '../fixtures/tls/make-certs.js';
+import { usePkiPerFile } from '../fixtures/tls/make-certs.js';
 import { MATRIX_USERS } from '../helpers/acl-matrix.js';
 import { until } from '../helpers/wait.js';
 
 const MAIN = path.resolve('dist/src/cli/main.js');
 const { orchestrator: ORCH, operator: OP } = MATRIX_USERS;
 
-let dir: string;
-let pki: TestPki;
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'alicia-cli-tls-'));
-  pki = await makeTestPki(dir);
-  return () => rm(dir, { recursive: true, force: true });
-});
+const files = usePkiPerFile('cli-tls');
 
 const children: ChildProcess[] = [];
 let broker: EmbeddedBroker | null = null;
@@ -38,7 +31,11 @@ interface Run {
 }
 
 function alicia(args: string[]): { child: ChildProcess; done: Promise<Run> } {
-  const env = { ...process.env, ALICIA_HOME: path.join(dir, 'home'), ALICIA_REQUEST_TIMEOUT_MS: '3000' };
+  const env = {
+    ...process.env,
+    ALICIA_HOME: path.join(files.dir, 'home'),
+    ALICIA_REQUEST_TIMEOUT_MS: '3000',
+  };
   const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
@@ -66,7 +63,7 @@ async function tlsOnlyBroker(): Promise<string> {
   broker = await startEmbeddedBroker({
     port: 0,
     security: { users },
-    tls: { port: 0, cert: await readFile(pki.serverCert), key: await readFile(pki.serverKey) },
+    tls: { port: 0, cert: await readFile(files.pki.serverCert), key: await readFile(files.pki.serverKey) },
   });
   return broker.tls?.url ?? '';
 }
@@ -80,13 +77,13 @@ describe('CLI over mqtts://', () => {
       '--broker',
       url,
       '--tls-ca',
-      pki.ca,
+      files.pki.ca,
       '--username',
       ORCH.name,
       '--password',
       ORCH.password,
       '--state-dir',
-      path.join(dir, 'orchestrator'),
+      path.join(files.dir, 'orchestrator'),
       '--log-level',
       'warn',
     ]);
@@ -94,22 +91,22 @@ describe('CLI over mqtts://', () => {
     // The orchestrator may still be connecting: ask until it answers.
     const agents = await until(
       async () => {
-        const run = await alicia(['agents', ...asOperator, '--tls-ca', pki.ca, '--json']).done;
+        const run = await alicia(['agents', ...asOperator, '--tls-ca', files.pki.ca, '--json']).done;
         return run.code === 0 ? run : undefined;
       },
       { what: 'alicia agents over mqtts:// to answer', timeoutMs: 20_000, everyMs: 200 },
     );
     expect(JSON.parse(agents.stdout)).toMatchObject({ agents: [] });
-    const ps = await alicia(['ps', ...asOperator, '--tls-ca', pki.ca, '--json']).done;
+    const ps = await alicia(['ps', ...asOperator, '--tls-ca', files.pki.ca, '--json']).done;
     expect(ps.code, ps.stderr).toBe(0);
 
-    const untrusted = await alicia(['agents', ...asOperator, '--tls-ca', pki.otherCa]).done;
+    const untrusted = await alicia(['agents', ...asOperator, '--tls-ca', files.pki.otherCa]).done;
     expect(untrusted.code).toBe(1);
     expect(untrusted.stderr).toContain(`cannot reach the broker at ${url}`);
   });
 
   it('names a CA file it cannot read, before connecting', async () => {
-    const missing = path.join(dir, 'no-such-ca.pem');
+    const missing = path.join(files.dir, 'no-such-ca.pem');
     const run = await alicia(['ps', '--broker', 'mqtts://127.0.0.1:1', '--tls-ca', missing]).done;
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`--tls-ca: cannot read ${missing} (ENOENT)`);
