@@ -52,23 +52,16 @@ interface BenchCase {
 }
 
 /** 0.7–1.3 s evenly spread over the services, in a fixed shuffled order (seeded: the same every run). */
-const spread = (() => {
-  const orders = new Map<number, number[]>();
-  return (index: number, count: number): number => {
-    let order = orders.get(count);
-    if (order === undefined) {
-      order = Array.from({ length: count }, (_, i) => i);
-      let seed = 42;
-      for (let i = count - 1; i > 0; i -= 1) {
-        seed = (seed * 16_807) % 2_147_483_647; // Park–Miller: exact in doubles
-        const j = seed % (i + 1);
-        [order[i], order[j]] = [order[j] as number, order[i] as number];
-      }
-      orders.set(count, order);
-    }
-    return 0.7 + (0.6 * (order[index] ?? 0)) / Math.max(1, count - 1);
-  };
-})();
+function spread(index: number, count: number): number {
+  const order = Array.from({ length: count }, (_, i) => i);
+  let seed = 42;
+  for (let i = count - 1; i > 0; i -= 1) {
+    seed = (seed * 16_807) % 2_147_483_647; // Park–Miller: exact in doubles
+    const j = seed % (i + 1);
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  return 0.7 + (0.6 * (order[index] ?? 0)) / Math.max(1, count - 1);
+}
 
 const CASES: BenchCase[] = [
   {
