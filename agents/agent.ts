@@ -12,11 +12,11 @@ import { createTopics, DEFAULT_PREFIX } from '../src/protocol/topics.js';
 import { PROTOCOL_VERSION } from '../src/protocol/version.js';
 import { createMqttTransport } from '../src/transport/mqtt.js';
 import { ALICIA_VERSION } from '../src/version.js';
+import { createActionHandler } from './action-handler.js';
 import { createAgentStats } from './agent-stats.js';
-import { createCommandHandler } from './commands.js';
 import type { Timers } from './healer.js';
 import { buildHeartbeat, buildInfo, defaultAddress } from './host-info.js';
-import { createInstanceManager } from './instances.js';
+import { createInstanceManager } from './instance-manager.js';
 import type { Agent, AgentOptions } from './options.js';
 import { openStateStore } from './state-store.js';
 import { createThrottle } from './throttle.js';
@@ -184,7 +184,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   });
   transportRef.current = transport;
 
-  const commands = createCommandHandler({
+  const commands = createActionHandler({
     agent: id,
     prefix,
     manager,

@@ -6,7 +6,7 @@ import { planInstance, type SeenContainer } from '../src/core/agent-plan/index.j
 import { aliciaError } from '../src/core/errors.js';
 import { isOneShotRestart } from '../src/core/restart-policy.js';
 import type { Logger } from '../src/logging/logger.js';
-import type { InstanceSpec } from '../src/protocol/commands.js';
+import type { InstanceSpec } from '../src/protocol/agent-actions.js';
 import type { Healer } from './healer.js';
 import { containerName } from './runtime/labels.js';
 import type { ContainerRuntime, RuntimeContainer } from './runtime/types.js';

@@ -5,7 +5,7 @@ import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../src/logging/logger.js';
-import { type InstanceSpec, InstanceSpecSchema } from '../src/protocol/commands.js';
+import { type InstanceSpec, InstanceSpecSchema } from '../src/protocol/agent-actions.js';
 import {
   coalescedWriter,
   readJsonFile,

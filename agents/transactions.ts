@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../src/logging/logger.js';
-import { type CommandResponse, CommandResponseSchema } from '../src/protocol/commands.js';
+import { type ActionResponse, ActionResponseSchema } from '../src/protocol/agent-actions.js';
 import { coalescedWriter, readJsonFile, writeJsonAtomic } from '../src/store/atomic-file.js';
 
 /** Enough to cover every retry an orchestrator makes within a command's lifetime. */
@@ -11,15 +11,15 @@ export const DEFAULT_TRANSACTION_LIMIT = 512;
 
 const FileSchema = z.strictObject({
   v: z.literal(1),
-  entries: z.array(z.tuple([z.string(), CommandResponseSchema])),
+  entries: z.array(z.tuple([z.string(), ActionResponseSchema])),
 });
 
 export interface TransactionLog {
   /** The stored answer, the answer still being worked out, or undefined for a new transaction. */
-  get(transaction: string): CommandResponse | Promise<CommandResponse> | undefined;
+  get(transaction: string): ActionResponse | Promise<ActionResponse> | undefined;
   /** Marks a transaction as running; its answer is stored when `answer` settles. */
-  begin(transaction: string, answer: Promise<CommandResponse>): void;
-  record(transaction: string, answer: CommandResponse): void;
+  begin(transaction: string, answer: Promise<ActionResponse>): void;
+  record(transaction: string, answer: ActionResponse): void;
   readonly size: number;
   flush(): Promise<void>;
 }
@@ -30,8 +30,8 @@ export async function openTransactionLog(
   limit = DEFAULT_TRANSACTION_LIMIT,
 ): Promise<TransactionLog> {
   const path = dir === null ? null : join(dir, 'transactions.json');
-  const done = new Map<string, CommandResponse>();
-  const pending = new Map<string, Promise<CommandResponse>>();
+  const done = new Map<string, ActionResponse>();
+  const pending = new Map<string, Promise<ActionResponse>>();
   if (path !== null) {
     try {
       const parsed = FileSchema.safeParse(await readJsonFile(path));
@@ -44,7 +44,7 @@ export async function openTransactionLog(
     if (path !== null) await writeJsonAtomic(path, { v: 1, entries: [...done] });
   });
 
-  const record = (transaction: string, answer: CommandResponse) => {
+  const record = (transaction: string, answer: ActionResponse) => {
     done.delete(transaction);
     done.set(transaction, answer);
     // Map iteration order is insertion order: the first key is the least recently used.

@@ -21,7 +21,7 @@ import Docker from 'dockerode';
 import mqtt from 'mqtt';
 import { startEmbeddedBroker } from '../broker/embedded.js';
 import type { ServiceSpec } from '../src/compose/model.js';
-import type { InstanceSpec } from '../src/protocol/commands.js';
+import type { InstanceSpec } from '../src/protocol/agent-actions.js';
 import type { ContainersSnapshot } from '../src/protocol/containers.js';
 import { specHash } from '../src/protocol/spec-hash.js';
 

@@ -3,7 +3,7 @@
 // restart policy, so the data plane keeps its behaviour without the agent.
 import type Docker from 'dockerode';
 import type { Healthcheck, RestartPolicy, ServiceSpec } from '../../src/compose/model.js';
-import type { InstanceSpec } from '../../src/protocol/commands.js';
+import type { InstanceSpec } from '../../src/protocol/agent-actions.js';
 import { containerLabels, containerName } from './labels.js';
 
 /** Docker's API counts healthcheck durations in nanoseconds. */

@@ -2,7 +2,7 @@
 import type Dockerode from 'dockerode';
 import { aliciaError, isAliciaError } from '../../src/core/errors.js';
 import { type Logger, silentLogger } from '../../src/logging/logger.js';
-import type { InstanceSpec } from '../../src/protocol/commands.js';
+import type { InstanceSpec } from '../../src/protocol/agent-actions.js';
 import { watchDockerEvents } from './docker-events.js';
 import { dockerError, fromInspect, statusOf } from './docker-inspect.js';
 import { toDockerCreateOptions } from './docker-options.js';

@@ -1,5 +1,5 @@
 // Names and labels that tie a container to its instance, stack, service and agent.
-import type { InstanceSpec } from '../../src/protocol/commands.js';
+import type { InstanceSpec } from '../../src/protocol/agent-actions.js';
 
 export const LABELS = Object.freeze({
   stack: 'alicia.stack',

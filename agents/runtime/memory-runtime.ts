@@ -6,7 +6,7 @@
 // turns it healthy; setHealth() forces the engine's verdict.
 import { randomBytes } from 'node:crypto';
 import { aliciaError } from '../../src/core/errors.js';
-import type { InstanceSpec } from '../../src/protocol/commands.js';
+import type { InstanceSpec } from '../../src/protocol/agent-actions.js';
 import { toDockerRestartPolicy } from './docker-options.js';
 import { containerLabels, containerName, LABELS, reachablePorts } from './labels.js';
 import type {

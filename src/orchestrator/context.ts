@@ -4,7 +4,7 @@ import { type AliciaError, aliciaError } from '../core/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { Topics, WireError } from '../protocol/index.js';
 import type { Transport } from '../transport/index.js';
-import type { CommandClient } from './commands.js';
+import type { AgentClient } from './agent-client.js';
 import type { EventPublisher } from './events.js';
 import type { Registry } from './registry.js';
 import type { OrchestratorState, StackRecord, Store } from './store.js';
@@ -28,7 +28,7 @@ export interface Context {
   readonly topics: Topics;
   readonly transport: Transport;
   readonly registry: Registry;
-  readonly commands: CommandClient;
+  readonly agentClient: AgentClient;
   readonly events: EventPublisher;
   readonly store: Store;
   readonly settings: Settings;

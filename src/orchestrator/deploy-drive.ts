@@ -12,7 +12,7 @@ import {
   stepDeploy,
 } from '../core/deploy/index.js';
 import { type Context, instanceKey } from './context.js';
-import { removeInstances, startInstances } from './instances.js';
+import { removeInstances, startInstances } from './instance-ops.js';
 import type { StackRecord } from './store.js';
 
 export interface DriveInput {

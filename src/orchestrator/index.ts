@@ -1,6 +1,6 @@
 // The orchestrator: control plane over MQTT (agent registry, dependency-ordered deploy
 // across hosts, scale, stop, down, lifecycle events, request API).
-export type { CommandClient } from './commands.js';
+export type { AgentClient } from './agent-client.js';
 export type { DeployReport, ServiceReport } from './deploy-runner.js';
 export type { EventPublisher } from './events.js';
 export type { DownResult, RestartResult, ScaleResult, StopResult } from './operations.js';

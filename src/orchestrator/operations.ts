@@ -5,7 +5,7 @@ import { aliciaError } from '../core/errors.js';
 import { buildGraph, type ServiceGraph } from '../core/graph/index.js';
 import { type Context, findStack } from './context.js';
 import { type DeployReport, runDeploy } from './deploy-runner.js';
-import { restartInstances } from './instances.js';
+import { restartInstances } from './instance-ops.js';
 import { gcSpecs, removeInOrder } from './removal.js';
 import type { StackRecord } from './store.js';
 

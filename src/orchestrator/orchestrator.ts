@@ -6,8 +6,8 @@ import type { Stack } from '../compose/model.js';
 import type { Logger } from '../logging/logger.js';
 import { silentLogger } from '../logging/logger.js';
 import {
+  type ActionResponse,
   type AgentInfo,
-  type CommandResponse,
   type ContainersSnapshot,
   createTopics,
   type Heartbeat,
@@ -19,7 +19,7 @@ import {
 } from '../protocol/index.js';
 import { createMqttTransport } from '../transport/index.js';
 import { ALICIA_VERSION } from '../version.js';
-import { createCommandClient } from './commands.js';
+import { createAgentClient } from './agent-client.js';
 import type { Context, Settings } from './context.js';
 import { type DeployReport, runDeploy } from './deploy-runner.js';
 import { createEventPublisher, type EventPublisher } from './events.js';
@@ -135,10 +135,10 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   const locks = new Map<string, Promise<unknown>>();
   const tracked = new Set<Promise<unknown>>();
   const registry = createRegistry({ heartbeatMs, now });
-  const commands = createCommandClient({
+  const agentClient = createAgentClient({
     transport,
     topics,
-    log: log.child({ component: 'commands' }),
+    log: log.child({ component: 'agent-client' }),
     now,
     session: () => session,
     retryMs: options.commandRetryMs,
@@ -154,7 +154,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     topics,
     transport,
     registry,
-    commands,
+    agentClient,
     events,
     store,
     settings,
@@ -233,7 +233,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
         registry.onContainers(t.agent, message.payload as ContainersSnapshot);
         return;
       case 'agent_response':
-        commands.onResponse(t.agent, message.payload as CommandResponse);
+        agentClient.onResponse(t.agent, message.payload as ActionResponse);
         return;
       case 'orchestrator_request':
         requests.handle(message, raw);
@@ -308,7 +308,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       clearInterval(sweeper);
       watcher.close();
       status.close();
-      commands.close();
+      agentClient.close();
       await events.flush();
       await transport
         .publish(topics.orchestratorState, presence('offline', session), { qos: 1, retain: true })

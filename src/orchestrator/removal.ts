@@ -3,7 +3,7 @@ import { type Assignment, stoppable } from '../core/deploy/index.js';
 import type { ServiceGraph } from '../core/graph/index.js';
 import { specHash } from '../protocol/index.js';
 import { type Context, instanceKey } from './context.js';
-import { removeInstances } from './instances.js';
+import { removeInstances } from './instance-ops.js';
 import type { StackRecord } from './store.js';
 
 const byService = (list: readonly Assignment[]): Map<string, Assignment[]> => {

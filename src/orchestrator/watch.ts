@@ -7,7 +7,7 @@ import { createPlacer } from '../core/placement/index.js';
 import { type DesiredInstance, type ObservedInstance, reconcile } from '../core/reconcile/index.js';
 import type { ContainerReport } from '../protocol/index.js';
 import { type Context, instanceKey } from './context.js';
-import { removeInstances, startInstances } from './instances.js';
+import { removeInstances, startInstances } from './instance-ops.js';
 import type { ObservedReport } from './registry.js';
 import type { StackRecord } from './store.js';
 

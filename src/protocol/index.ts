@@ -1,12 +1,12 @@
-export type { Command, CommandResponse, InstanceResult, InstanceSpec, WireError } from './commands.js';
+export type { Action, ActionResponse, InstanceResult, InstanceSpec, WireError } from './agent-actions.js';
 export {
-  CommandResponseSchema,
-  CommandSchemas,
+  ActionResponseSchema,
+  ActionSchemas,
   InstanceResultSchema,
   InstanceSpecSchema,
   TransactionSchema,
   WireErrorSchema,
-} from './commands.js';
+} from './agent-actions.js';
 export type { ContainerReport, ContainersSnapshot, Health, InstanceState } from './containers.js';
 export {
   ContainerReportSchema,

@@ -1,6 +1,6 @@
 // The one protocol map: every topic kind -> the zod schema of its payload.
 import type { z } from 'zod';
-import { CommandResponseSchema, CommandSchemas } from './commands.js';
+import { ActionResponseSchema, ActionSchemas } from './agent-actions.js';
 import { ContainersSnapshotSchema } from './containers.js';
 import { EventSchema, ServiceStateSchema, SystemHealthSchema } from './events.js';
 import { type ParseError, type ParseOptions, parsePayload } from './parse.js';
@@ -16,7 +16,7 @@ export const TOPIC_SCHEMAS = {
   agent_info: AgentInfoSchema,
   agent_heartbeat: HeartbeatSchema,
   agent_containers: ContainersSnapshotSchema,
-  agent_response: CommandResponseSchema,
+  agent_response: ActionResponseSchema,
   services_events: EventSchema,
   service_channel: EventSchema,
   service_state: ServiceStateSchema,
@@ -27,7 +27,7 @@ export const TOPIC_SCHEMAS = {
 export function schemaFor(topic: ParsedTopic): z.ZodType | null {
   switch (topic.kind) {
     case 'agent_cmd':
-      return isAgentAction(topic.action) ? CommandSchemas[topic.action] : null;
+      return isAgentAction(topic.action) ? ActionSchemas[topic.action] : null;
     case 'orchestrator_request':
       return isRequestMethod(topic.method) ? RequestSchemas[topic.method] : null;
     default:

@@ -3,7 +3,7 @@
 // so the reply topic travels in the payload.
 import { z } from 'zod';
 import { NameSchema } from '../compose/model.js';
-import { WireErrorSchema } from './commands.js';
+import { WireErrorSchema } from './agent-actions.js';
 import type { RequestMethod } from './topics.js';
 import { VersionSchema } from './version.js';
 

@@ -1,6 +1,6 @@
 // InstanceSpecs for tests: the busybox test image, host networking, short healthchecks.
 import type { ServiceSpec } from '../../src/compose/model.js';
-import type { InstanceSpec } from '../../src/protocol/commands.js';
+import type { InstanceSpec } from '../../src/protocol/agent-actions.js';
 import { specHash } from '../../src/protocol/spec-hash.js';
 import { TEST_IMAGE } from '../helpers/docker.js';
 

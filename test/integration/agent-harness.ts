@@ -11,7 +11,7 @@ import { expect } from 'vitest';
 import { type Agent, type AgentOptions, startAgent } from '../../agents/index.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.js';
 import { createLogger, silentLogger } from '../../src/logging/logger.js';
-import type { CommandResponse, InstanceSpec } from '../../src/protocol/commands.js';
+import type { ActionResponse, InstanceSpec } from '../../src/protocol/agent-actions.js';
 import type { ContainerReport, ContainersSnapshot } from '../../src/protocol/containers.js';
 import { parseIncoming } from '../../src/protocol/messages.js';
 import type { Presence } from '../../src/protocol/presence.js';
@@ -168,18 +168,18 @@ export async function send(
   action: AgentAction | string,
   body: Record<string, unknown>,
   options: CommandOptions = {},
-): Promise<CommandResponse> {
+): Promise<ActionResponse> {
   const command = body.transaction !== undefined ? body : commandBody(body, options);
   const prefix = options.prefix ?? 'alicia';
   const answer = w.messages.next(
     (m) =>
       m.topic === `${prefix}/agents/${agent}/response/${action}` &&
-      (m.payload as CommandResponse).transaction === command.transaction,
+      (m.payload as ActionResponse).transaction === command.transaction,
     options.timeoutMs ?? 30_000,
     `the answer to ${action} ${String(command.transaction)}`,
   );
   await w.publishRaw(`${prefix}/agents/${agent}/cmd/${action}`, JSON.stringify(command));
-  return (await answer).payload as CommandResponse;
+  return (await answer).payload as ActionResponse;
 }
 
 export function start(w: Watcher, agent: string, instances: InstanceSpec[], options?: CommandOptions) {

@@ -9,7 +9,7 @@ import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Agent, startAgent } from '../../agents/index.js';
 import { type EmbeddedDefault, startEmbeddedDefault } from '../../broker/default.js';
-import type { Command } from '../../src/protocol/commands.js';
+import type { Action } from '../../src/protocol/agent-actions.js';
 import { signCommand } from '../../src/protocol/signature.js';
 import { specHash } from '../../src/protocol/spec-hash.js';
 import { connectAs, nextMessage } from '../helpers/acl-matrix.js';
@@ -36,7 +36,7 @@ async function tmp(): Promise<string> {
   return dir;
 }
 
-function startCommand(transaction: string): Command<'start'> {
+function startCommand(transaction: string): Action<'start'> {
   const spec = sampleSpec({
     name: 'web',
     command: ['sh', '-c', "trap 'exit 0' TERM; sleep 3600 & wait"],

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStateStore } from '../../../agents/state-store.js';
 import { openTransactionLog } from '../../../agents/transactions.js';
 import { silentLogger } from '../../../src/logging/logger.js';
-import type { CommandResponse } from '../../../src/protocol/commands.js';
+import type { ActionResponse } from '../../../src/protocol/agent-actions.js';
 import { instanceSpec } from '../../contract/specs.js';
 
 let dir: string;
@@ -18,7 +18,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const answer = (transaction: string): CommandResponse => ({
+const answer = (transaction: string): ActionResponse => ({
   v: 1,
   transaction,
   status: 'ok',
@@ -84,8 +84,8 @@ describe('transaction log', () => {
 
   it('hands out the pending answer of a transaction still running, then stores it', async () => {
     const txs = await openTransactionLog(null, log);
-    let finish: (value: CommandResponse) => void = () => undefined;
-    const pending = new Promise<CommandResponse>((resolve) => {
+    let finish: (value: ActionResponse) => void = () => undefined;
+    const pending = new Promise<ActionResponse>((resolve) => {
       finish = resolve;
     });
     txs.begin('x', pending);

@@ -5,16 +5,16 @@ import { nanoid } from 'nanoid';
 import { aliciaError } from '../core/errors.js';
 import type { Logger } from '../logging/logger.js';
 import {
+  type Action,
+  type ActionResponse,
   type AgentAction,
-  type Command,
-  type CommandResponse,
   PROTOCOL_VERSION,
   type Topics,
 } from '../protocol/index.js';
 import { signCommand } from '../protocol/signature.js';
 import type { Transport } from '../transport/index.js';
 
-export interface CommandClientOptions {
+export interface AgentClientOptions {
   transport: Transport;
   topics: Topics;
   log: Logger;
@@ -32,14 +32,14 @@ export interface CommandClientOptions {
 }
 
 type Body<A extends AgentAction> = Omit<
-  Command<A>,
+  Action<A>,
   'v' | 'transaction' | 'issued_at' | 'expires_at' | 'session' | 'sig'
 >;
 
-export interface CommandClient {
-  send<A extends AgentAction>(agent: string, action: A, body: Body<A>): Promise<CommandResponse>;
+export interface AgentClient {
+  send<A extends AgentAction>(agent: string, action: A, body: Body<A>): Promise<ActionResponse>;
   /** Feed a response that arrived on alicia/agents/<agent>/response/<action>. */
-  onResponse(agent: string, response: CommandResponse): void;
+  onResponse(agent: string, response: ActionResponse): void;
   /** Pending commands (for tests and stats). */
   pending(): number;
   close(): void;
@@ -47,13 +47,13 @@ export interface CommandClient {
 
 interface Pending {
   agent: string;
-  resolve(response: CommandResponse): void;
+  resolve(response: ActionResponse): void;
   reject(err: Error): void;
   retry: NodeJS.Timeout | null;
   deadline: NodeJS.Timeout;
 }
 
-export function createCommandClient(options: CommandClientOptions): CommandClient {
+export function createAgentClient(options: AgentClientOptions): AgentClient {
   const { transport, topics, log } = options;
   const retryMs = options.retryMs ?? 2_000;
   const ttlMs = options.ttlMs ?? 30_000;
@@ -80,10 +80,10 @@ export function createCommandClient(options: CommandClientOptions): CommandClien
         issued_at: issued,
         expires_at: issued + ttlMs,
         session: options.session(),
-      } as Command;
+      } as Action;
       if (options.commandSecret !== undefined) command = signCommand(command, options.commandSecret);
       const topic = topics.agentCmd(agent, action);
-      return new Promise<CommandResponse>((resolve, reject) => {
+      return new Promise<ActionResponse>((resolve, reject) => {
         const entry: Pending = {
           agent,
           resolve,

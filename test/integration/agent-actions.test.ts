@@ -3,7 +3,7 @@
 // retained containers topic.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../../agents/index.js';
-import type { CommandResponse } from '../../src/protocol/commands.js';
+import type { ActionResponse } from '../../src/protocol/agent-actions.js';
 import { signCommand } from '../../src/protocol/signature.js';
 import { instanceSpec } from '../contract/specs.js';
 import { removeLabelled, testDocker } from '../helpers/docker.js';
@@ -31,7 +31,7 @@ async function dockerContainers(agent: string) {
   return docker.listContainers({ all: true, filters: { label: [`alicia.agent=${agent}`] } });
 }
 
-function results(answer: CommandResponse) {
+function results(answer: ActionResponse) {
   if (answer.status !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(answer)}`);
   return answer.data?.results ?? [];
 }

@@ -5,7 +5,7 @@
 import { type AgentPolicy, checkPolicy, planRecovery } from '../src/core/agent-plan/index.js';
 import { aliciaError, toAliciaError } from '../src/core/errors.js';
 import type { Logger } from '../src/logging/logger.js';
-import type { InstanceResult, InstanceSpec } from '../src/protocol/commands.js';
+import type { InstanceResult, InstanceSpec } from '../src/protocol/agent-actions.js';
 import type { ContainerReport } from '../src/protocol/containers.js';
 import type { AgentStats } from './agent-stats.js';
 import {

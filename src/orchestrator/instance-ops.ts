@@ -3,7 +3,7 @@
 // the deploy runner can fail the service that owns them.
 import type { Assignment } from '../core/deploy/index.js';
 import { aliciaError, toAliciaError } from '../core/errors.js';
-import type { CommandResponse, InstanceSpec } from '../protocol/index.js';
+import type { ActionResponse, InstanceSpec } from '../protocol/index.js';
 import { type Context, instanceKey } from './context.js';
 import type { StackRecord } from './store.js';
 
@@ -37,7 +37,7 @@ function recordErrors(
   ctx: Context,
   agent: string,
   instances: readonly string[],
-  response: CommandResponse,
+  response: ActionResponse,
 ): string[] {
   const failed: string[] = [];
   if (response.status === 'error') {
@@ -77,7 +77,7 @@ export async function startInstances(
         ctx.startErrors.delete(instanceKey(agent, a.instance));
       }
       try {
-        const response = await ctx.commands.send(agent, 'start', {
+        const response = await ctx.agentClient.send(agent, 'start', {
           instances: list.map((a) => specOf(record, a)),
         });
         const failed = recordErrors(
@@ -112,7 +112,7 @@ export async function removeInstances(ctx: Context, assignments: readonly Assign
       const work = (async () => {
         try {
           // The agent's remove stops each container with its own grace period first.
-          const response = await ctx.commands.send(agent, 'remove', { instances });
+          const response = await ctx.agentClient.send(agent, 'remove', { instances });
           if (response.status === 'error')
             ctx.log.warn({ agent, instances, error: response.error }, 'remove refused');
         } catch (err) {
@@ -140,7 +140,7 @@ export async function restartInstances(ctx: Context, assignments: readonly Assig
     [...byAgent(assignments)].map(async ([agent, list]) => {
       const instances = list.map((a) => a.instance);
       try {
-        const response = await ctx.commands.send(agent, 'restart', { instances });
+        const response = await ctx.agentClient.send(agent, 'restart', { instances });
         if (response.status === 'error')
           failed.push(...instances.map((i) => `${i}: ${response.error.message}`));
         else {

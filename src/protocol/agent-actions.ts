@@ -38,7 +38,7 @@ export type InstanceSpec = z.infer<typeof InstanceSpecSchema>;
 
 const InstanceIds = z.array(TopicIdSchema);
 
-export const CommandSchemas = {
+export const ActionSchemas = {
   start: z.strictObject({ ...CommandBase, instances: z.array(InstanceSpecSchema).min(1) }),
   stop: z.strictObject({
     ...CommandBase,
@@ -53,7 +53,7 @@ export const CommandSchemas = {
   resync: z.strictObject({ ...CommandBase }),
 } satisfies Record<AgentAction, z.ZodType>;
 
-export type Command<A extends AgentAction = AgentAction> = z.infer<(typeof CommandSchemas)[A]>;
+export type Action<A extends AgentAction = AgentAction> = z.infer<(typeof ActionSchemas)[A]>;
 
 const ErrorCodeSchema = z.custom<ErrorCode>(
   (value) => typeof value === 'string' && Object.hasOwn(ERRORS, value),
@@ -72,7 +72,7 @@ export const InstanceResultSchema = z.strictObject({
 });
 export type InstanceResult = z.infer<typeof InstanceResultSchema>;
 
-export const CommandResponseSchema = z.discriminatedUnion('status', [
+export const ActionResponseSchema = z.discriminatedUnion('status', [
   z.strictObject({
     v: VersionSchema,
     transaction: TransactionSchema,
@@ -89,4 +89,4 @@ export const CommandResponseSchema = z.discriminatedUnion('status', [
     error: WireErrorSchema,
   }),
 ]);
-export type CommandResponse = z.infer<typeof CommandResponseSchema>;
+export type ActionResponse = z.infer<typeof ActionResponseSchema>;

@@ -5,8 +5,8 @@ import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.js';
 import { silentLogger } from '../../src/logging/logger.js';
-import { createCommandClient } from '../../src/orchestrator/commands.js';
-import { type CommandResponse, createTopics, parseIncoming } from '../../src/protocol/index.js';
+import { createAgentClient } from '../../src/orchestrator/agent-client.js';
+import { type ActionResponse, createTopics, parseIncoming } from '../../src/protocol/index.js';
 import { createMqttTransport, type Transport } from '../../src/transport/index.js';
 
 const open: { close(): Promise<void> }[] = [];
@@ -27,7 +27,7 @@ async function setup(options: { retryMs: number; ttlMs: number; answerTimeoutMs:
   open.push(transport);
   await transport.ready();
   await transport.subscribe([topics.filters.agentResponses]);
-  const commands = createCommandClient({
+  const commands = createAgentClient({
     transport,
     topics,
     log: silentLogger(),
@@ -38,7 +38,7 @@ async function setup(options: { retryMs: number; ttlMs: number; answerTimeoutMs:
   open.push({ close: async () => commands.close() });
   transport.onMessage((m) => {
     if (m.ok && m.topic.kind === 'agent_response')
-      commands.onResponse(m.topic.agent, m.payload as CommandResponse);
+      commands.onResponse(m.topic.agent, m.payload as ActionResponse);
   });
   const agent = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'fake-agent' });
   open.push({ close: () => agent.endAsync() });

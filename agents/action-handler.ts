@@ -3,14 +3,14 @@
 // (answered again, never run twice), staleness, then the action itself.
 import { type ErrorCode, toAliciaError } from '../src/core/errors.js';
 import type { Logger } from '../src/logging/logger.js';
-import type { Command, CommandResponse, InstanceResult } from '../src/protocol/commands.js';
+import type { Action, ActionResponse, InstanceResult } from '../src/protocol/agent-actions.js';
 import type { Incoming } from '../src/protocol/messages.js';
 import { peekTransaction } from '../src/protocol/parse.js';
 import { verifyCommand } from '../src/protocol/signature.js';
 import { type AgentAction, isAgentAction } from '../src/protocol/topics.js';
 import { PROTOCOL_VERSION } from '../src/protocol/version.js';
 import type { AgentStats } from './agent-stats.js';
-import type { InstanceManager } from './instances.js';
+import type { InstanceManager } from './instance-manager.js';
 import type { TransactionLog } from './transactions.js';
 
 export interface CommandHandlerDeps {
@@ -22,13 +22,13 @@ export interface CommandHandlerDeps {
   now(): number;
   stats: AgentStats;
   /** Publishes an answer (QoS 1); failures are logged by the caller. */
-  respond(topic: string, response: CommandResponse): Promise<void>;
+  respond(topic: string, response: ActionResponse): Promise<void>;
   /** Republishes info and containers (the resync action). */
   resync(): Promise<void>;
   log: Logger;
 }
 
-export interface CommandHandler {
+export interface ActionHandler {
   /** Handles one message from a command topic; never throws. */
   handle(message: Incoming, raw: { topic: string; payload: Buffer }): void;
   /** Resolves when every command received so far is answered. */
@@ -40,42 +40,42 @@ function errorAnswer(
   code: ErrorCode,
   message: string,
   ts: number,
-): CommandResponse {
+): ActionResponse {
   return { v: PROTOCOL_VERSION, transaction, status: 'error', ts, error: { code, message } };
 }
 
-export function createCommandHandler(deps: CommandHandlerDeps): CommandHandler {
+export function createActionHandler(deps: CommandHandlerDeps): ActionHandler {
   const log = deps.log;
   const inFlight = new Set<Promise<void>>();
   // The action is a single valid topic level (parseTopic checked it), even when unknown.
   const responseTopic = (action: string) => `${deps.prefix}/agents/${deps.agent}/response/${action}`;
 
-  const send = (action: string, answer: CommandResponse) =>
+  const send = (action: string, answer: ActionResponse) =>
     deps.respond(responseTopic(action), answer).catch((err: unknown) => {
       log.warn({ err, action, transaction: answer.transaction }, 'could not publish the answer');
     });
 
-  async function execute(action: AgentAction, command: Command): Promise<InstanceResult[]> {
+  async function execute(action: AgentAction, command: Action): Promise<InstanceResult[]> {
     switch (action) {
       case 'start':
-        return deps.manager.startInstances((command as Command<'start'>).instances);
+        return deps.manager.startInstances((command as Action<'start'>).instances);
       case 'stop': {
-        const stop = command as Command<'stop'>;
+        const stop = command as Action<'stop'>;
         return deps.manager.stopInstances(stop.instances, stop.timeout_ms);
       }
       case 'remove':
-        return deps.manager.removeInstances((command as Command<'remove'>).instances);
+        return deps.manager.removeInstances((command as Action<'remove'>).instances);
       case 'restart':
-        return deps.manager.restartInstances((command as Command<'restart'>).instances);
+        return deps.manager.restartInstances((command as Action<'restart'>).instances);
       case 'apply':
-        return deps.manager.apply((command as Command<'apply'>).instances);
+        return deps.manager.apply((command as Action<'apply'>).instances);
       case 'resync':
         await deps.resync();
         return [];
     }
   }
 
-  async function run(action: AgentAction, command: Command): Promise<void> {
+  async function run(action: AgentAction, command: Action): Promise<void> {
     const transaction = command.transaction;
     const clog = log.child({ action, transaction });
     if (deps.commandSecret !== undefined && !verifyCommand(command, deps.commandSecret)) {
@@ -116,14 +116,14 @@ export function createCommandHandler(deps: CommandHandlerDeps): CommandHandler {
       return;
     }
     const answer = execute(action, command).then(
-      (results): CommandResponse => ({
+      (results): ActionResponse => ({
         v: PROTOCOL_VERSION,
         transaction,
         status: 'ok',
         ts: deps.now(),
         data: { results },
       }),
-      (err: unknown): CommandResponse => {
+      (err: unknown): ActionResponse => {
         const error = toAliciaError(err, 'ALICIA_ERR_COMMAND_FAILED');
         clog.error({ err: error }, 'command failed');
         return errorAnswer(transaction, error.code, error.message, deps.now());
@@ -163,7 +163,7 @@ export function createCommandHandler(deps: CommandHandlerDeps): CommandHandler {
           errorAnswer(null, 'ALICIA_ERR_TOPIC_UNKNOWN', `unknown action ${action}`, deps.now()),
         );
       } else {
-        task = run(action, message.payload as Command).catch((err: unknown) => {
+        task = run(action, message.payload as Action).catch((err: unknown) => {
           log.error(
             { err: toAliciaError(err, 'ALICIA_ERR_COMMAND_FAILED'), action },
             'command handling failed',
