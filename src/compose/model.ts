@@ -3,16 +3,9 @@
 // ServiceSpec inside its commands, so the schema is also part of the wire protocol.
 // Durations are integers in milliseconds (`_ms`), sizes in bytes (`_bytes`).
 import { z } from 'zod';
+import { NameSchema } from '../protocol/ids.js';
 
-/** Names of stacks, services, instances and agents: safe in MQTT topics and Docker names. */
-export const NameSchema = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(128, 'must be at most 128 characters')
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
-    'may hold only letters, digits, "_", "." and "-", starting with a letter or digit',
-  );
+export { NameSchema };
 
 export const DependencyConditionSchema = z.enum([
   'service_started',

@@ -1,10 +1,10 @@
 // Commands from the orchestrator to one agent, on alicia/agents/<agent>/cmd/<action>,
 // and the agent's answers on alicia/agents/<agent>/response/<action>.
 import { z } from 'zod';
-import { NameSchema, ServiceSpecSchema } from '../compose/model.js';
+import { ServiceSpecSchema } from '../compose/model.js';
 import type { ErrorCode } from '../core/errors.js';
 import { ERRORS } from '../core/errors.js';
-import { TopicIdSchema } from './ids.js';
+import { NameSchema, TopicIdSchema } from './ids.js';
 import { TimestampMsSchema } from './presence.js';
 import type { AgentAction } from './topics.js';
 import { VersionSchema } from './version.js';

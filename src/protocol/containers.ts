@@ -1,7 +1,6 @@
 // What an agent reports about the containers it manages (retained snapshot).
 import { z } from 'zod';
-import { NameSchema } from '../compose/model.js';
-import { TopicIdSchema } from './ids.js';
+import { NameSchema, TopicIdSchema } from './ids.js';
 import { TimestampMsSchema } from './presence.js';
 import { VersionSchema } from './version.js';
 

@@ -17,3 +17,13 @@ export const TopicIdSchema = z
 export function isTopicId(id: string): boolean {
   return TopicIdSchema.safeParse(id).success;
 }
+
+/** Names of stacks, services and projects: safe in MQTT topics and Docker names. */
+export const NameSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+    'may hold only letters, digits, "_", "." and "-", starting with a letter or digit',
+  );

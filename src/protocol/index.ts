@@ -24,7 +24,7 @@ export {
   ServiceStateSchema,
   SystemHealthSchema,
 } from './events.js';
-export { isTopicId, TopicIdSchema } from './ids.js';
+export { isTopicId, NameSchema, TopicIdSchema } from './ids.js';
 export type { Incoming, IncomingError } from './messages.js';
 export { parseIncoming, schemaFor, TOPIC_SCHEMAS } from './messages.js';
 export type { ParseError, ParseOptions, ParseResult } from './parse.js';

@@ -2,8 +2,8 @@
 // answered on the request's `reply_to` topic. MQTT 3.1.1 has no response topic property,
 // so the reply topic travels in the payload.
 import { z } from 'zod';
-import { NameSchema } from '../compose/model.js';
 import { WireErrorSchema } from './agent-actions.js';
+import { NameSchema } from './ids.js';
 import type { RequestMethod } from './topics.js';
 import { VersionSchema } from './version.js';
 
