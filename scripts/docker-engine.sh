@@ -75,22 +75,13 @@ if dk image inspect "$IMAGE" >/dev/null 2>&1; then
   say "test image $IMAGE is present"
 else
   need_pkg busybox busybox-static
-  bb=$(command -v busybox)
-  file "$bb" 2>/dev/null | grep -q 'dynamically linked' && [ -x /bin/busybox ] && bb=/bin/busybox
-  rootfs=$(mktemp -d)
-  trap 'rm -rf "$rootfs"' EXIT
-  mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/etc" "$rootfs/www" "$rootfs/data"
-  chmod 1777 "$rootfs/tmp"
-  cp "$bb" "$rootfs/bin/busybox"
-  for applet in $("$rootfs/bin/busybox" --list); do
-    [ "$applet" = busybox ] || ln -sf busybox "$rootfs/bin/$applet"
-  done
-  echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
-  echo 'root:x:0:' >"$rootfs/etc/group"
-  echo 'alicia test image' >"$rootfs/www/index.html"
-  tar -C "$rootfs" -c . | dk import \
-    --change 'ENV PATH=/bin' --change 'CMD ["sh"]' - "$IMAGE" >/dev/null
-  say "imported test image $IMAGE from $bb"
+  # shellcheck source=scripts/lib/test-image.sh
+  . "$(dirname "${BASH_SOURCE[0]}")/lib/test-image.sh"
+  tar=$(mktemp)
+  trap 'rm -f "$tar"' EXIT
+  test_image_tar "$tar"
+  test_image_import "$tar" dk
+  say "imported test image $IMAGE from $(test_image_busybox)"
 fi
 
 echo "DOCKER_HOST=$host"
