@@ -471,6 +471,7 @@ cmd_status() {
 }
 
 cmd_exec() {
+  need_root
   local i; i=$(host_index "${1:-}")
   shift
   [ $# -gt 0 ] || die "usage: lab.sh exec H CMD…"
@@ -478,12 +479,13 @@ cmd_exec() {
 }
 
 cmd_docker() {
+  need_root
   local i; i=$(host_index "${1:-}")
   shift
   exec docker --host "$(sock_of "$i")" "$@"
 }
 
-usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 
 cmd=${1:-}
 [ $# -gt 0 ] && shift
@@ -496,6 +498,6 @@ case $cmd in
   status) cmd_status "$@" ;;
   exec) cmd_exec "$@" ;;
   docker) cmd_docker "$@" ;;
-  -h | --help | help) usage ;;
+  -h | --help | help) usage 0 ;;
   *) say "unknown command '${cmd}'"; usage ;;
 esac
