@@ -3,7 +3,7 @@
 // problem. Agents run on the in-memory runtime.
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeHarnesses, DB_API_YAML, startHarness } from './orchestrator-harness.js';
+import { closeHarnesses, DB_API_YAML, stackFrom, startHarness } from './orchestrator-harness.js';
 
 const raw: mqtt.MqttClient[] = [];
 afterEach(async () => {
@@ -30,11 +30,9 @@ describe('orchestrator request API', () => {
   it('deploys from Compose text sent over MQTT and answers ps, agents, health and history', async () => {
     const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
     const client = await harness.client();
-    const deployed = (await client.request(
-      'deploy',
-      { files: [{ name: '/srv/shop/compose.yaml', text: DB_API_YAML }], project: 'shop' },
-      { timeoutMs: 20_000 },
-    )) as { stack: string; services: { service: string; phase: string }[] };
+    const deployed = (await client.request('deploy', stackFrom(DB_API_YAML, 'shop'), {
+      timeoutMs: 20_000,
+    })) as { stack: string; services: { service: string; phase: string }[] };
     expect(deployed.stack).toBe('shop');
     expect(deployed.services.map((s) => [s.service, s.phase])).toEqual([
       ['db', 'ready'],
@@ -62,9 +60,7 @@ describe('orchestrator request API', () => {
     const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
     const client = await harness.client();
     const bad = `${DB_API_YAML}  x:\n    image: alicia-test/busybox:latest\n    depends_on: [nope]\n`;
-    await expect(
-      client.request('deploy', { files: [{ name: '/srv/x/compose.yaml', text: bad }], project: 'x' }),
-    ).rejects.toMatchObject({
+    await expect(client.request('deploy', stackFrom(bad, 'x'))).rejects.toMatchObject({
       code: 'ALICIA_ERR_DEPENDENCY_UNKNOWN',
       message: expect.stringContaining('nope'),
     });
