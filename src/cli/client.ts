@@ -341,8 +341,8 @@ function createPresenceWatch(url: string, waitMs: number) {
     aliciaError(
       'ALICIA_ERR_ORCHESTRATOR_OFFLINE',
       p === null
-        ? `no orchestrator is online on ${url} (none has announced itself there); ${method} was not sent`
-        : `no orchestrator is online on ${url} (last seen ${ago(p.ts)}, session ${p.session}); ${method} was not sent`,
+        ? `on ${url} (none has announced itself there); ${method} was not sent`
+        : `on ${url} (last seen ${ago(p.ts)}, session ${p.session}); ${method} was not sent`,
     );
   return {
     update(p: Presence): void {
