@@ -174,8 +174,12 @@ export const REQUESTS = {
   },
 } as const satisfies { [M in RequestMethod]: { request: z.ZodObject; reply: z.ZodType } };
 
+/** zod types a strict empty object as Record<string, never>; as a body it means "no fields". */
+type NoIndex<T> = string extends keyof T ? Record<never, never> : T;
 /** The body of a request (what a caller passes), without the envelope. */
-export type RequestBody<M extends RequestMethod = RequestMethod> = z.infer<(typeof REQUESTS)[M]['request']>;
+export type RequestBody<M extends RequestMethod = RequestMethod> = NoIndex<
+  z.infer<(typeof REQUESTS)[M]['request']>
+>;
 /** The `data` of an ok reply to `M`. */
 export type ReplyData<M extends RequestMethod = RequestMethod> = z.infer<(typeof REQUESTS)[M]['reply']>;
 
