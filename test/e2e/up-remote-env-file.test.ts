@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Compose and env file text whose ${VAR} the loader interpolates
 // Needs Docker: one deploy path. `alicia up --broker` (the real CLI process, built by
 // `npm run build`) sends the bundle — the Compose file, the project's .env, every env_file,
 // and the variables of the CLI's environment the loader looked up — to an orchestrator
