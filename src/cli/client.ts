@@ -174,6 +174,11 @@ export interface Client {
     body: RequestBody<M>,
     options?: { timeoutMs?: number },
   ): Promise<ReplyData<M>>;
+  /**
+   * Resolves when an orchestrator is online (its retained presence, awaited at most
+   * PRESENCE_WAIT_MS); rejects with ALICIA_ERR_ORCHESTRATOR_OFFLINE naming `method` otherwise.
+   */
+  orchestratorOnline(method: RequestMethod): Promise<void>;
   /** Calls `handler` for every lifecycle event (optionally of some types); resolves once subscribed. */
   followEvents(handler: (event: AliciaEvent) => void, types?: readonly EventType[]): Promise<() => void>;
   close(): Promise<void>;
@@ -259,6 +264,7 @@ export async function connectClient(
   return {
     transport,
     clientId,
+    orchestratorOnline: (method) => presence.online(method),
     async request(method, body, requestOptions = {}) {
       await presence.online(method);
       const transaction = nanoid();

@@ -2,6 +2,7 @@
 // clock), wires the registry, commands, events, watcher, status and request API, announces
 // presence (retained online, will offline, a session counter so a late will is ignored).
 
+import { prettifyError } from 'zod';
 import { aliciaError } from '../core/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { silentLogger } from '../logging/logger.js';
@@ -222,7 +223,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     if (!checked.success) {
       throw aliciaError(
         'ALICIA_ERR_PAYLOAD_SCHEMA',
-        `request ${method}: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        `request ${method}: ${prettifyError(checked.error).replaceAll('\n', '; ')}`,
       );
     }
     return runRequest(method, body, api(options.signal));

@@ -4,7 +4,7 @@
 // leaves while a request waits fails it at once, and a reply that does not match its
 // method's schema is an error naming the method.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
@@ -50,15 +50,22 @@ async function client(url: string): Promise<Client> {
   return c;
 }
 
-function alicia(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+function alicia(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
+    let stdout = '';
     let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
     child.stderr.on('data', (c: Buffer) => {
       stderr += c.toString();
     });
-    child.once('exit', (code) => resolve({ code, stderr }));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
@@ -76,6 +83,22 @@ describe('requests fail fast and say why', () => {
     );
     // Node start-up plus at most the ~1.5 s presence wait; it used to wait 300 s in silence.
     expect(elapsed).toBeLessThan(5_000);
+  });
+
+  it('alicia up --broker with no orchestrator online deploys nothing and says so before its header', async () => {
+    const b = await broker();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'alicia-fast-'));
+    const file = path.join(dir, 'compose.yaml');
+    await writeFile(file, 'name: fast\nservices:\n  s:\n    image: alicia-test/busybox:latest\n');
+    const env = { ...process.env, ALICIA_HOME: path.join(dir, 'home') };
+    const started = Date.now();
+    const up = await alicia(['up', '-f', file, '--broker', b.url], env);
+    expect(up.code).toBe(1);
+    expect(up.stdout).toBe('');
+    expect(up.stderr).toBe(
+      `alicia: ALICIA_ERR_ORCHESTRATOR_OFFLINE: No orchestrator is online: on ${b.url} (none has announced itself there); deploy was not sent\n`,
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('fails a waiting request at once when the orchestrator goes offline, ignoring a late will of an older session', async () => {

@@ -74,6 +74,13 @@ describe('orchestrator request API', () => {
       stack: 'ops',
       stopped: ['api', 'db'],
     });
+    // In process, a body gets the checks it gets at the MQTT edge.
+    await expect(
+      harness.orchestrator.request('scale', { service: 'api', replicas: -1 }),
+    ).rejects.toMatchObject({
+      code: 'ALICIA_ERR_PAYLOAD_SCHEMA',
+      message: expect.stringContaining('request scale:'),
+    });
     expect(await harness.orchestrator.request('down', { stack: 'ops' })).toMatchObject({ stack: 'ops' });
   });
 

@@ -272,6 +272,8 @@ async function remoteUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): Pro
   const timeoutS = flags.timeout === undefined ? 1800 : Number(flags.timeout);
   const client = await clientFromFlags(flags);
   try {
+    // Said before the header: with no orchestrator online nothing is deployed.
+    await client.orchestratorOnline('deploy');
     const services = Object.keys(stack.services);
     if (!json)
       process.stdout.write(
