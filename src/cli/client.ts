@@ -14,7 +14,6 @@ import type { Logger } from '../logging/logger.js';
 import type {
   AliciaEvent,
   EventType,
-  Presence,
   Reply,
   ReplyData,
   RequestBody,
@@ -194,6 +193,7 @@ export async function connectClient(
   const { createMqttTransport } = await import('../transport/mqtt.js');
   const { silentLogger } = await import('../logging/logger.js');
   const { prettifyError } = await import('zod');
+  const { createPresenceWatch } = await import('./presence-watch.js');
   const topics = createTopics(connection.prefix);
   const clientId = `cli-${nanoid(10).replace(/[^A-Za-z0-9]/g, 'x')}`;
   const replyTopic = topics.clientReply(clientId);
@@ -327,73 +327,6 @@ export async function connectClient(
     async close() {
       presence.close();
       await transport.close();
-    },
-  };
-}
-
-/**
- * The orchestrator's retained presence as this client last saw it. A request waits for it
- * at most `waitMs` (it is retained, so it comes right after the subscription when there
- * is one), then fails at once when it is absent or offline instead of waiting for a reply
- * that nobody will send. A late will of an older session is ignored, as everywhere.
- */
-function createPresenceWatch(url: string, waitMs: number) {
-  let last: Presence | null = null;
-  let heard = false;
-  const waiters = new Set<() => void>();
-  const offlineListeners = new Set<(error: (method: string) => Error) => void>();
-  const ago = (ts: number) => `${new Date(ts).toISOString()}, ${((Date.now() - ts) / 1000).toFixed(0)} s ago`;
-  const offlineError = (method: string, p: Presence | null): Error =>
-    aliciaError(
-      'ALICIA_ERR_ORCHESTRATOR_OFFLINE',
-      p === null
-        ? `on ${url} (none has announced itself there); ${method} was not sent`
-        : `on ${url} (last seen ${ago(p.ts)}, session ${p.session}); ${method} was not sent`,
-    );
-  return {
-    update(p: Presence): void {
-      if (last !== null && p.session < last.session) return;
-      const wasOnline = last?.state === 'online';
-      last = p;
-      heard = true;
-      for (const wake of [...waiters]) wake();
-      if (wasOnline && p.state === 'offline') {
-        const gone = p;
-        for (const listener of offlineListeners)
-          listener((method) =>
-            aliciaError(
-              'ALICIA_ERR_ORCHESTRATOR_OFFLINE',
-              `the orchestrator on ${url} went offline (session ${gone.session}) while ${method} waited for its answer`,
-            ),
-          );
-      }
-    },
-    /** Resolves when an orchestrator is online; rejects with ALICIA_ERR_ORCHESTRATOR_OFFLINE otherwise. */
-    async online(method: string): Promise<void> {
-      if (!heard) {
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            clearTimeout(timer);
-            waiters.delete(wake);
-            resolve();
-          };
-          const timer = setTimeout(wake, waitMs);
-          waiters.add(wake);
-        });
-      }
-      if (last?.state !== 'online') throw offlineError(method, last);
-    },
-    onOffline(listener: (error: (method: string) => Error) => void): void {
-      offlineListeners.add(listener);
-    },
-    describe(): string {
-      return last === null
-        ? 'presence unknown'
-        : `${last.state} since ${new Date(last.ts).toISOString()}, session ${last.session}`;
-    },
-    close(): void {
-      for (const wake of [...waiters]) wake();
-      offlineListeners.clear();
     },
   };
 }

@@ -2,9 +2,16 @@
 // protocol's request map (a method without a handler does not compile). The MQTT dispatch
 // (requests.ts) and the in-process `Orchestrator.request` both run this table, so embedded
 // `alicia up` and a remote one deploy through the same code.
+import { prettifyError } from 'zod';
 import { parseBundle } from '../compose/bundle.js';
 import { aliciaError } from '../core/errors.js';
-import type { EventType, ReplyData, RequestBody, RequestMethod } from '../protocol/index.js';
+import {
+  type EventType,
+  REQUESTS,
+  type ReplyData,
+  type RequestBody,
+  type RequestMethod,
+} from '../protocol/index.js';
 import type { Context } from './context.js';
 import { runDeploy } from './deploy-runner.js';
 import { downStack, restartService, scaleService, stopService } from './operations.js';
@@ -80,6 +87,25 @@ export const handlers: Handlers = {
     };
   },
 };
+
+/**
+ * In process: the body gets the checks a request over MQTT gets at the edge (sizes,
+ * ranges, strictness), then runs through the same table.
+ */
+export async function requestInProcess<M extends RequestMethod>(
+  method: M,
+  body: RequestBody<M>,
+  api: ApiContext,
+): Promise<ReplyData<M>> {
+  const checked = REQUESTS[method].request.safeParse(body);
+  if (!checked.success) {
+    throw aliciaError(
+      'ALICIA_ERR_PAYLOAD_SCHEMA',
+      `request ${method}: ${prettifyError(checked.error).replaceAll('\n', '; ')}`,
+    );
+  }
+  return runRequest(method, body, api);
+}
 
 /** Runs one request through the table (the same path for MQTT and in process). */
 export function runRequest<M extends RequestMethod>(

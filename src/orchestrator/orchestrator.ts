@@ -2,8 +2,6 @@
 // clock), wires the registry, commands, events, watcher, status and request API, announces
 // presence (retained online, will offline, a session counter so a late will is ignored).
 
-import { prettifyError } from 'zod';
-import { aliciaError } from '../core/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { silentLogger } from '../logging/logger.js';
 import {
@@ -15,7 +13,6 @@ import {
   type HistoryEntry,
   type Incoming,
   PROTOCOL_VERSION,
-  REQUESTS,
   type ReplyData,
   type RequestBody,
   type RequestMethod,
@@ -28,7 +25,7 @@ import {
 import { createMqttTransport } from '../transport/index.js';
 import { ALICIA_VERSION } from '../version.js';
 import { createAgentClient } from './agent-client.js';
-import { type ApiContext, runRequest } from './api.js';
+import { type ApiContext, requestInProcess } from './api.js';
 import type { Context, Settings } from './context.js';
 import { createEventPublisher, type EventPublisher } from './events.js';
 import { createRegistry } from './registry.js';
@@ -213,21 +210,8 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     signal,
   });
   const requests = createRequestHandler(api());
-  const request = async <M extends RequestMethod>(
-    method: M,
-    body: RequestBody<M>,
-    options: { signal?: AbortSignal | undefined } = {},
-  ): Promise<ReplyData<M>> => {
-    // The checks a request over MQTT gets at the edge (sizes, ranges, strictness).
-    const checked = REQUESTS[method].request.safeParse(body);
-    if (!checked.success) {
-      throw aliciaError(
-        'ALICIA_ERR_PAYLOAD_SCHEMA',
-        `request ${method}: ${prettifyError(checked.error).replaceAll('\n', '; ')}`,
-      );
-    }
-    return runRequest(method, body, api(options.signal));
-  };
+  const request: Orchestrator['request'] = (method, body, options = {}) =>
+    requestInProcess(method, body, api(options.signal));
 
   let closing = false;
   registry.onChange((change) => {
