@@ -33,7 +33,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { createDockerRuntime, startAgent } from '../agents/index.js';
 import { startEmbeddedBroker } from '../broker/embedded.js';
-import { loadStack } from '../src/compose/index.js';
+import { loadBundle } from '../src/compose/index.js';
 import { silentLogger } from '../src/logging/logger.js';
 import { startOrchestrator } from '../src/orchestrator/index.js';
 
@@ -214,10 +214,10 @@ async function aliciaInProcessRound(file: string, project: string, dir: string):
   });
   try {
     await orchestrator.waitForAgents(1, 15_000);
-    const stack = await loadStack({ files: [file], projectName: project });
+    const { bundle } = await loadBundle({ files: [file], projectName: project });
     const t0 = Date.now();
     const cpu0 = process.cpuUsage();
-    await orchestrator.deploy(stack);
+    await orchestrator.deploy(bundle);
     const elapsed = Date.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     cpuMs.push((cpu.user + cpu.system) / 1000);

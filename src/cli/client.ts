@@ -8,10 +8,17 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { nanoid } from 'nanoid';
-import type { z } from 'zod';
+import type { ZodType } from 'zod';
 import { aliciaError, ERRORS, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../logging/logger.js';
-import type { AliciaEvent, EventType, Reply, RequestMethod, RequestSchemas } from '../protocol/index.js';
+import type {
+  AliciaEvent,
+  EventType,
+  Reply,
+  ReplyData,
+  RequestBody,
+  RequestMethod,
+} from '../protocol/index.js';
 import type { Transport } from '../transport/index.js';
 
 // Only light modules at the top: every sub-command imports this file when it registers,
@@ -150,20 +157,27 @@ function credentialsOf(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Connecti
   return { url: flags.broker ?? env.ALICIA_BROKER ?? DEFAULT_BROKER_URL, prefix, source: 'none' };
 }
 
-type RequestBody<M extends RequestMethod> = Omit<
-  z.input<(typeof RequestSchemas)[M]>,
-  'v' | 'transaction' | 'reply_to'
->;
+/** How long a request waits for the orchestrator's retained presence before saying none is online (ms). */
+export const PRESENCE_WAIT_MS = 1_500;
 
 export interface Client {
   readonly transport: Transport;
   readonly clientId: string;
-  /** Sends a request and resolves with the reply's data; an error reply rejects with its code and message. */
+  /**
+   * Sends a request and resolves with the reply's data, checked against the method's reply
+   * schema; an error reply rejects with its code and message. Fails at once, without
+   * sending, when no orchestrator is online (its retained presence is offline or absent).
+   */
   request<M extends RequestMethod>(
     method: M,
     body: RequestBody<M>,
     options?: { timeoutMs?: number },
-  ): Promise<unknown>;
+  ): Promise<ReplyData<M>>;
+  /**
+   * Resolves when an orchestrator is online (its retained presence, awaited at most
+   * PRESENCE_WAIT_MS); rejects with ALICIA_ERR_ORCHESTRATOR_OFFLINE naming `method` otherwise.
+   */
+  orchestratorOnline(method: RequestMethod): Promise<void>;
   /** Calls `handler` for every lifecycle event (optionally of some types); resolves once subscribed. */
   followEvents(handler: (event: AliciaEvent) => void, types?: readonly EventType[]): Promise<() => void>;
   close(): Promise<void>;
@@ -171,12 +185,15 @@ export interface Client {
 
 export async function connectClient(
   connection: Connection,
-  options: { log?: Logger; connectTimeoutMs?: number } = {},
+  options: { log?: Logger; connectTimeoutMs?: number; presenceWaitMs?: number } = {},
 ): Promise<Client> {
   const { createTopics } = await import('../protocol/topics.js');
   const { PROTOCOL_VERSION } = await import('../protocol/version.js');
+  const { REQUESTS } = await import('../protocol/requests.js');
   const { createMqttTransport } = await import('../transport/mqtt.js');
   const { silentLogger } = await import('../logging/logger.js');
+  const { prettifyError } = await import('zod');
+  const { createPresenceWatch } = await import('./presence-watch.js');
   const topics = createTopics(connection.prefix);
   const clientId = `cli-${nanoid(10).replace(/[^A-Za-z0-9]/g, 'x')}`;
   const replyTopic = topics.clientReply(clientId);
@@ -190,18 +207,32 @@ export async function connectClient(
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
     log: options.log ?? silentLogger(),
   });
-  const waiting = new Map<string, { resolve(reply: Reply): void }>();
+  const waiting = new Map<
+    string,
+    { method: string; resolve(reply: Reply): void; reject(err: Error): void }
+  >();
   const eventHandlers = new Set<(event: AliciaEvent) => void>();
+  const presence = createPresenceWatch(connection.url, options.presenceWaitMs ?? PRESENCE_WAIT_MS);
+  presence.onOffline((error) => {
+    // The orchestrator left (its will, or a clean stop): nobody will answer what waits.
+    for (const w of [...waiting.values()]) w.reject(error(w.method));
+  });
   transport.onMessage((message) => {
     if (!message.ok) return;
-    if (message.topic.kind === 'client_reply') {
-      const reply = message.payload as Reply;
-      if (reply.transaction === null) return;
-      waiting.get(reply.transaction)?.resolve(reply);
-      return;
-    }
-    if (message.topic.kind === 'services_events') {
-      for (const handler of eventHandlers) handler(message.payload as AliciaEvent);
+    switch (message.kind) {
+      case 'client_reply': {
+        const reply = message.payload;
+        if (reply.transaction !== null) waiting.get(reply.transaction)?.resolve(reply);
+        return;
+      }
+      case 'orchestrator_state':
+        presence.update(message.payload);
+        return;
+      case 'services_events':
+        for (const handler of eventHandlers) handler(message.payload);
+        return;
+      default:
+        return;
     }
   });
   try {
@@ -213,32 +244,57 @@ export async function connectClient(
       cause: err,
     });
   }
-  await transport.subscribe([replyTopic]);
+  // The orchestrator's presence is retained: it arrives right after the subscription.
+  await transport.subscribe([replyTopic, topics.orchestratorState]);
+
+  // The same map, seen per method: lets `replySchemas[method]` keep the method's own type.
+  const replySchemas: { [K in RequestMethod]: { reply: ZodType<ReplyData<K>> } } = REQUESTS;
+  /** The reply's data checked against the method's reply schema: a mismatch names the method. */
+  function replyData<M extends RequestMethod>(method: M, data: unknown): ReplyData<M> {
+    const parsed = replySchemas[method].reply.safeParse(data);
+    if (!parsed.success) {
+      throw aliciaError(
+        'ALICIA_ERR_PAYLOAD_SCHEMA',
+        `the reply to ${method} does not match its schema (is the orchestrator another version?): ${prettifyError(parsed.error).replaceAll('\n', '; ')}`,
+      );
+    }
+    return parsed.data;
+  }
 
   return {
     transport,
     clientId,
+    orchestratorOnline: (method) => presence.online(method),
     async request(method, body, requestOptions = {}) {
+      await presence.online(method);
       const transaction = nanoid();
       // Queries wait 30 s by default ($ALICIA_REQUEST_TIMEOUT_MS overrides it); deploys pass their own.
       const fromEnv = Number(process.env.ALICIA_REQUEST_TIMEOUT_MS);
       const timeoutMs =
         requestOptions.timeoutMs ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 30_000);
       const reply = await new Promise<Reply>((resolve, reject) => {
-        const timer = setTimeout(() => {
+        const settle = () => {
+          clearTimeout(timer);
           waiting.delete(transaction);
+        };
+        const timer = setTimeout(() => {
+          settle();
           reject(
             aliciaError(
               'ALICIA_ERR_REQUEST_TIMEOUT',
-              `no answer to ${method} within ${timeoutMs} ms: is an orchestrator running on ${connection.url}?`,
+              `no answer to ${method} within ${timeoutMs} ms from the orchestrator on ${connection.url} (${presence.describe()})`,
             ),
           );
         }, timeoutMs);
         waiting.set(transaction, {
+          method,
           resolve: (r) => {
-            clearTimeout(timer);
-            waiting.delete(transaction);
+            settle();
             resolve(r);
+          },
+          reject: (err) => {
+            settle();
+            reject(err);
           },
         });
         transport
@@ -248,15 +304,14 @@ export async function connectClient(
             { qos: 1 },
           )
           .catch((err: unknown) => {
-            clearTimeout(timer);
-            waiting.delete(transaction);
+            settle();
             reject(err);
           });
       });
       if (reply.status === 'error') {
         throw aliciaError(reply.error.code, stripPrefix(reply.error.code, reply.error.message));
       }
-      return reply.data;
+      return replyData(method, reply.data);
     },
     async followEvents(handler, types) {
       const filter = types === undefined || types.length === 0 ? undefined : new Set<string>(types);
@@ -270,6 +325,7 @@ export async function connectClient(
       };
     },
     async close() {
+      presence.close();
       await transport.close();
     },
   };

@@ -62,7 +62,7 @@ export interface FileContext {
   readonly projectDirectory: string;
   /** Environment used for interpolation and `~` (process env over .env). */
   readonly lookup: (name: string) => string | undefined;
-  readonly readFile: ((path: string) => string | undefined) | undefined;
+  readonly readFile: ((path: string, kind: 'dotenv' | 'env_file') => string | undefined) | undefined;
 }
 
 export function fail(

@@ -1,5 +1,6 @@
 // Compose stack loader: Compose files → the normalized, validated, frozen Stack.
 
+export { type LoadedBundle, loadBundle, parseBundle } from './bundle.js';
 export { formatDuration, parseDuration } from './durations.js';
 export { findComposeFiles, type LoadOptions, loadStack } from './load.js';
 export type {
@@ -14,5 +15,11 @@ export type {
   StackWarning,
   Volume,
 } from './model.js';
-export { type ComposeSource, type ParseOptions, parseStack } from './parse-stack.js';
+export {
+  type ComposeSource,
+  type FileKind,
+  type ParseOptions,
+  parseStack,
+  type ReadFile,
+} from './parse-stack.js';
 export { type Json, startLayers, toComposeJson } from './render.js';

@@ -37,7 +37,8 @@ export async function loadStack(options: LoadOptions): Promise<Stack> {
   });
 }
 
-async function readComposeFile(file: string): Promise<string> {
+/** Reads one Compose file; a missing one is ALICIA_ERR_COMPOSE_NOT_FOUND naming it. */
+export async function readComposeFile(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (err) {
@@ -46,7 +47,8 @@ async function readComposeFile(file: string): Promise<string> {
   }
 }
 
-function readOptionalFile(path: string): string | undefined {
+/** Reads `.env` and env files: undefined when they cannot be read (the loader decides if that is an error). */
+export function readOptionalFile(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch {

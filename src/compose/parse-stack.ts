@@ -38,6 +38,10 @@ export interface ComposeSource {
   text: string;
 }
 
+/** Which reader of the loader asks for a file: a bundle keeps the kind with the file. */
+export type FileKind = 'dotenv' | 'env_file';
+export type ReadFile = (path: string, kind: FileKind) => string | undefined;
+
 export interface ParseOptions {
   /** -p; wins over COMPOSE_PROJECT_NAME and the file's `name:`. */
   projectName?: string | undefined;
@@ -46,7 +50,12 @@ export interface ParseOptions {
   /** The process environment; wins over `.env`. */
   env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Reads `.env` and env_file files (absolute paths); undefined when absent. */
-  readFile?: ((path: string) => string | undefined) | undefined;
+  readFile?: ReadFile | undefined;
+  /**
+   * Told every variable the loader looks up in `env` and what it found there: the CLI sends
+   * exactly these with a deploy, so the orchestrator interpolates as the CLI did.
+   */
+  onLookup?: ((name: string, value: string | undefined) => void) | undefined;
 }
 
 const SERVICE_NAME = /^[a-zA-Z0-9._-]+$/;
@@ -58,10 +67,15 @@ export function parseStack(sources: readonly ComposeSource[], options: ParseOpti
   }
   const projectDirectory = options.projectDirectory ?? dirname(first.file);
   const env = options.env ?? {};
+  const fromEnv: Lookup = (name) => {
+    const value = env[name];
+    options.onLookup?.(name, value);
+    return value;
+  };
   const dotenvPath = join(projectDirectory, '.env');
-  const dotenvText = options.readFile?.(dotenvPath);
-  const dotenv = dotenvText === undefined ? {} : parseDotenv(dotenvPath, dotenvText, (name) => env[name]);
-  const lookup: Lookup = (name) => env[name] ?? dotenv[name];
+  const dotenvText = options.readFile?.(dotenvPath, 'dotenv');
+  const dotenv = dotenvText === undefined ? {} : parseDotenv(dotenvPath, dotenvText, fromEnv);
+  const lookup: Lookup = (name) => fromEnv(name) ?? dotenv[name];
   const warnings: StackWarning[] = [];
   const locates = new Map<string, Locate>();
 

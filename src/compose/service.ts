@@ -220,7 +220,7 @@ function readEnvFiles(ctx: FileContext, path: KeyPath, value: unknown): Record<s
       file = readString(ctx, at, entry);
     }
     const full = isAbsolute(file) ? file : resolve(ctx.projectDirectory, file);
-    const text = ctx.readFile?.(full);
+    const text = ctx.readFile?.(full, 'env_file');
     if (text === undefined) {
       if (required) fail(ctx, at, `env file ${full} not found`, 'ALICIA_ERR_COMPOSE_NOT_FOUND');
       return;

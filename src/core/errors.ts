@@ -24,6 +24,7 @@ export const ERRORS = {
   ALICIA_ERR_COMMAND_FAILED: 'Command failed',
   ALICIA_ERR_REQUEST_TIMEOUT: 'No reply before the timeout',
   ALICIA_ERR_REQUEST_UNKNOWN_METHOD: 'Request method does not exist',
+  ALICIA_ERR_ORCHESTRATOR_OFFLINE: 'No orchestrator is online',
   ALICIA_ERR_NOT_FOUND: 'Object does not exist',
   // Agent policy
   ALICIA_ERR_POLICY_PRIVILEGED: 'Privileged containers are refused by local policy',

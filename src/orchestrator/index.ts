@@ -1,6 +1,8 @@
 // The orchestrator: control plane over MQTT (agent registry, dependency-ordered deploy
 // across hosts, scale, stop, down, lifecycle events, request API).
 export type { AgentClient } from './agent-client.js';
+export type { ApiContext, Handler, Handlers } from './api.js';
+export { handlers, runRequest } from './api.js';
 export type { DeployReport, ServiceReport } from './deploy-runner.js';
 export type { EventPublisher } from './events.js';
 export type { DownResult, RestartResult, ScaleResult, StopResult } from './operations.js';

@@ -2,40 +2,35 @@
 // clock), wires the registry, commands, events, watcher, status and request API, announces
 // presence (retained online, will offline, a session counter so a late will is ignored).
 
-import type { Stack } from '../compose/model.js';
 import type { Logger } from '../logging/logger.js';
 import { silentLogger } from '../logging/logger.js';
 import {
-  type ActionResponse,
-  type AgentInfo,
-  type ContainersSnapshot,
+  type AgentRow,
   createTopics,
-  type Heartbeat,
+  type DeployBundle,
+  type DeployReport,
+  type DownResult,
+  type HistoryEntry,
   type Incoming,
   PROTOCOL_VERSION,
-  type Presence,
+  type ReplyData,
+  type RequestBody,
+  type RequestMethod,
+  type RestartResult,
+  type ScaleResult,
   type ServiceState,
+  type StopResult,
   type SystemHealth,
 } from '../protocol/index.js';
 import { createMqttTransport } from '../transport/index.js';
 import { ALICIA_VERSION } from '../version.js';
 import { createAgentClient } from './agent-client.js';
+import { type ApiContext, requestInProcess } from './api.js';
 import type { Context, Settings } from './context.js';
-import { type DeployReport, runDeploy } from './deploy-runner.js';
 import { createEventPublisher, type EventPublisher } from './events.js';
-import {
-  type DownResult,
-  downStack,
-  type RestartResult,
-  restartService,
-  type ScaleResult,
-  type StopResult,
-  scaleService,
-  stopService,
-} from './operations.js';
 import { createRegistry } from './registry.js';
 import { createRequestHandler, type RequestStats } from './requests.js';
-import { agentRows, allServiceStates, createStatusPublisher, systemHealth } from './status.js';
+import { createStatusPublisher } from './status.js';
 import { createStore, type OrchestratorState } from './store.js';
 import { createWatcher } from './watch.js';
 
@@ -69,16 +64,27 @@ export interface Orchestrator {
   readonly session: number;
   readonly events: EventPublisher;
   readonly requestStats: Readonly<RequestStats>;
-  /** In-process API (what `alicia up` uses in embedded mode; the same code serves MQTT requests). */
-  /** Deploys a stack; aborting `signal` cancels it where it is (a later down removes what started). */
-  deploy(stack: Stack, options?: { signal?: AbortSignal }): Promise<DeployReport>;
+  /**
+   * The in-process API: runs `method` through the same handler table as a request over
+   * MQTT (embedded `alicia up` deploys this way). `signal` cancels a deploy where it is
+   * (a later down removes what started).
+   */
+  request<M extends RequestMethod>(
+    method: M,
+    body: RequestBody<M>,
+    options?: { signal?: AbortSignal | undefined },
+  ): Promise<ReplyData<M>>;
+  /** Shorthands for `request`, for tests and embedding. */
+  deploy(bundle: DeployBundle, options?: { signal?: AbortSignal | undefined }): Promise<DeployReport>;
   scale(service: string, replicas: number, stack?: string): Promise<ScaleResult>;
   stop(service: string, stack?: string): Promise<StopResult>;
   restart(service: string, stack?: string): Promise<RestartResult>;
+  heal(service: string, stack?: string): Promise<RestartResult>;
   down(stack: string): Promise<DownResult>;
-  ps(stack?: string): ServiceState[];
-  agents(): ReturnType<typeof agentRows>;
-  health(): SystemHealth;
+  ps(stack?: string): Promise<ServiceState[]>;
+  agents(): Promise<AgentRow[]>;
+  health(): Promise<SystemHealth>;
+  history(service?: string, limit?: number): Promise<HistoryEntry[]>;
   /** Resolves once at least `count` agents are online with their info and containers. */
   waitForAgents(count: number, timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -197,7 +203,15 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
 
   const status = createStatusPublisher(ctx, { startedMs });
   const watcher = createWatcher(ctx);
-  const requests = createRequestHandler(ctx, { startedMs, onStackRemoved: (record) => status.clear(record) });
+  const api = (signal?: AbortSignal): ApiContext => ({
+    orchestrator: ctx,
+    startedMs,
+    onStackRemoved: (record) => status.clear(record),
+    signal,
+  });
+  const requests = createRequestHandler(api());
+  const request: Orchestrator['request'] = (method, body, options = {}) =>
+    requestInProcess(method, body, api(options.signal));
 
   let closing = false;
   registry.onChange((change) => {
@@ -215,28 +229,28 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     // Closing: what arrives now (the agents noticing we leave) is not acted on.
     if (closing) return;
     if (!message.ok) {
-      if (message.topic?.kind === 'orchestrator_request') requests.handle(message, raw);
+      const t = message.topic;
+      if (t?.kind === 'orchestrator_request') requests.refuse(t.method, message, raw);
       return;
     }
-    const t = message.topic;
-    switch (t.kind) {
+    switch (message.kind) {
       case 'agent_state':
-        registry.onPresence(t.agent, message.payload as Presence);
+        registry.onPresence(message.topic.agent, message.payload);
         return;
       case 'agent_info':
-        registry.onInfo(t.agent, message.payload as AgentInfo);
+        registry.onInfo(message.topic.agent, message.payload);
         return;
       case 'agent_heartbeat':
-        registry.onHeartbeat(t.agent, message.payload as Heartbeat);
+        registry.onHeartbeat(message.topic.agent, message.payload);
         return;
       case 'agent_containers':
-        registry.onContainers(t.agent, message.payload as ContainersSnapshot);
+        registry.onContainers(message.topic.agent, message.payload);
         return;
       case 'agent_response':
-        agentClient.onResponse(t.agent, message.payload as ActionResponse);
+        agentClient.onResponse(message.topic.agent, message.payload);
         return;
       case 'orchestrator_request':
-        requests.handle(message, raw);
+        requests.serve(message);
         return;
       default:
         return;
@@ -276,15 +290,17 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     },
     events,
     requestStats: requests.stats,
-    deploy: (stack, options) =>
-      ctx.withLock(stack.name, () => runDeploy(ctx, stack, { op: 'deploy', signal: options?.signal })),
-    scale: (service, replicas, stack) => scaleService(ctx, { stack, service, replicas }),
-    stop: (service, stack) => stopService(ctx, { stack, service }),
-    restart: (service, stack) => restartService(ctx, { stack, service }),
-    down: (stack) => downStack(ctx, { stack }, (record) => status.clear(record)),
-    ps: (stack) => allServiceStates(ctx, stack),
-    agents: () => agentRows(ctx),
-    health: () => systemHealth(ctx, startedMs),
+    request,
+    deploy: (bundle, options) => request('deploy', bundle, options),
+    scale: (service, replicas, stack) => request('scale', { stack, service, replicas }),
+    stop: (service, stack) => request('stop', { stack, service }),
+    restart: (service, stack) => request('restart', { stack, service }),
+    heal: (service, stack) => request('heal', { stack, service }),
+    down: (stack) => request('down', { stack }),
+    ps: async (stack) => (await request('ps', { stack })).services,
+    agents: async () => (await request('agents', {})).agents,
+    health: () => request('health', {}),
+    history: async (service, limit) => (await request('history', { service, limit })).entries,
     waitForAgents(count, timeoutMs) {
       const enough = () =>
         registry.nodes().filter((n) => (registry.get(n.id)?.containers ?? null) !== null).length >= count;

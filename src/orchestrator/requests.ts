@@ -1,24 +1,18 @@
 // The request API on alicia/orchestrator/request/<method>: every request is answered on
 // its reply_to, bad ones included (bad JSON, wrong schema, unknown method) as long as a
-// reply_to can be read from them. A deploy is answered when it has finished.
-import { dirname, join } from 'node:path';
-import { parseStack } from '../compose/index.js';
+// reply_to can be read from them. Valid requests run through the one handler table
+// (api.ts); a deploy is answered when it has finished.
 import { type AliciaError, aliciaError, toAliciaError } from '../core/errors.js';
 import {
-  type EventType,
-  type Incoming,
+  type IncomingFailure,
   PROTOCOL_VERSION,
   parseTopic,
   peekReplyTo,
   peekTransaction,
-  type Request,
+  type RequestMessage,
   type RequestMethod,
 } from '../protocol/index.js';
-import type { Context } from './context.js';
-import { runDeploy } from './deploy-runner.js';
-import { downStack, restartService, scaleService, stopService } from './operations.js';
-import { agentRows, allServiceStates, systemHealth } from './status.js';
-import type { StackRecord } from './store.js';
+import { type ApiContext, runRequest } from './api.js';
 
 export interface RequestStats {
   answered: number;
@@ -27,19 +21,8 @@ export interface RequestStats {
   unanswerable: number;
 }
 
-const HISTORY_TYPES: ReadonlySet<EventType> = new Set([
-  'service_unhealthy',
-  'service_restarted',
-  'service_recovered',
-  'service_failed',
-  'service_rescheduled',
-  'healing_action',
-]);
-
-export function createRequestHandler(
-  ctx: Context,
-  hooks: { startedMs: number; onStackRemoved: (record: StackRecord) => Promise<void> },
-) {
+export function createRequestHandler(api: ApiContext) {
+  const ctx = api.orchestrator;
   const stats: RequestStats = { answered: 0, failed: 0, unanswerable: 0 };
 
   const reply = async (
@@ -55,82 +38,6 @@ export function createRequestHandler(
     stats.answered += 1;
     await ctx.transport.publish(replyTo, payload, { qos: 1 });
   };
-
-  async function dispatch(method: RequestMethod, request: Request): Promise<unknown> {
-    switch (method) {
-      case 'deploy': {
-        const r = request as Request<'deploy'>;
-        const first = r.files[0]?.name ?? 'compose.yaml';
-        const dotenv = join(dirname(first), '.env');
-        const stack = parseStack(
-          r.files.map((f) => ({ file: f.name, text: f.text })),
-          {
-            projectName: r.project,
-            projectDirectory: dirname(first),
-            env: r.env ?? {},
-            readFile: (path) => (path === dotenv ? r.env_file : undefined),
-          },
-        );
-        return ctx.withLock(stack.name, () => runDeploy(ctx, stack, { op: 'deploy' }));
-      }
-      case 'scale': {
-        const r = request as Request<'scale'>;
-        return scaleService(ctx, { stack: r.stack, service: r.service, replicas: r.replicas });
-      }
-      case 'restart': {
-        const r = request as Request<'restart'>;
-        return restartService(ctx, { stack: r.stack, service: r.service });
-      }
-      case 'heal': {
-        const r = request as Request<'heal'>;
-        ctx.events.emit('healing_action', {
-          stack: r.stack,
-          service: r.service,
-          action: 'restart',
-          reason: 'operator',
-        });
-        return restartService(ctx, { stack: r.stack, service: r.service }, 'heal requested by an operator');
-      }
-      case 'stop': {
-        const r = request as Request<'stop'>;
-        return stopService(ctx, { stack: r.stack, service: r.service });
-      }
-      case 'down': {
-        const r = request as Request<'down'>;
-        return downStack(ctx, { stack: r.stack }, hooks.onStackRemoved);
-      }
-      case 'ps': {
-        const r = request as Request<'ps'>;
-        if (r.stack !== undefined && ctx.state.stacks[r.stack] === undefined) {
-          throw aliciaError('ALICIA_ERR_NOT_FOUND', `stack "${r.stack}" is not deployed`);
-        }
-        return { services: allServiceStates(ctx, r.stack) };
-      }
-      case 'agents':
-        return { agents: agentRows(ctx) };
-      case 'health':
-        return systemHealth(ctx, hooks.startedMs);
-      case 'history': {
-        const r = request as Request<'history'>;
-        const events = ctx.events.history({
-          service: r.service,
-          types: HISTORY_TYPES,
-          limit: r.limit ?? 100,
-        });
-        return {
-          entries: events.map((e) => ({
-            time: e.timestamp,
-            action: e.event_type,
-            service: e.event_data.service ?? null,
-            instance: e.event_data.instance ?? null,
-            reason: e.event_data.reason ?? null,
-            success: e.event_type !== 'service_failed' && e.event_type !== 'service_unhealthy',
-            recovery_ms: typeof e.event_data.recovery_ms === 'number' ? e.event_data.recovery_ms : null,
-          })),
-        };
-      }
-    }
-  }
 
   /** A reply must not land on a protocol topic (a command, a state): only on client reply topics or outside the prefix. */
   function replyAllowed(topic: string): boolean {
@@ -154,40 +61,34 @@ export function createRequestHandler(
     return found;
   }
 
-  async function handle(message: Incoming, raw: { payload: Buffer }): Promise<void> {
-    if (message.topic?.kind !== 'orchestrator_request') return;
-    const method = message.topic.method;
-    if (!message.ok) {
-      const replyTo = salvageReplyTo(raw.payload);
-      if (replyTo === null) {
-        stats.unanswerable += 1;
-        ctx.log.warn(
-          { method, code: message.error.code },
-          'request without a readable reply_to: not answered',
-        );
-        return;
-      }
-      const error =
-        message.error.code === 'ALICIA_ERR_TOPIC_UNKNOWN'
-          ? aliciaError('ALICIA_ERR_REQUEST_UNKNOWN_METHOD', `"${method}" is not a request method`)
-          : aliciaError(message.error.code, `request ${method}: ${message.error.message}`);
-      const transaction =
-        peekTransaction(raw.payload) ??
-        /"transaction"\s*:\s*"([^"\\]{1,64})"/.exec(
-          raw.payload.subarray(0, 64 * 1024).toString('utf8'),
-        )?.[1] ??
-        null;
-      await reply(replyTo, transaction, { error });
+  async function refuse(method: string, failure: IncomingFailure, raw: { payload: Buffer }): Promise<void> {
+    const replyTo = salvageReplyTo(raw.payload);
+    if (replyTo === null) {
+      stats.unanswerable += 1;
+      ctx.log.warn({ method, code: failure.error.code }, 'request without a readable reply_to: not answered');
       return;
     }
-    const request = message.payload as Request;
+    const error =
+      failure.error.code === 'ALICIA_ERR_TOPIC_UNKNOWN'
+        ? aliciaError('ALICIA_ERR_REQUEST_UNKNOWN_METHOD', `"${method}" is not a request method`)
+        : aliciaError(failure.error.code, `request ${method}: ${failure.error.message}`);
+    const transaction =
+      peekTransaction(raw.payload) ??
+      /"transaction"\s*:\s*"([^"\\]{1,64})"/.exec(raw.payload.subarray(0, 64 * 1024).toString('utf8'))?.[1] ??
+      null;
+    await reply(replyTo, transaction, { error });
+  }
+
+  async function serve<M extends RequestMethod>(message: RequestMessage<M>): Promise<void> {
+    const { method, payload: request } = message;
     if (!replyAllowed(request.reply_to)) {
       stats.unanswerable += 1;
       ctx.log.warn({ method, reply_to: request.reply_to }, 'reply_to inside the protocol namespace refused');
       return;
     }
     try {
-      const data = await dispatch(method as RequestMethod, request);
+      // A request is its body plus the envelope: handlers read only the body's fields.
+      const data = await runRequest(method, request, api);
       await reply(request.reply_to, request.transaction, { data });
     } catch (err) {
       const error = toAliciaError(err, 'ALICIA_ERR_COMMAND_FAILED');
@@ -196,10 +97,16 @@ export function createRequestHandler(
     }
   }
 
+  const logFailure = (err: unknown) => ctx.log.error({ err }, 'request handling failed');
   return {
     stats,
-    handle: (message: Incoming, raw: { payload: Buffer }) => {
-      handle(message, raw).catch((err: unknown) => ctx.log.error({ err }, 'request handling failed'));
+    /** A valid request: runs its handler and answers. */
+    serve: (message: RequestMessage) => {
+      serve(message).catch(logFailure);
+    },
+    /** A request that failed validation (or names no method): answered with the reason. */
+    refuse: (method: string, failure: IncomingFailure, raw: { payload: Buffer }) => {
+      refuse(method, failure, raw).catch(logFailure);
     },
   };
 }

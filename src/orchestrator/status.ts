@@ -3,7 +3,7 @@
 // `ps` and `agents`.
 import type { Assignment } from '../core/deploy/index.js';
 import { isOneShotRestart } from '../core/restart-policy.js';
-import type { Health, InstanceState, ServiceState, SystemHealth } from '../protocol/index.js';
+import type { AgentRow, Health, InstanceState, ServiceState, SystemHealth } from '../protocol/index.js';
 import { PROTOCOL_VERSION } from '../protocol/index.js';
 import type { Context } from './context.js';
 import type { StackRecord } from './store.js';
@@ -118,7 +118,7 @@ export function systemHealth(ctx: Context, startedMs: number): SystemHealth {
   };
 }
 
-export function agentRows(ctx: Context) {
+export function agentRows(ctx: Context): AgentRow[] {
   const now = ctx.now();
   return ctx.registry.list().map((e) => ({
     agent: e.id,

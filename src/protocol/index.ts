@@ -25,14 +25,49 @@ export {
   SystemHealthSchema,
 } from './events.js';
 export { isTopicId, NameSchema, TopicIdSchema } from './ids.js';
-export type { Incoming, IncomingError } from './messages.js';
+export type {
+  Incoming,
+  IncomingError,
+  IncomingFailure,
+  IncomingMessage,
+  RequestMessage,
+} from './messages.js';
 export { parseIncoming, schemaFor, TOPIC_SCHEMAS } from './messages.js';
 export type { ParseError, ParseOptions, ParseResult } from './parse.js';
 export { parsePayload, peekReplyTo, peekTransaction } from './parse.js';
 export type { AgentInfo, Heartbeat, Presence } from './presence.js';
 export { AgentInfoSchema, HeartbeatSchema, PresenceSchema, TimestampMsSchema } from './presence.js';
-export type { Reply, Request } from './requests.js';
-export { ReplySchema, RequestSchemas } from './requests.js';
+export type {
+  AgentRow,
+  BundleFile,
+  DeployBundle,
+  DeployReport,
+  DownResult,
+  HistoryEntry,
+  Reply,
+  ReplyData,
+  Request,
+  RequestBody,
+  RestartResult,
+  ScaleResult,
+  StopResult,
+} from './requests.js';
+export {
+  AgentRowSchema,
+  BundleFileSchema,
+  DeployBundleSchema,
+  DeployReportSchema,
+  DownResultSchema,
+  HistoryEntrySchema,
+  MAX_BUNDLE_BYTES,
+  MAX_BUNDLE_FILE_BYTES,
+  REQUESTS,
+  ReplySchema,
+  RequestSchemas,
+  RestartResultSchema,
+  ScaleResultSchema,
+  StopResultSchema,
+} from './requests.js';
 export { signCommand, verifyCommand } from './signature.js';
 export { specHash, stableStringify } from './spec-hash.js';
 export type { AgentAction, ParsedTopic, RequestMethod, TopicKind, Topics } from './topics.js';

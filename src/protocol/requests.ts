@@ -1,13 +1,19 @@
 // Requests to the orchestrator (CLI, dashboards) on alicia/orchestrator/request/<method>,
 // answered on the request's `reply_to` topic. MQTT 3.1.1 has no response topic property,
 // so the reply topic travels in the payload.
+//
+// One map, REQUESTS: method -> {request body, reply data}. The wire request is the body
+// plus the envelope (v, transaction, reply_to); an ok reply carries the reply data. The
+// client parses a reply with its method's schema, the orchestrator serves one handler per
+// method (a method without a handler does not compile).
 import { z } from 'zod';
 import { WireErrorSchema } from './agent-actions.js';
+import { EventTypeSchema, ServiceStateSchema, SystemHealthSchema } from './events.js';
 import { NameSchema } from './ids.js';
 import type { RequestMethod } from './topics.js';
-import { VersionSchema } from './version.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, type PROTOCOL_VERSION, VersionSchema } from './version.js';
 
-const RequestBase = {
+const RequestEnvelope = {
   v: VersionSchema,
   transaction: z.string().min(1).max(64),
   /** A concrete topic (no wildcards) to answer on, normally alicia/clients/<id>/reply. */
@@ -18,43 +24,191 @@ const RequestBase = {
     .refine((t) => !/[+#]/.test(t), 'must not contain wildcards'),
 };
 
-const ComposeFileSchema = z.strictObject({ name: z.string().min(1), text: z.string() });
+/** Largest file a deploy bundle carries (bytes of UTF-8): Compose, .env and env files are small. */
+export const MAX_BUNDLE_FILE_BYTES = 256 * 1024;
+/** The whole deploy request, serialized, must fit in one MQTT message (bytes). */
+export const MAX_BUNDLE_BYTES = DEFAULT_MAX_PAYLOAD_BYTES;
 
-export const RequestSchemas = {
+/**
+ * A file of the bundle: its path relative to the project directory ("compose.yaml",
+ * "config/app.env", "../shared.env") and its text. The orchestrator never reads the
+ * CLI's disk: every file the loader reads is in the bundle.
+ */
+export const BundleFileSchema = z.strictObject({
+  path: z.string().min(1).max(1024),
+  /** Which reader of the loader asked for it (room for `secret` and `config` files later). */
+  kind: z.enum(['compose', 'dotenv', 'env_file']),
+  text: z
+    .string()
+    .refine(
+      (text) => Buffer.byteLength(text) <= MAX_BUNDLE_FILE_BYTES,
+      `a bundle file may hold at most ${MAX_BUNDLE_FILE_BYTES} bytes`,
+    ),
+});
+export type BundleFile = z.infer<typeof BundleFileSchema>;
+
+/**
+ * What `alicia up` sends, embedded or remote: the Compose files and every file they
+ * reference, the CLI-side variables the loader looked up, and the project name if given.
+ */
+export const DeployBundleSchema = z.strictObject({
+  /** Absolute, on the machine that read the files: base of relative paths (bind mounts too). */
+  project_directory: z.string().min(1).max(4096),
+  /** The Compose files in -f order, as paths of `files`. */
+  compose: z.array(z.string().min(1).max(1024)).min(1),
+  files: z.array(BundleFileSchema).min(1),
+  /** Variables from the CLI's environment that the loader looked up and found set. */
+  env: z.record(z.string(), z.string()),
+  /** -p, when given (otherwise the loader derives it as Compose does). */
+  project: NameSchema.optional(),
+});
+export type DeployBundle = z.infer<typeof DeployBundleSchema>;
+
+const Target = { stack: NameSchema.optional(), service: NameSchema };
+
+// ---- Replies: the `data` of an ok reply, per method ----
+
+const StringList = z.array(z.string());
+
+export const DeployReportSchema = z.strictObject({
+  stack: z.string(),
+  duration_ms: z.number().nonnegative(),
+  changed: StringList,
+  removed: StringList,
+  services: z.array(
+    z.strictObject({
+      service: z.string(),
+      phase: z.string(),
+      replicas: z.number().int().nonnegative(),
+      hosts: StringList,
+      instances: StringList,
+      reason: z.string().nullable(),
+    }),
+  ),
+  warnings: z.array(z.strictObject({ file: z.string(), path: z.string(), message: z.string() })),
+});
+export type DeployReport = z.infer<typeof DeployReportSchema>;
+
+export const ScaleResultSchema = z.strictObject({
+  stack: z.string(),
+  service: z.string(),
+  from: z.number().int().nonnegative(),
+  to: z.number().int().nonnegative(),
+  direction: z.enum(['up', 'down', 'none']),
+  instances: StringList,
+});
+export type ScaleResult = z.infer<typeof ScaleResultSchema>;
+
+export const RestartResultSchema = z.strictObject({
+  stack: z.string(),
+  service: z.string(),
+  instances: StringList,
+});
+export type RestartResult = z.infer<typeof RestartResultSchema>;
+
+export const StopResultSchema = z.strictObject({ stack: z.string(), stopped: StringList });
+export type StopResult = z.infer<typeof StopResultSchema>;
+
+export const DownResultSchema = z.strictObject({
+  stack: z.string(),
+  removed: StringList,
+  services: StringList,
+});
+export type DownResult = z.infer<typeof DownResultSchema>;
+
+export const AgentRowSchema = z.strictObject({
+  agent: z.string(),
+  status: z.enum(['online', 'suspect', 'offline', 'unknown']),
+  session: z.number().int().nonnegative().nullable(),
+  hostname: z.string().nullable(),
+  arch: z.string().nullable(),
+  os: z.string().nullable(),
+  role: z.enum(['worker', 'manager']).nullable(),
+  labels: z.record(z.string(), z.string()),
+  last_seen_ms_ago: z.number().nullable(),
+  containers: z.number().int().nonnegative(),
+  running: z.number().int().nonnegative(),
+  docker_version: z.string().nullable(),
+  agent_version: z.string().nullable(),
+});
+export type AgentRow = z.infer<typeof AgentRowSchema>;
+
+export const HistoryEntrySchema = z.strictObject({
+  /** ISO 8601. */
+  time: z.string(),
+  action: EventTypeSchema,
+  service: z.string().nullable(),
+  instance: z.string().nullable(),
+  reason: z.string().nullable(),
+  success: z.boolean(),
+  recovery_ms: z.number().nullable(),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
+
+/** The one request map: every method's request body and reply data. */
+export const REQUESTS = {
   /** Compose files travel as text: the orchestrator parses them with the same loader. */
-  deploy: z.strictObject({
-    ...RequestBase,
-    files: z.array(ComposeFileSchema).min(1),
-    /** .env content of the project directory, if any. */
-    env_file: z.string().optional(),
-    /** Variables from the CLI's environment used for interpolation. */
-    env: z.record(z.string(), z.string()).optional(),
-    project: NameSchema.optional(),
-  }),
-  scale: z.strictObject({
-    ...RequestBase,
-    stack: NameSchema.optional(),
-    service: NameSchema,
-    replicas: z.number().int().nonnegative(),
-  }),
-  restart: z.strictObject({ ...RequestBase, stack: NameSchema.optional(), service: NameSchema }),
-  stop: z.strictObject({ ...RequestBase, stack: NameSchema.optional(), service: NameSchema }),
-  down: z.strictObject({ ...RequestBase, stack: NameSchema }),
-  ps: z.strictObject({ ...RequestBase, stack: NameSchema.optional() }),
-  agents: z.strictObject({ ...RequestBase }),
-  health: z.strictObject({ ...RequestBase }),
+  deploy: { request: DeployBundleSchema, reply: DeployReportSchema },
+  scale: {
+    request: z.strictObject({ ...Target, replicas: z.number().int().nonnegative() }),
+    reply: ScaleResultSchema,
+  },
+  restart: { request: z.strictObject(Target), reply: RestartResultSchema },
+  stop: { request: z.strictObject(Target), reply: StopResultSchema },
+  down: { request: z.strictObject({ stack: NameSchema }), reply: DownResultSchema },
+  ps: {
+    request: z.strictObject({ stack: NameSchema.optional() }),
+    reply: z.strictObject({ services: z.array(ServiceStateSchema) }),
+  },
+  agents: { request: z.strictObject({}), reply: z.strictObject({ agents: z.array(AgentRowSchema) }) },
+  health: { request: z.strictObject({}), reply: SystemHealthSchema },
   /** Operator forces a heal of one service. */
-  heal: z.strictObject({ ...RequestBase, stack: NameSchema.optional(), service: NameSchema }),
+  heal: { request: z.strictObject(Target), reply: RestartResultSchema },
   /** Healing history, optionally of one service. */
-  history: z.strictObject({
-    ...RequestBase,
-    service: NameSchema.optional(),
-    limit: z.number().int().positive().max(1000).optional(),
-  }),
-} satisfies Record<RequestMethod, z.ZodType>;
+  history: {
+    request: z.strictObject({
+      service: NameSchema.optional(),
+      limit: z.number().int().positive().max(1000).optional(),
+    }),
+    reply: z.strictObject({ entries: z.array(HistoryEntrySchema) }),
+  },
+} as const satisfies { [M in RequestMethod]: { request: z.ZodObject; reply: z.ZodType } };
 
-export type Request<M extends RequestMethod = RequestMethod> = z.infer<(typeof RequestSchemas)[M]>;
+/** zod types a strict empty object as Record<string, never>; as a body it means "no fields". */
+type NoIndex<T> = string extends keyof T ? Record<never, never> : T;
+/** The body of a request (what a caller passes), without the envelope. */
+export type RequestBody<M extends RequestMethod = RequestMethod> = NoIndex<
+  z.infer<(typeof REQUESTS)[M]['request']>
+>;
+/** The `data` of an ok reply to `M`. */
+export type ReplyData<M extends RequestMethod = RequestMethod> = z.infer<(typeof REQUESTS)[M]['reply']>;
 
+/** Wire requests: the body plus the envelope. */
+export const RequestSchemas = {
+  deploy: REQUESTS.deploy.request.extend(RequestEnvelope),
+  scale: REQUESTS.scale.request.extend(RequestEnvelope),
+  restart: REQUESTS.restart.request.extend(RequestEnvelope),
+  stop: REQUESTS.stop.request.extend(RequestEnvelope),
+  down: REQUESTS.down.request.extend(RequestEnvelope),
+  ps: REQUESTS.ps.request.extend(RequestEnvelope),
+  agents: REQUESTS.agents.request.extend(RequestEnvelope),
+  health: REQUESTS.health.request.extend(RequestEnvelope),
+  heal: REQUESTS.heal.request.extend(RequestEnvelope),
+  history: REQUESTS.history.request.extend(RequestEnvelope),
+} as const satisfies { [M in RequestMethod]: z.ZodObject };
+
+/** The envelope every wire request carries around its body. */
+export type RequestEnvelope = { v: typeof PROTOCOL_VERSION; transaction: string; reply_to: string };
+/**
+ * A wire request (what RequestSchemas[M] parses to), spelled as body & envelope so that a
+ * request of any method is also its body: the handler table takes it as it is.
+ */
+export type Request<M extends RequestMethod = RequestMethod> = RequestBody<M> & RequestEnvelope;
+
+/**
+ * The reply envelope. Its `data` is checked by the client against the method it asked
+ * (REQUESTS[method].reply): the reply topic does not say which method it answers.
+ */
 export const ReplySchema = z.discriminatedUnion('status', [
   z.strictObject({
     v: VersionSchema,

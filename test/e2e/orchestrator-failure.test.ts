@@ -46,7 +46,13 @@ describe('e2e: a dependency that never becomes healthy', () => {
     const failure = await client
       .request(
         'deploy',
-        { files: [{ name: '/srv/e2efail/compose.yaml', text }], project: STACK },
+        {
+          project_directory: '/srv/e2efail',
+          compose: ['compose.yaml'],
+          files: [{ path: 'compose.yaml', kind: 'compose', text }],
+          env: {},
+          project: STACK,
+        },
         { timeoutMs: 60_000 },
       )
       .then(

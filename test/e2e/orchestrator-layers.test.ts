@@ -206,10 +206,10 @@ describe('e2e: dependency-ordered deploy across two agents on real Docker', () =
       ['migrate', 'ready'],
       ['api', 'ready'],
     ]);
-    const migrate = harness.orchestrator.ps(STACK_LAYERS).find((s) => s.service === 'migrate');
+    const migrate = (await harness.orchestrator.ps(STACK_LAYERS)).find((s) => s.service === 'migrate');
     expect(migrate).toMatchObject({ state: 'stopped', desired_replicas: 1, completed_replicas: 1 });
     expect(migrate?.instances.map((i) => i.exit_code)).toEqual([0]);
-    expect(harness.orchestrator.health().health_percentage).toBe(100);
+    expect((await harness.orchestrator.health()).health_percentage).toBe(100);
   });
 
   it('redeploys as a no-op, scales up and down (oldest first), and down leaves no container', async () => {

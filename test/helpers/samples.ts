@@ -168,7 +168,13 @@ export const SAMPLES: Record<string, unknown> = {
     v: 1,
     transaction: 'rq-1',
     reply_to: 'alicia/clients/cli-1/reply',
-    files: [{ name: 'compose.yaml', text: 'services: {}' }],
+    project_directory: '/srv/demo',
+    compose: ['compose.yaml'],
+    files: [
+      { path: 'compose.yaml', kind: 'compose', text: 'services:\n  web:\n    env_file: app.env\n' },
+      { path: 'app.env', kind: 'env_file', text: 'MODE=test\n' },
+    ],
+    env: { TAG: '1.2' },
     project: 'demo',
   },
   'alicia/orchestrator/request/scale': {

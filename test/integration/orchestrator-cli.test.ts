@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../helpers/wait.js';
 import { closeHarnesses, startHarness } from './orchestrator-harness.js';
@@ -141,9 +142,35 @@ describe('alicia client commands against a running orchestrator', () => {
     expect(up.stdout).toMatch(/^\s+web\s+failed: not started: dependency "db" failed/m);
   });
 
-  it('fails clearly when no orchestrator answers', async () => {
+  it('fails at once, naming the broker, when the orchestrator has gone offline', async () => {
     const harness = await startHarness({ runtime: 'memory', agents: [] });
     await harness.orchestrator.close();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'alicia-cli-'));
+    const env = { ...process.env, ALICIA_HOME: path.join(dir, 'home') };
+    const started = Date.now();
+    const ps = await alicia(['ps', '--broker', harness.broker.url], env);
+    expect(ps.code).toBe(1);
+    expect(ps.stderr).toMatch(
+      new RegExp(
+        `ALICIA_ERR_ORCHESTRATOR_OFFLINE: No orchestrator is online: on ${harness.broker.url} \\(last seen \\S+Z, \\d+ s ago, session 1\\); ps was not sent`,
+      ),
+    );
+    // The retained presence says offline: no waiting for a reply nobody will send.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('names the method and how long it waited when an online orchestrator does not answer', async () => {
+    const harness = await startHarness({ runtime: 'memory', agents: [] });
+    await harness.orchestrator.close();
+    // An orchestrator that says it is online and never answers (hung, or a stale retained
+    // presence from a process that died without its will reaching the broker).
+    const fake = await mqtt.connectAsync(harness.broker.url, { protocolVersion: 4, clientId: 'fake-orch' });
+    await fake.publishAsync(
+      'alicia/orchestrator/state',
+      JSON.stringify({ v: 1, state: 'online', session: 9, ts: Date.now(), version: '0.1.0' }),
+      { qos: 1, retain: true },
+    );
+    await fake.endAsync();
     dir = await mkdtemp(path.join(os.tmpdir(), 'alicia-cli-'));
     const env = { ...process.env, ALICIA_HOME: path.join(dir, 'home'), ALICIA_REQUEST_TIMEOUT_MS: '1000' };
     const ps = await alicia(['ps', '--broker', harness.broker.url], env);
@@ -151,5 +178,6 @@ describe('alicia client commands against a running orchestrator', () => {
     expect(ps.stderr).toMatch(
       /ALICIA_ERR_REQUEST_TIMEOUT: No reply before the timeout: no answer to ps within \d+ ms/,
     );
+    expect(ps.stderr).toContain('(online since');
   });
 });

@@ -182,7 +182,7 @@ services:
     expect(order).toEqual(['service_stopped:web', 'service_stopped:api', 'service_stopped:db']);
     expect(labels(harness.events).at(-1)).toBe('stack_removed');
     expect([...harness.agents.values()].flatMap((a) => a.memory?.all() ?? [])).toEqual([]);
-    expect(harness.orchestrator.ps()).toEqual([]);
+    expect(await harness.orchestrator.ps()).toEqual([]);
   });
 
   it('cancels a deploy where it is when aborted, and down then removes what had started', async () => {

@@ -13,15 +13,13 @@ import {
 } from '../../agents/index.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.js';
 import { type Client, connectClient } from '../../src/cli/client.js';
-import { parseStack } from '../../src/compose/index.js';
-import type { Stack } from '../../src/compose/model.js';
 import { silentLogger } from '../../src/logging/logger.js';
 import {
   type Orchestrator,
   type OrchestratorOptions,
   startOrchestrator,
 } from '../../src/orchestrator/index.js';
-import type { AliciaEvent } from '../../src/protocol/index.js';
+import type { AliciaEvent, DeployBundle } from '../../src/protocol/index.js';
 
 /** Two services: api waits for db to be healthy. */
 export const DB_API_YAML = `
@@ -177,12 +175,18 @@ export async function startHarness(options: {
   return harness;
 }
 
-/** A Stack from Compose YAML, through the real loader. */
-export function stackFrom(yaml: string, project: string): Stack {
-  return parseStack([{ file: '/tmp/alicia-test/compose.yaml', text: yaml }], {
-    projectName: project,
+/**
+ * The deploy bundle of one Compose file (what `alicia up` sends): the orchestrator parses
+ * it with the real loader.
+ */
+export function stackFrom(yaml: string, project: string): DeployBundle {
+  return {
+    project_directory: '/tmp/alicia-test',
+    compose: ['compose.yaml'],
+    files: [{ path: 'compose.yaml', kind: 'compose', text: yaml }],
     env: {},
-  });
+    project,
+  };
 }
 
 /** Resolves with the first event (from now on, or already in `seen`) that matches. */

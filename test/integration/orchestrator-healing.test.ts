@@ -52,7 +52,7 @@ describe('operations and healing', () => {
         .all()
         .map((c) => c.service),
     ).toEqual(['db']);
-    const ps = harness.orchestrator.ps('ops');
+    const ps = await harness.orchestrator.ps('ops');
     expect(ps.find((s) => s.service === 'api')).toMatchObject({ desired_replicas: 0, state: 'stopped' });
 
     await harness.orchestrator.restart('api');
@@ -140,7 +140,7 @@ describe('operations and healing', () => {
     });
     expect(onRecoveryChannel).toEqual(['service_restarted', 'service_recovered']);
     // ps and the health summary count the restart.
-    await until(() => harness?.orchestrator.health().restarts === 1, {
+    await until(async () => (await harness?.orchestrator.health())?.restarts === 1, {
       what: 'one restart in the health summary',
     });
   });

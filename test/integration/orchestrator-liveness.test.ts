@@ -58,7 +58,7 @@ describe('orchestrator liveness with a frozen agent process', () => {
       });
       // By the TTL, not by the will (which would say "presence offline" after ~7.5 s).
       expect(Date.now() - frozenAt).toBeLessThan(5_000);
-      expect(harness.orchestrator.agents().find((a) => a.agent === 'frozen')).toMatchObject({
+      expect((await harness.orchestrator.agents()).find((a) => a.agent === 'frozen')).toMatchObject({
         status: 'offline',
       });
 

@@ -5,6 +5,7 @@
 // it comes back.
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseBundle } from '../../src/compose/index.js';
 import { specHash } from '../../src/protocol/index.js';
 import { until } from '../helpers/wait.js';
 import {
@@ -59,7 +60,7 @@ describe('orchestrator recovery', () => {
     // While the orchestrator is away: api is removed behind its back, and an extra api
     // instance it never asked for appears (a half-done operation of an earlier run).
     await command(harness.broker.url, 'a', 'remove', { instances: [api.instance] });
-    const apiSpec = stack.services.api;
+    const apiSpec = parseBundle(stack).services.api;
     if (!apiSpec) throw new Error('no api spec');
     await command(harness.broker.url, 'a', 'start', {
       instances: [
@@ -95,7 +96,7 @@ describe('orchestrator recovery', () => {
     );
     // db was never touched: same container.
     expect(m.all().find((c) => c.instance === db.instance)?.id).toBe(before.get(db.instance));
-    await until(() => restarted.ps('rec').every((s) => s.running_replicas === 1), {
+    await until(async () => (await restarted.ps('rec')).every((s) => s.running_replicas === 1), {
       what: 'ps to report one running replica of each service',
     });
     const healing = harness.events
@@ -149,6 +150,6 @@ services:
         .all()
         .map((c) => c.service),
     ).toEqual(['solo']);
-    expect(harness.orchestrator.ps('move')[0]).toMatchObject({ running_replicas: 1, hosts: [to] });
+    expect((await harness.orchestrator.ps('move'))[0]).toMatchObject({ running_replicas: 1, hosts: [to] });
   });
 });

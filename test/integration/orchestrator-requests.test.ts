@@ -3,7 +3,7 @@
 // problem. Agents run on the in-memory runtime.
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeHarnesses, DB_API_YAML, startHarness } from './orchestrator-harness.js';
+import { closeHarnesses, DB_API_YAML, stackFrom, startHarness } from './orchestrator-harness.js';
 
 const raw: mqtt.MqttClient[] = [];
 afterEach(async () => {
@@ -30,41 +30,80 @@ describe('orchestrator request API', () => {
   it('deploys from Compose text sent over MQTT and answers ps, agents, health and history', async () => {
     const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
     const client = await harness.client();
-    const deployed = (await client.request(
-      'deploy',
-      { files: [{ name: '/srv/shop/compose.yaml', text: DB_API_YAML }], project: 'shop' },
-      { timeoutMs: 20_000 },
-    )) as { stack: string; services: { service: string; phase: string }[] };
+    const deployed = await client.request('deploy', stackFrom(DB_API_YAML, 'shop'), { timeoutMs: 20_000 });
     expect(deployed.stack).toBe('shop');
     expect(deployed.services.map((s) => [s.service, s.phase])).toEqual([
       ['db', 'ready'],
       ['api', 'ready'],
     ]);
-    const ps = (await client.request('ps', { stack: 'shop' })) as {
-      services: { service: string; running_replicas: number }[];
-    };
+    const ps = await client.request('ps', { stack: 'shop' });
     expect(ps.services.map((s) => [s.service, s.running_replicas])).toEqual([
       ['api', 1],
       ['db', 1],
     ]);
-    const agents = (await client.request('agents', {})) as { agents: { agent: string; status: string }[] };
+    const agents = await client.request('agents', {});
     expect(agents.agents).toEqual([expect.objectContaining({ agent: 'a', status: 'online' })]);
-    const health = (await client.request('health', {})) as { health_percentage: number };
+    const health = await client.request('health', {});
     expect(health.health_percentage).toBe(100);
     await client.request('restart', { service: 'api' });
-    const history = (await client.request('history', { service: 'api' })) as {
-      entries: { action: string }[];
-    };
+    const history = await client.request('history', { service: 'api' });
     expect(history.entries.map((e) => e.action)).toContain('service_restarted');
+  });
+
+  it('serves stop, heal and history over MQTT and in process through the same handlers', async () => {
+    const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
+    const client = await harness.client();
+    await harness.orchestrator.deploy(stackFrom(DB_API_YAML, 'ops'));
+    const healed = await client.request('heal', { service: 'db' });
+    expect(healed).toMatchObject({
+      stack: 'ops',
+      service: 'db',
+      instances: [expect.stringMatching(/^ops_db_1/)],
+    });
+    expect(await harness.orchestrator.heal('api', 'ops')).toMatchObject({ stack: 'ops', service: 'api' });
+    const overMqtt = await client.request('history', {});
+    const inProcess = await harness.orchestrator.history();
+    expect(inProcess).toEqual(overMqtt.entries);
+    expect(inProcess.map((e) => [e.action, e.service, e.reason])).toEqual([
+      ['service_restarted', 'api', 'heal requested by an operator'],
+      ['healing_action', 'api', 'operator'],
+      ['service_restarted', 'db', 'heal requested by an operator'],
+      ['healing_action', 'db', 'operator'],
+    ]);
+    expect(await client.request('stop', { service: 'db', stack: 'ops' })).toEqual({
+      stack: 'ops',
+      stopped: ['api', 'db'],
+    });
+    // In process, a body gets the checks it gets at the MQTT edge.
+    await expect(
+      harness.orchestrator.request('scale', { service: 'api', replicas: -1 }),
+    ).rejects.toMatchObject({
+      code: 'ALICIA_ERR_PAYLOAD_SCHEMA',
+      message: expect.stringContaining('request scale:'),
+    });
+    expect(await harness.orchestrator.request('down', { stack: 'ops' })).toMatchObject({ stack: 'ops' });
+  });
+
+  it('names a file the deploy bundle lacks (ALICIA_ERR_COMPOSE_NOT_FOUND)', async () => {
+    const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
+    const client = await harness.client();
+    const bundle = stackFrom(`${DB_API_YAML}    env_file: app.env\n`, 'lacking');
+    await expect(client.request('deploy', bundle)).rejects.toMatchObject({
+      code: 'ALICIA_ERR_COMPOSE_NOT_FOUND',
+      message: expect.stringContaining('env file /tmp/alicia-test/app.env not found'),
+    });
+    const withFile = {
+      ...bundle,
+      files: [...bundle.files, { path: 'app.env', kind: 'env_file' as const, text: 'A=1\n' }],
+    };
+    await expect(client.request('deploy', withFile)).resolves.toMatchObject({ stack: 'lacking' });
   });
 
   it('answers a failed deploy with an error naming the service and the reason', async () => {
     const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
     const client = await harness.client();
     const bad = `${DB_API_YAML}  x:\n    image: alicia-test/busybox:latest\n    depends_on: [nope]\n`;
-    await expect(
-      client.request('deploy', { files: [{ name: '/srv/x/compose.yaml', text: bad }], project: 'x' }),
-    ).rejects.toMatchObject({
+    await expect(client.request('deploy', stackFrom(bad, 'x'))).rejects.toMatchObject({
       code: 'ALICIA_ERR_DEPENDENCY_UNKNOWN',
       message: expect.stringContaining('nope'),
     });

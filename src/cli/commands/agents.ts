@@ -6,17 +6,6 @@ interface Flags extends ConnectionFlags {
   json?: boolean;
 }
 
-interface AgentRow {
-  agent: string;
-  status: string;
-  hostname: string | null;
-  arch: string | null;
-  labels: Record<string, string>;
-  running: number;
-  containers: number;
-  last_seen_ms_ago: number | null;
-}
-
 export function registerAgents(program: Command): void {
   addConnectionOptions(
     program.command('agents').description('List the agents (hosts) and their liveness'),
@@ -26,7 +15,7 @@ export function registerAgents(program: Command): void {
     try {
       const client = await clientFromFlags(flags);
       try {
-        const data = (await client.request('agents', {})) as { agents: AgentRow[] };
+        const data = await client.request('agents', {});
         if (flags.json) printJson(data);
         else
           process.stdout.write(

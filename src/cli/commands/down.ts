@@ -31,11 +31,7 @@ export function registerDown(program: Command): void {
         const files = flags.file ?? findComposeFiles(process.cwd(), process.env, existsSync);
         stack = (await loadStack({ files })).name;
       }
-      const result = (await client.request('down', { stack }, { timeoutMs: 300_000 })) as {
-        stack: string;
-        removed: string[];
-        services: string[];
-      };
+      const result = await client.request('down', { stack }, { timeoutMs: 300_000 });
       if (flags.json) printJson(result);
       else process.stdout.write(`${result.stack}: removed ${result.removed.length} containers\n`);
     });

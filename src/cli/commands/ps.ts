@@ -17,18 +17,7 @@ export function registerPs(program: Command): void {
     const { withClient, formatTable } = await import('../client.js');
     const { printJson } = await import('../output.js');
     await withClient(flags, async (client) => {
-      const data = (await client.request('ps', flags.stack ? { stack: flags.stack } : {})) as {
-        services: {
-          stack: string;
-          service: string;
-          state: string;
-          health: string;
-          desired_replicas: number;
-          running_replicas: number;
-          completed_replicas: number;
-          hosts: string[];
-        }[];
-      };
+      const data = await client.request('ps', flags.stack ? { stack: flags.stack } : {});
       if (flags.json) printJson(data);
       else
         process.stdout.write(

@@ -18,11 +18,11 @@ export function registerRestart(program: Command): void {
     const { withClient } = await import('../client.js');
     const { printJson } = await import('../output.js');
     await withClient(flags, async (client) => {
-      const result = (await client.request(
+      const result = await client.request(
         'restart',
         { service, ...(flags.stack ? { stack: flags.stack } : {}) },
         { timeoutMs: 300_000 },
-      )) as { stack: string; service: string; instances: string[] };
+      );
       if (flags.json) printJson(result);
       else
         process.stdout.write(`${result.stack}/${result.service}: restarted ${result.instances.join(', ')}\n`);

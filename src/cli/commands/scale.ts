@@ -28,11 +28,11 @@ export function registerScale(program: Command): void {
       });
       const results = [];
       for (const w of wanted) {
-        const result = (await client.request(
+        const result = await client.request(
           'scale',
           { ...w, ...(flags.stack ? { stack: flags.stack } : {}) },
           { timeoutMs: 300_000 },
-        )) as { stack: string; service: string; from: number; to: number; direction: string };
+        );
         results.push(result);
         if (!flags.json)
           process.stdout.write(`${result.stack}/${result.service}: ${result.from} → ${result.to}\n`);

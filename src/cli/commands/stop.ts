@@ -18,11 +18,11 @@ export function registerStop(program: Command): void {
     const { withClient } = await import('../client.js');
     const { printJson } = await import('../output.js');
     await withClient(flags, async (client) => {
-      const result = (await client.request(
+      const result = await client.request(
         'stop',
         { service, ...(flags.stack ? { stack: flags.stack } : {}) },
         { timeoutMs: 300_000 },
-      )) as { stack: string; stopped: string[] };
+      );
       if (flags.json) printJson(result);
       else process.stdout.write(`${result.stack}: stopped ${result.stopped.join(', ')}\n`);
     });

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import type { Stack } from '../../compose/model.js';
 import type { AliciaEvent } from '../../protocol/events.js';
+import type { DeployBundle } from '../../protocol/requests.js';
 import { addTlsOptions } from '../client.js';
 
 interface UpFlags {
@@ -51,15 +52,17 @@ export function registerUp(program: Command): void {
       const { fail } = await import('../output.js');
       try {
         const { existsSync } = await import('node:fs');
-        const { findComposeFiles, loadStack } = await import('../../compose/index.js');
+        const { findComposeFiles, loadBundle } = await import('../../compose/index.js');
         const files = flags.file ?? findComposeFiles(process.cwd(), process.env, existsSync);
-        const stack = await loadStack({ files, projectName: flags.project });
+        // Parsed here too, to print errors and warnings before anything starts; what is
+        // deployed, embedded or remote, is the bundle, parsed again by the orchestrator.
+        const { stack, bundle } = await loadBundle({ files, projectName: flags.project });
         for (const w of stack.warnings)
           process.stderr.write(`alicia: warning: ${w.file}: ${w.path}: ${w.message}\n`);
         if (flags.broker !== undefined || process.env.ALICIA_BROKER !== undefined) {
-          await remoteUp(stack, files, flags);
+          await remoteUp(stack, bundle, flags);
         } else {
-          await embeddedUp(stack, flags);
+          await embeddedUp(stack, bundle, flags);
         }
       } catch (err) {
         fail(err, flags.json);
@@ -131,7 +134,7 @@ function createProgress(services: readonly string[], options: { json: boolean; t
 
 const isTty = (): boolean => process.stdout.isTTY === true;
 
-async function embeddedUp(stack: Stack, flags: UpFlags): Promise<void> {
+async function embeddedUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): Promise<void> {
   // Loaded together: the module reads overlap, and nothing waits on one before the next.
   const [
     os,
@@ -250,7 +253,7 @@ async function embeddedUp(stack: Stack, flags: UpFlags): Promise<void> {
     else process.stdout.write(`${formatEvent(event)}\n`);
   });
   try {
-    await orchestrator.deploy(stack, { signal: deploying.signal });
+    await orchestrator.request('deploy', bundle, { signal: deploying.signal });
   } catch (err) {
     if (phase !== 'deploying') return;
     process.stderr.write(
@@ -263,36 +266,14 @@ async function embeddedUp(stack: Stack, flags: UpFlags): Promise<void> {
   say(`Stack ${stack.name} is up in ${progress.elapsed()}. Following events; Ctrl-C stops and removes it.`);
 }
 
-/** Environment variables the Compose files refer to (only these travel with the deploy). */
-function referencedEnv(texts: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const text of texts) {
-    for (const match of text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) {
-      const name = match[1];
-      const value = name === undefined ? undefined : process.env[name];
-      if (name !== undefined && value !== undefined) out[name] = value;
-    }
-  }
-  for (const name of ['COMPOSE_PROJECT_NAME']) {
-    const value = process.env[name];
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
-}
-
-async function remoteUp(stack: Stack, files: readonly string[], flags: UpFlags): Promise<void> {
-  const path = await import('node:path');
-  const { readFile } = await import('node:fs/promises');
+async function remoteUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): Promise<void> {
   const { clientFromFlags } = await import('../client.js');
   const json = flags.json === true;
-  const sources = await Promise.all(
-    files.map(async (file) => ({ name: path.resolve(file), text: await readFile(file, 'utf8') })),
-  );
-  const first = sources[0]?.name ?? path.resolve('compose.yaml');
-  const envFile = await readFile(path.join(path.dirname(first), '.env'), 'utf8').catch(() => undefined);
   const timeoutS = flags.timeout === undefined ? 1800 : Number(flags.timeout);
   const client = await clientFromFlags(flags);
   try {
+    // Said before the header: with no orchestrator online nothing is deployed.
+    await client.orchestratorOnline('deploy');
     const services = Object.keys(stack.services);
     if (!json)
       process.stdout.write(
@@ -302,16 +283,7 @@ async function remoteUp(stack: Stack, files: readonly string[], flags: UpFlags):
     await client.followEvents((event) => {
       if (event.event_data.stack === stack.name) progress.onEvent(event);
     });
-    await client.request(
-      'deploy',
-      {
-        files: sources,
-        project: stack.name,
-        env: referencedEnv(sources.map((s) => s.text)),
-        ...(envFile !== undefined ? { env_file: envFile } : {}),
-      },
-      { timeoutMs: timeoutS * 1000 },
-    );
+    await client.request('deploy', bundle, { timeoutMs: timeoutS * 1000 });
     if (!json) process.stdout.write(`Stack ${stack.name} is up in ${progress.elapsed()}.\n`);
   } finally {
     await client.close();

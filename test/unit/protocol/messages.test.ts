@@ -85,6 +85,29 @@ describe('protocol messages', () => {
     });
   });
 
+  it('types a valid message by its kind, with the action or method of commands and requests', () => {
+    const request = parseIncoming(
+      'alicia/orchestrator/request/scale',
+      JSON.stringify(SAMPLES['alicia/orchestrator/request/scale']),
+    );
+    expect(request).toMatchObject({
+      ok: true,
+      kind: 'orchestrator_request',
+      method: 'scale',
+      topic: { kind: 'orchestrator_request', method: 'scale' },
+    });
+    if (request.ok && request.kind === 'orchestrator_request' && request.method === 'scale') {
+      expect(request.payload.replicas).toBe(3);
+    }
+    const info = parseIncoming('alicia/agents/pi-1/info', JSON.stringify(SAMPLES['alicia/agents/pi-1/info']));
+    expect(info).toMatchObject({
+      ok: true,
+      kind: 'agent_info',
+      topic: { kind: 'agent_info', agent: 'pi-1' },
+    });
+    if (info.ok && info.kind === 'agent_info') expect(info.payload.hostname).toBe('pi-1');
+  });
+
   it('requires service_scaled events to carry from, to and direction', () => {
     const event = SAMPLES['alicia/services/events'] as { event_data: Record<string, unknown> };
     const broken = { ...event, event_data: { service: 'web', from: 1 } };
