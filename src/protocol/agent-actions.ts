@@ -31,7 +31,7 @@ export const InstanceSpecSchema = z.strictObject({
   service: NameSchema,
   /** Replica slot (1-based), for naming and ordering. */
   slot: z.number().int().positive(),
-  /** The container, in Docker's terms (src/compose/compile.ts makes it from the Compose service). */
+  /** The container, in Docker's terms (the compile step makes it from the Compose service). */
   spec: ContainerSpecSchema,
   /** specHash(spec): labels the container, so a changed spec (and only that) is noticed. */
   spec_hash: z.string().min(1),

@@ -1,6 +1,6 @@
 // The container an agent is asked to run, in Docker's terms: what `docker create` needs,
 // plus the agent's own healing settings. It belongs to the protocol, not to the Compose
-// model: src/compose/compile.ts turns a Compose service into one of these per instance, and
+// model: the compile step (compile.ts, next to the Compose loader) turns a Compose service into one of these per instance, and
 // agents never see Compose names. Durations are integer milliseconds (`_ms`), sizes bytes.
 //
 // Growing it: a new capability (devices, networks and aliases, extra_hosts, secret files,
