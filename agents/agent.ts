@@ -82,7 +82,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   // Lazy: dockerode is loaded only when no runtime is injected (memory runtime, simulations).
   const runtime =
     options.runtime ??
-    (await import('./runtime/docker-runtime.js')).createDockerRuntime({ log: rootLog.child({ agent: id }) });
+    (await import('./runtime/docker-runtime.js')).createDockerRuntime({
+      log: rootLog.child({ agent: id }),
+      clock,
+    });
   const stats = createAgentStats();
   let closing = false;
   let dockerVersion: string | null = null;
