@@ -49,23 +49,27 @@ function errorAnswer(
   return { v: PROTOCOL_VERSION, transaction, status: 'error', ts, error: { code, message } };
 }
 
-/**
- * The spec fields of a start or apply command that this agent does not speak (unknown to it,
- * or features outside its pinned set), with the message naming them; null when there are
- * none. Read from the raw payload, since the schema refuses unknown keys wholesale.
- */
-export function unsupportedIn(
-  action: string,
-  payload: Buffer,
-  features: readonly string[],
-): { fields: string[]; message: string } | null {
-  if (action !== 'start' && action !== 'apply') return null;
-  let body: unknown;
+/** The JSON of a payload the schema refused, or null when it is not JSON at all. */
+export function rawBody(payload: Buffer): unknown {
   try {
-    body = JSON.parse(payload.toString('utf8'));
+    return JSON.parse(payload.toString('utf8'));
   } catch {
     return null; // not JSON: the schema's error says so
   }
+}
+
+/**
+ * The spec fields of a start or apply command that this agent does not speak (unknown to it,
+ * or features outside its pinned set), with the message naming them; null when there are
+ * none. `body` is the parsed command, or the raw JSON when the schema refused it (it refuses
+ * unknown keys wholesale, without saying "upgrade me").
+ */
+export function unsupportedIn(
+  action: string,
+  body: unknown,
+  features: readonly string[],
+): { fields: string[]; message: string } | null {
+  if (action !== 'start' && action !== 'apply') return null;
   const instances = (body as { instances?: unknown } | null)?.instances;
   if (!Array.isArray(instances)) return null;
   const fields = new Set<string>();
@@ -192,7 +196,13 @@ export function createActionHandler(deps: CommandHandlerDeps): ActionHandler {
       }
       const action = topic.action;
       let task: Promise<void>;
-      const unsupported = unsupportedIn(action, raw.payload, deps.features);
+      // A valid command may still carry a feature outside a pinned set; an invalid one is read
+      // again as plain JSON to tell an unknown field from a broken command.
+      const unsupported = unsupportedIn(
+        action,
+        message.ok ? message.payload : rawBody(raw.payload),
+        deps.features,
+      );
       if (unsupported !== null) {
         // Before the schema's verdict: an unknown field is "upgrade me", not a broken command.
         deps.stats.rejected += 1;

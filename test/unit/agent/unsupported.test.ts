@@ -1,11 +1,11 @@
 // The agent's refusal of spec fields it does not speak, read from the raw command before the
 // schema (which would only say "invalid"): named, for start and apply, never for other actions.
 import { describe, expect, it } from 'vitest';
-import { unsupportedIn } from '../../../agents/action-handler.js';
+import { rawBody, unsupportedIn } from '../../../agents/action-handler.js';
 import { FEATURES } from '../../../src/protocol/index.js';
 import { instanceSpec } from '../../contract/specs.js';
 
-const payload = (body: unknown) => Buffer.from(JSON.stringify(body));
+const payload = (body: unknown) => rawBody(Buffer.from(JSON.stringify(body)));
 
 describe('unsupportedIn', () => {
   const web = instanceSpec('demo', 'web', 1);
@@ -32,7 +32,7 @@ describe('unsupportedIn', () => {
   it('leaves everything else to the schema', () => {
     const raw = { ...web, spec: { ...web.spec, devices: [] } };
     expect(unsupportedIn('stop', payload({ instances: [raw] }), FEATURES)).toBeNull();
-    expect(unsupportedIn('start', Buffer.from('{not json'), FEATURES)).toBeNull();
+    expect(unsupportedIn('start', rawBody(Buffer.from('{not json')), FEATURES)).toBeNull();
     expect(unsupportedIn('start', payload({ instances: 'x' }), FEATURES)).toBeNull();
     expect(unsupportedIn('start', payload(null), FEATURES)).toBeNull();
     expect(unsupportedIn('start', payload({ instances: [web, checked] }), FEATURES)).toBeNull();
