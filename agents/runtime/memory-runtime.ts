@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { type Clock, systemClock, type TimerHandle } from '../../src/clock/index.js';
 import { aliciaError } from '../../src/core/errors.js';
 import type { InstanceSpec } from '../../src/protocol/agent-actions.js';
-import { toDockerRestartPolicy } from './docker-options.js';
 import { containerLabels, containerName, LABELS, reachablePorts } from './labels.js';
 import type {
   ContainerRuntime,
@@ -241,7 +240,7 @@ export function createMemoryRuntime(options: MemoryRuntimeOptions = {}): MemoryR
         name,
         labels: containerLabels(spec, agent),
         networkMode: spec.spec.network_mode ?? options.defaultNetworkMode ?? 'host',
-        restartPolicy: toDockerRestartPolicy(spec.spec.restart).Name ?? 'no',
+        restartPolicy: spec.spec.restart.name,
         state: 'created',
         health: 'none',
         exitCode: null,
