@@ -1,5 +1,6 @@
 // Compose stack loader: Compose files → the normalized, validated, frozen Stack.
 
+export { compileContainerSpec, type InstancePlacement } from './compile.js';
 export { formatDuration, parseDuration } from './durations.js';
 export { findComposeFiles, type LoadOptions, loadStack } from './load.js';
 export type {
