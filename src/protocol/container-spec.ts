@@ -135,6 +135,13 @@ const BASE_SHAPE = {
 /**
  * Optional fields beyond the base set; each is a protocol feature of the same name. An agent
  * announces the features it speaks in its `info`; one that announces none speaks the base set.
+ *
+ * The rule: the base set is what running a process needs (`docker run` with its process,
+ * mount, port, restart and privilege settings) plus the agent's own healing; a feature is a
+ * capability the agent adds on top, which an older agent (or one pinned for a rolling
+ * upgrade) may lack. A spec sets a feature field only when it uses it, so a plain service
+ * needs no feature and runs on any protocol-1 agent. Every field added from now on (devices,
+ * networks, extra_hosts, secrets, dns, sysctls, ulimits, tmpfs, logging, …) is a feature.
  */
 const FEATURE_SHAPE = {
   healthcheck: ContainerHealthcheckSchema.optional(),
