@@ -2,6 +2,9 @@
 // agent one release behind would be): the orchestrator never sends it a field it lacks and
 // names it for upgrade; an agent that still receives one answers ALICIA_ERR_UNSUPPORTED,
 // naming the field, and creates nothing.
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ActionResponse } from '../../src/protocol/agent-actions.js';
 import type { AgentInfo } from '../../src/protocol/presence.js';
@@ -16,7 +19,7 @@ import {
   start,
   type Watcher,
 } from './agent-harness.js';
-import { closeHarnesses, stackFrom, startHarness } from './orchestrator-harness.js';
+import { closeHarnesses, nextEvent, stackFrom, startHarness } from './orchestrator-harness.js';
 
 const STACK = 'feat-it';
 const docker = testDocker();
@@ -132,5 +135,49 @@ services:
     expect(error.code).toBe('ALICIA_ERR_UNSUPPORTED');
     expect(error.message).toContain('"sysctls"');
     expect(await containersOf('alicia.agent', agentId)).toEqual([]);
+  });
+
+  it('the orchestrator does not send an earlier placement to an agent now pinned without its feature', {
+    timeout: 60_000,
+  }, async () => {
+    // In memory: the point is what the orchestrator sends, seen on the broker.
+    const harness = await startHarness({ runtime: 'memory', agents: [{ id: 'a' }] });
+    const yaml = `
+services:
+  checked:
+    image: alicia-test/busybox:latest
+    healthcheck: { test: ["CMD", "true"], interval: 200ms }
+`;
+    await harness.orchestrator.deploy(stackFrom(yaml, STACK));
+    // The host comes back as an older agent, its containers and desired instances gone (a new
+    // engine, its desired state lost; its session counter kept, as after a reinstall).
+    const before = harness.agents.get('a');
+    if (!before) throw new Error('no agent a');
+    await harness.stopAgent('a');
+    await rm(path.join(before.stateDir, 'agent-state.json'), { force: true });
+    const spy = await mqtt.connectAsync(harness.broker.url, { reconnectPeriod: 0 });
+    closer.add(() => spy.endAsync(true));
+    const sent: string[] = [];
+    spy.on('message', (topic) => sent.push(topic.split('/').at(-1) ?? topic));
+    await spy.subscribeAsync('alicia/agents/a/cmd/#', { qos: 1 });
+    const retry = nextEvent(
+      harness.orchestrator,
+      (e) => e.event_type === 'healing_action' && e.event_data.action === 'start_missing',
+      'the orchestrator noticing the missing instance',
+      // The deploy's start stays pending for 15 s (the orchestrator's pendingStartMs) first.
+      30_000,
+    );
+    await harness.startAgent({ id: 'a', protocolFeatures: OLD_FEATURES });
+    await retry;
+    // Commands to one agent arrive in order: once the down's remove is seen, a start sent
+    // before it would have been seen too.
+    const removed = new Promise<void>((resolve) =>
+      spy.on('message', (topic) => {
+        if (topic.endsWith('/cmd/remove')) resolve();
+      }),
+    );
+    await harness.orchestrator.down(STACK);
+    await removed;
+    expect(sent).not.toContain('start');
   });
 });
