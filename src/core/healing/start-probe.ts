@@ -71,8 +71,8 @@ export interface StartProbeStep {
 /**
  * The start probe for a service, or null when there is none: no healthcheck in the spec
  * (an image's own HEALTHCHECK is Docker's alone), a disabled one, the spec's `probe.start:
- * false` (Compose `x-alicia.start_probe: false`), or a start probe no more frequent than Docker's own probe (it would add nothing
- * but load).
+ * false` (Compose `x-alicia.start_probe: false`), or a start probe no more frequent than
+ * Docker's own probe (it would add nothing but load).
  */
 export function startProbePlan(check: StartProbeCheck | undefined, enabled: boolean): StartProbePlan | null {
   if (!enabled || check === undefined || check.disable === true) return null;
