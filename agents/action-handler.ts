@@ -1,9 +1,12 @@
 // Commands on alicia/agents/<id>/cmd/<action>, answered on response/<action>. The transport
-// has already parsed each payload with its schema; here: signature, repeated transactions
-// (answered again, never run twice), staleness, then the action itself.
+// has already parsed each payload with its schema; here: spec fields this agent does not
+// speak (refused as unsupported, naming them, before anything else), signature, repeated
+// transactions (answered again, never run twice), staleness, then the action itself.
+import type { Clock } from '../src/clock/index.js';
 import { type ErrorCode, toAliciaError } from '../src/core/errors.js';
 import type { Logger } from '../src/logging/logger.js';
 import type { Action, ActionResponse, InstanceResult } from '../src/protocol/agent-actions.js';
+import { unsupportedFields } from '../src/protocol/container-spec.js';
 import type { Incoming } from '../src/protocol/messages.js';
 import { peekTransaction } from '../src/protocol/parse.js';
 import { verifyCommand } from '../src/protocol/signature.js';
@@ -19,7 +22,9 @@ export interface CommandHandlerDeps {
   manager: InstanceManager;
   transactions: TransactionLog;
   commandSecret?: string;
-  now(): number;
+  /** The ContainerSpec features this agent speaks (AgentOptions.protocolFeatures). */
+  features: readonly string[];
+  clock: Pick<Clock, 'now'>;
   stats: AgentStats;
   /** Publishes an answer (QoS 1); failures are logged by the caller. */
   respond(topic: string, response: ActionResponse): Promise<void>;
@@ -42,6 +47,50 @@ function errorAnswer(
   ts: number,
 ): ActionResponse {
   return { v: PROTOCOL_VERSION, transaction, status: 'error', ts, error: { code, message } };
+}
+
+/** The JSON of a payload the schema refused, or null when it is not JSON at all. */
+export function rawBody(payload: Buffer): unknown {
+  try {
+    return JSON.parse(payload.toString('utf8'));
+  } catch {
+    return null; // not JSON: the schema's error says so
+  }
+}
+
+/**
+ * The spec fields of a start or apply command that this agent does not speak (unknown to it,
+ * or features outside its pinned set), with the message naming them; null when there are
+ * none. `body` is the parsed command, or the raw JSON when the schema refused it (it refuses
+ * unknown keys wholesale, without saying "upgrade me").
+ */
+export function unsupportedIn(
+  action: string,
+  body: unknown,
+  features: readonly string[],
+): { fields: string[]; message: string } | null {
+  if (action !== 'start' && action !== 'apply') return null;
+  const instances = (body as { instances?: unknown } | null)?.instances;
+  if (!Array.isArray(instances)) return null;
+  const fields = new Set<string>();
+  const where: string[] = [];
+  for (const item of instances) {
+    const spec = (item as { spec?: unknown } | null)?.spec;
+    const found = unsupportedFields(spec, features);
+    if (found.length === 0) continue;
+    for (const field of found) fields.add(field);
+    const instance = (item as { instance?: unknown }).instance;
+    where.push(`${typeof instance === 'string' ? instance : '?'} (${found.join(', ')})`);
+  }
+  if (fields.size === 0) return null;
+  const list = [...fields].sort();
+  const names = list.map((f) => `"${f}"`).join(', ');
+  return {
+    fields: list,
+    message: `spec field${list.length > 1 ? 's' : ''} ${names} not supported by this agent (it speaks features: ${
+      features.length > 0 ? features.join(', ') : 'none beyond the base set'
+    }); nothing was created for ${where.join('; ')} — upgrade the agent`,
+  };
 }
 
 export function createActionHandler(deps: CommandHandlerDeps): ActionHandler {
@@ -88,7 +137,7 @@ export function createActionHandler(deps: CommandHandlerDeps): ActionHandler {
           transaction,
           'ALICIA_ERR_SIGNATURE',
           `command ${transaction} is not signed with this agent's secret`,
-          deps.now(),
+          deps.clock.now(),
         ),
       );
       return;
@@ -101,7 +150,7 @@ export function createActionHandler(deps: CommandHandlerDeps): ActionHandler {
       return;
     }
     deps.stats.commands += 1;
-    const now = deps.now();
+    const now = deps.clock.now();
     if (command.expires_at < now) {
       deps.stats.stale += 1;
       const answer = errorAnswer(
@@ -120,13 +169,13 @@ export function createActionHandler(deps: CommandHandlerDeps): ActionHandler {
         v: PROTOCOL_VERSION,
         transaction,
         status: 'ok',
-        ts: deps.now(),
+        ts: deps.clock.now(),
         data: { results },
       }),
       (err: unknown): ActionResponse => {
         const error = toAliciaError(err, 'ALICIA_ERR_COMMAND_FAILED');
         clog.error({ err: error }, 'command failed');
-        return errorAnswer(transaction, error.code, error.message, deps.now());
+        return errorAnswer(transaction, error.code, error.message, deps.clock.now());
       },
     );
     deps.transactions.begin(transaction, answer);
@@ -147,20 +196,39 @@ export function createActionHandler(deps: CommandHandlerDeps): ActionHandler {
       }
       const action = topic.action;
       let task: Promise<void>;
-      if (!message.ok) {
+      // A valid command may still carry a feature outside a pinned set; an invalid one is read
+      // again as plain JSON to tell an unknown field from a broken command.
+      const unsupported = unsupportedIn(
+        action,
+        message.ok ? message.payload : rawBody(raw.payload),
+        deps.features,
+      );
+      if (unsupported !== null) {
+        // Before the schema's verdict: an unknown field is "upgrade me", not a broken command.
+        deps.stats.rejected += 1;
+        const transaction = peekTransaction(raw.payload);
+        log.warn({ action, transaction, fields: unsupported.fields }, 'command refused: unsupported fields');
+        task = send(
+          action,
+          errorAnswer(transaction, 'ALICIA_ERR_UNSUPPORTED', unsupported.message, deps.clock.now()),
+        );
+      } else if (!message.ok) {
         deps.stats.rejected += 1;
         const transaction = peekTransaction(raw.payload);
         log.warn(
           { action, transaction, code: message.error.code, reason: message.error.message },
           'invalid command refused',
         );
-        task = send(action, errorAnswer(transaction, message.error.code, message.error.message, deps.now()));
+        task = send(
+          action,
+          errorAnswer(transaction, message.error.code, message.error.message, deps.clock.now()),
+        );
       } else if (!isAgentAction(action)) {
         // parseIncoming refuses unknown actions, so this is only a guard for the types.
         deps.stats.rejected += 1;
         task = send(
           action,
-          errorAnswer(null, 'ALICIA_ERR_TOPIC_UNKNOWN', `unknown action ${action}`, deps.now()),
+          errorAnswer(null, 'ALICIA_ERR_TOPIC_UNKNOWN', `unknown action ${action}`, deps.clock.now()),
         );
       } else {
         task = run(action, message.payload as Action).catch((err: unknown) => {

@@ -3,8 +3,10 @@
 // `alicia agent` and the orchestrator's embedded `alicia up` call.
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
+import { type Clock, systemClock, type TimerHandle } from '../src/clock/index.js';
 import { aliciaError } from '../src/core/errors.js';
 import { createLogger } from '../src/logging/logger.js';
+import { FEATURES } from '../src/protocol/container-spec.js';
 import type { ContainersSnapshot } from '../src/protocol/containers.js';
 import { isTopicId } from '../src/protocol/ids.js';
 import type { Presence } from '../src/protocol/presence.js';
@@ -14,7 +16,6 @@ import { createMqttTransport } from '../src/transport/mqtt.js';
 import { ALICIA_VERSION } from '../src/version.js';
 import { createActionHandler } from './action-handler.js';
 import { createAgentStats } from './agent-stats.js';
-import type { Timers } from './healer.js';
 import { buildHeartbeat, buildInfo, defaultAddress } from './host-info.js';
 import { createInstanceManager } from './instance-manager.js';
 import type { Agent, AgentOptions } from './options.js';
@@ -28,19 +29,14 @@ const CONNECT_WAIT_MS = 5_000;
 /** A clean stop gives the offline message this long to reach the broker (ms). */
 const OFFLINE_PUBLISH_MS = 2_000;
 
-const TIMERS: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
-function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
+function within<T>(clock: Clock, promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: TimerHandle | undefined;
   return Promise.race([
     promise,
     new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), ms);
+      timer = clock.setTimeout(() => resolve(undefined), ms);
     }),
-  ]).finally(() => clearTimeout(timer));
+  ]).finally(() => clock.clearTimeout(timer));
 }
 
 export async function startAgent(options: AgentOptions): Promise<Agent> {
@@ -60,7 +56,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   }
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const topics = createTopics(prefix);
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now();
+  const features = [...(options.protocolFeatures ?? FEATURES)].sort();
   const rootLog = options.log ?? createLogger();
   const log = rootLog.child({ component: 'agent', agent: id });
   const startedAt = now();
@@ -84,7 +82,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   // Lazy: dockerode is loaded only when no runtime is injected (memory runtime, simulations).
   const runtime =
     options.runtime ??
-    (await import('./runtime/docker-runtime.js')).createDockerRuntime({ log: rootLog.child({ agent: id }) });
+    (await import('./runtime/docker-runtime.js')).createDockerRuntime({
+      log: rootLog.child({ agent: id }),
+      clock,
+    });
   const stats = createAgentStats();
   let closing = false;
   let dockerVersion: string | null = null;
@@ -113,7 +114,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         log.warn({ err }, 'could not publish the containers snapshot'),
       );
     },
-    TIMERS,
+    clock,
   );
 
   const manager = createInstanceManager({
@@ -123,8 +124,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     policy: options.policy ?? {},
     address,
     env: process.env,
-    now,
-    timers: TIMERS,
+    clock,
     stats,
     startProbe: options.startProbe !== false,
     onChange: (urgent) => snapshots.schedule(urgent),
@@ -142,6 +142,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       role,
       dockerVersion,
       agentVersion: ALICIA_VERSION,
+      features,
       now: now(),
     });
     await transport.publish(topics.agentInfo(id), info, { qos: 1, retain: true });
@@ -190,7 +191,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     manager,
     transactions,
     ...(options.commandSecret !== undefined ? { commandSecret: options.commandSecret } : {}),
-    now,
+    features,
+    clock,
     stats,
     respond: (topic, response) => transport.publish(topic, response, { qos: 1 }),
     resync,
@@ -246,7 +248,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     commands.handle(message, raw);
   });
 
-  const heartbeat = setInterval(() => {
+  const heartbeat = clock.setInterval(() => {
     if (!connected()) return;
     const beat = buildHeartbeat({
       seq,
@@ -262,6 +264,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
   manager.start();
   const ready = await within(
+    clock,
     firstAnnounce.then(() => true),
     CONNECT_WAIT_MS,
   );
@@ -282,19 +285,20 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     close() {
       closed ??= (async () => {
         closing = true;
-        clearInterval(heartbeat);
-        await within(commands.idle(), 5_000);
+        clock.clearInterval(heartbeat);
+        await within(clock, commands.idle(), 5_000);
         await manager.close();
         snapshots.close();
         if (transport.connected) {
           await within(
+            clock,
             transport
               .publish(topics.agentState(id), presence('offline', store.session), { qos: 1, retain: true })
               .catch((err: unknown) => log.warn({ err }, 'could not publish offline')),
             OFFLINE_PUBLISH_MS,
           );
         }
-        await within(transport.close(), 3_000);
+        await within(clock, transport.close(), 3_000);
         await store.flush();
         await transactions.flush();
         if (ownsRuntime) await runtime.close();

@@ -5,6 +5,7 @@ import os from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { aliciaError } from '../src/core/errors.js';
+import { FeatureSchema } from '../src/protocol/container-spec.js';
 import { TopicIdSchema } from '../src/protocol/ids.js';
 import type { AgentOptions } from './options.js';
 
@@ -29,6 +30,11 @@ export const AgentConfigFileSchema = z.strictObject({
   heartbeat_ms: z.number().int().positive().optional(),
   /** false: no start probes on this host (each is a `docker exec`). */
   start_probe: z.boolean().optional(),
+  /**
+   * For tests and rolling upgrades: speak (and announce) only these ContainerSpec features,
+   * as an older agent would; default all this version knows. An unknown name is an error.
+   */
+  protocol_features: z.array(FeatureSchema).optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   command_secret_file: PathSchema.optional(),
   policy: z
@@ -227,6 +233,7 @@ export async function resolveAgentConfig(
       ...(heartbeatMs !== undefined ? { heartbeatMs } : {}),
       // The flag can only turn it off (commander defaults a --no-… option to true).
       ...(flags.startProbe === false || file.start_probe === false ? { startProbe: false } : {}),
+      ...(file.protocol_features !== undefined ? { protocolFeatures: [...file.protocol_features] } : {}),
       ...(commandSecret !== undefined ? { commandSecret } : {}),
       policy: {
         allowPrivileged: flags.allowPrivileged === true || file.policy?.allow_privileged === true,

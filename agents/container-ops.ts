@@ -29,7 +29,7 @@ export function toSeen(container: RuntimeContainer): SeenContainer {
 
 /** A one-shot job (src/core/restart-policy.ts): a clean exit means it is done, not that it died. */
 export function isOneShot(spec: InstanceSpec): boolean {
-  return isOneShotRestart(spec.spec.restart);
+  return isOneShotRestart(spec.spec.restart.name);
 }
 
 /** The stop grace period (ms) of a desired instance; undefined: the container's own StopTimeout. */

@@ -1,6 +1,8 @@
 // Carries out the pure healing machine (src/core/healing) with timers: restarts an
 // unhealthy container with backoff, gives up past max_attempts. Works whether or not the
 // broker or orchestrator is reachable: it only needs Docker's health verdicts.
+
+import type { Clock, TimerHandle } from '../src/clock/index.js';
 import {
   type BackoffPolicy,
   type HealingInput,
@@ -11,14 +13,9 @@ import {
 import type { Logger } from '../src/logging/logger.js';
 import type { RuntimeHealth } from './runtime/types.js';
 
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 export interface HealerDeps {
-  now(): number;
-  timers: Timers;
+  /** Time and timers (the one Clock port; the agent passes systemClock). */
+  clock: Clock;
   /** The backoff of the instance's service; null when the agent does not heal it. */
   policyFor(instance: string): BackoffPolicy | null;
   /** Restarts the container; resolves false when it could not. */
@@ -46,7 +43,7 @@ export interface Healer {
 
 export function createHealer(deps: HealerDeps): Healer {
   const states = new Map<string, HealingState>();
-  const timers = new Map<string, unknown>();
+  const timers = new Map<string, TimerHandle>();
   /**
    * Instances with a restart or give-up in flight. Verdicts that arrive meanwhile are not fed
    * one by one (they may predate the restart); when the action ends the latest one is.
@@ -56,17 +53,17 @@ export function createHealer(deps: HealerDeps): Healer {
 
   const clearTimer = (instance: string) => {
     const handle = timers.get(instance);
-    if (handle !== undefined) deps.timers.clearTimeout(handle);
+    if (handle !== undefined) deps.clock.clearTimeout(handle);
     timers.delete(instance);
   };
 
   const schedule = (instance: string, wakeAt: number | null) => {
     clearTimer(instance);
     if (wakeAt === null || closed) return;
-    const delay = Math.max(0, wakeAt - deps.now());
+    const delay = Math.max(0, wakeAt - deps.clock.now());
     timers.set(
       instance,
-      deps.timers.setTimeout(() => {
+      deps.clock.setTimeout(() => {
         timers.delete(instance);
         feed(instance, { type: 'tick' });
       }, delay),
@@ -78,7 +75,7 @@ export function createHealer(deps: HealerDeps): Healer {
     const policy = deps.policyFor(instance);
     if (policy === null) return;
     const before = states.get(instance) ?? INITIAL_HEALING;
-    const step = stepHealing(before, input, policy, deps.now());
+    const step = stepHealing(before, input, policy, deps.clock.now());
     states.set(instance, step.state);
     schedule(instance, step.wake_at);
     const log = deps.log.child({ instance });

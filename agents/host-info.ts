@@ -40,6 +40,8 @@ export interface InfoInput {
   role: 'worker' | 'manager';
   dockerVersion: string | null;
   agentVersion: string;
+  /** The ContainerSpec features this agent speaks (feature negotiation). */
+  features: readonly string[];
   now: number;
 }
 
@@ -56,6 +58,8 @@ export function buildInfo(input: InfoInput): AgentInfo {
     role: input.role,
     docker_version: input.dockerVersion,
     agent_version: input.agentVersion,
+    protocol: PROTOCOL_VERSION,
+    features: [...input.features],
     ts: input.now,
   };
 }

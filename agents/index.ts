@@ -12,7 +12,6 @@ export type {
   MemoryRuntimeOptions,
   PullProgress,
   RuntimeAction,
-  RuntimeClock,
   RuntimeContainer,
   RuntimeEvent,
   RuntimeHealth,

@@ -2,6 +2,8 @@
 // polling), what the agent wants (the state store), and the commands that bring one to the
 // other. Every operation on an instance runs in that instance's queue (container-ops.ts
 // starts each from a fresh inspect), so one instance never gets two containers.
+
+import type { Clock, TimerHandle } from '../src/clock/index.js';
 import { type AgentPolicy, checkPolicy, planRecovery } from '../src/core/agent-plan/index.js';
 import { aliciaError, toAliciaError } from '../src/core/errors.js';
 import type { Logger } from '../src/logging/logger.js';
@@ -16,7 +18,7 @@ import {
   RUNNING_STATES,
   toSeen,
 } from './container-ops.js';
-import { createHealer, type Timers } from './healer.js';
+import { createHealer } from './healer.js';
 import { createKeyedQueue, mapLimit } from './keyed-queue.js';
 import { toContainerReport } from './reports.js';
 import { containerName } from './runtime/labels.js';
@@ -36,8 +38,8 @@ export interface InstanceManagerDeps {
   policy: AgentPolicy;
   address: string | null;
   env: Readonly<Record<string, string | undefined>>;
-  now(): number;
-  timers: Timers;
+  /** Time and timers (the one Clock port). */
+  clock: Clock;
   stats: AgentStats;
   /** false: no start probes on this host (AgentOptions.startProbe). */
   startProbe: boolean;
@@ -98,11 +100,10 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
     store.restarts.set(instance, (store.restarts.get(instance) ?? 0) + 1);
 
   const healer = createHealer({
-    now: deps.now,
-    timers: deps.timers,
+    clock: deps.clock,
     policyFor(instance) {
       const entry = store.desired.get(instance);
-      return entry?.run ? entry.spec.spec.x_alicia.backoff : null;
+      return entry?.run ? entry.spec.spec.healing.backoff : null;
     },
     restart: (instance) =>
       queue.run(instance, async () => {
@@ -138,8 +139,7 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
 
   const prober = createStartProber({
     runtime,
-    timers: deps.timers,
-    now: deps.now,
+    clock: deps.clock,
     probeFor: (container) =>
       deps.startProbe ? startProbeFor(store.desired.get(container.instance), container) : null,
     // Docker's view has not changed, only the verdict on it: no need to ask Docker again.
@@ -438,14 +438,14 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
       subscription?.close();
       healer.close();
       prober.close();
-      let timer: unknown;
+      let timer: TimerHandle | undefined;
       await Promise.race([
         Promise.all([queue.idle(), refreshes.idle()]),
         new Promise<void>((resolve) => {
-          timer = deps.timers.setTimeout(resolve, CLOSE_WAIT_MS);
+          timer = deps.clock.setTimeout(resolve, CLOSE_WAIT_MS);
         }),
       ]);
-      deps.timers.clearTimeout(timer);
+      deps.clock.clearTimeout(timer);
     },
   };
 }

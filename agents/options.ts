@@ -1,4 +1,5 @@
 // What startAgent takes and returns (the API the orchestrator's `alicia up` embeds).
+import type { Clock } from '../src/clock/index.js';
 import type { AgentPolicy } from '../src/core/agent-plan/index.js';
 import type { Logger } from '../src/logging/logger.js';
 import type { AgentStats } from './agent-stats.js';
@@ -49,8 +50,14 @@ export interface AgentOptions {
    * stacks say (a host short of CPU: each probe is a `docker exec`). Default true.
    */
   startProbe?: boolean;
-  /** Clock (epoch ms); default Date.now. */
-  now?: () => number;
+  /** Time and timers (the one Clock port); default systemClock. */
+  clock?: Clock;
+  /**
+   * The ContainerSpec features this agent speaks and announces in its info; default all of
+   * this version's (FEATURES). Pinning fewer is for tests and rolling upgrades: the agent then
+   * behaves as an older one would, refusing any other feature field as unsupported.
+   */
+  protocolFeatures?: readonly string[];
 }
 
 export interface Agent {

@@ -5,6 +5,8 @@
 // others wait their turn: a `docker exec` costs ~35 ms of CPU on a small x86 VM (dockerd,
 // containerd, runc), more on a Pi, and a host starting twenty services should not spend more
 // than one core on probes.
+
+import type { Clock, TimerHandle } from '../src/clock/index.js';
 import {
   INITIAL_START_PROBE,
   type StartProbePlan,
@@ -14,7 +16,6 @@ import {
   stepStartProbe,
 } from '../src/core/healing/index.js';
 import type { Logger } from '../src/logging/logger.js';
-import type { Timers } from './healer.js';
 import type { ContainerRuntime, ProbeTest, RuntimeContainer } from './runtime/types.js';
 import type { DesiredEntry } from './state-store.js';
 
@@ -44,7 +45,7 @@ export function startProbeFor(
   // Only the container made from the desired spec: not one being replaced.
   if (!entry?.run || entry.spec.spec_hash !== container.specHash || !check || !isProbeTest(check.test))
     return null;
-  const plan = startProbePlan(check, entry.spec.spec.x_alicia.start_probe !== false);
+  const plan = startProbePlan(check, entry.spec.spec.probe?.start !== false);
   return plan === null ? null : { test: check.test, plan };
 }
 
@@ -52,8 +53,8 @@ type StartProbeVerdict = 'healthy' | 'unhealthy';
 
 export interface StartProberDeps {
   runtime: Pick<ContainerRuntime, 'probe'>;
-  timers: Timers;
-  now(): number;
+  /** Time and timers (the one Clock port). */
+  clock: Clock;
   /** The start probe of a container (startProbeFor); null: not probed. */
   probeFor(container: RuntimeContainer): StartProbe | null;
   /** A verdict on the instance's current run: view() its container (seen()) again. */
@@ -85,7 +86,7 @@ interface Watch {
   readonly plan: StartProbePlan;
   state: StartProbeState;
   verdict: StartProbeVerdict | null;
-  timer: unknown;
+  timer: TimerHandle | null;
 }
 
 export function createStartProber(deps: StartProberDeps): StartProber {
@@ -109,7 +110,7 @@ export function createStartProber(deps: StartProberDeps): StartProber {
 
   const stop = (instance: string): void => {
     const watch = watches.get(instance);
-    if (watch !== undefined && watch.timer !== null) deps.timers.clearTimeout(watch.timer);
+    if (watch !== undefined && watch.timer !== null) deps.clock.clearTimeout(watch.timer);
     watches.delete(instance);
   };
 
@@ -122,7 +123,7 @@ export function createStartProber(deps: StartProberDeps): StartProber {
         return false;
       });
     if (watches.get(instance) !== watch) return;
-    const step = stepStartProbe(watch.state, ok, watch.plan, deps.now() - watch.startedAt);
+    const step = stepStartProbe(watch.state, ok, watch.plan, deps.clock.now() - watch.startedAt);
     watch.state = step.state;
     // Done with this run (kept, so the same run is not probed again): the verdict stands
     // until Docker has its own or the container restarts.
@@ -135,7 +136,7 @@ export function createStartProber(deps: StartProberDeps): StartProber {
   };
 
   const arm = (instance: string, watch: Watch, delayMs: number): void => {
-    watch.timer = deps.timers.setTimeout(() => {
+    watch.timer = deps.clock.setTimeout(() => {
       watch.timer = null;
       due.push(() => probeOnce(instance, watch));
       pump();
@@ -158,7 +159,7 @@ export function createStartProber(deps: StartProberDeps): StartProber {
       stop(instance);
       const probe = deps.probeFor(container);
       if (probe === null) return container;
-      const startedAt = container.startedAt ?? deps.now();
+      const startedAt = container.startedAt ?? deps.clock.now();
       const watch: Watch = {
         run,
         seen: container,
@@ -170,7 +171,7 @@ export function createStartProber(deps: StartProberDeps): StartProber {
         timer: null,
       };
       watches.set(instance, watch);
-      arm(instance, watch, startProbeDelay(probe.plan, deps.now() - startedAt));
+      arm(instance, watch, startProbeDelay(probe.plan, deps.clock.now() - startedAt));
       return container;
     },
     seen: (instance) => watches.get(instance)?.seen,

@@ -4,7 +4,7 @@
 // verdict or a state the orchestrator may be waiting on to start the next layer) never sits
 // out the period: three services of a layer turning healthy 10 ms apart must not make the
 // last one wait for the trailing call.
-import type { Timers } from './healer.js';
+import type { Clock, TimerHandle } from '../src/clock/index.js';
 
 export interface Throttle {
   /**
@@ -17,11 +17,15 @@ export interface Throttle {
   close(): void;
 }
 
-export function createThrottle(periodMs: number, fn: () => void, timers: Timers): Throttle {
+export function createThrottle(
+  periodMs: number,
+  fn: () => void,
+  timers: Pick<Clock, 'setTimeout' | 'clearTimeout'>,
+): Throttle {
   /** The leading call (0 ms: changes made in the same turn of the event loop go out together). */
-  let leading: unknown = null;
+  let leading: TimerHandle | null = null;
   /** Runs while the period after a call lasts. */
-  let cooling: unknown = null;
+  let cooling: TimerHandle | null = null;
   /** Something changed during the period: call once more when it ends. */
   let dirty = false;
   let closed = false;

@@ -20,6 +20,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import mqtt from 'mqtt';
 import { startEmbeddedBroker } from '../broker/embedded.js';
+import { compileContainerSpec } from '../src/compose/compile.js';
 import type { ServiceSpec } from '../src/compose/model.js';
 import type { InstanceSpec } from '../src/protocol/agent-actions.js';
 import type { ContainersSnapshot } from '../src/protocol/containers.js';
@@ -99,13 +100,14 @@ function instances(): InstanceSpec[] {
       stop_grace_period_ms: 0,
       x_alicia: { backoff: { min_ms: 1_000, max_ms: 60_000, reset_after_ms: 300_000, max_attempts: 5 } },
     };
+    const container = compileContainerSpec(STACK, spec);
     return {
       instance: `${STACK}_idle_${index + 1}`,
       stack: STACK,
       service: 'idle',
       slot: index + 1,
-      spec,
-      spec_hash: specHash(spec),
+      spec: container,
+      spec_hash: specHash(container),
     };
   });
 }

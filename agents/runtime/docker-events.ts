@@ -1,7 +1,9 @@
 // Docker's event stream for one agent's containers, kept open across engine restarts:
 // when the stream breaks the adapter reconnects with exponential backoff and says
 // `connected` again, so the agent lists its containers (events may have been missed).
+
 import type Docker from 'dockerode';
+import type { Clock, TimerHandle } from '../../src/clock/index.js';
 import type { Logger } from '../../src/logging/logger.js';
 import { readJsonLines } from './json-lines.js';
 import { LABELS } from './labels.js';
@@ -25,6 +27,8 @@ export interface EventStreamOptions {
   /** First reconnect delay (ms); doubles up to maxMs. */
   minMs: number;
   maxMs: number;
+  /** Timers (the one Clock port). */
+  clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
   log: Logger;
 }
 
@@ -85,12 +89,12 @@ export function watchDockerEvents(
   let closed = false;
   let stream: (NodeJS.ReadableStream & { destroy?: () => void }) | null = null;
   let wake: (() => void) | null = null;
-  let timer: NodeJS.Timeout | null = null;
+  let timer: TimerHandle | null = null;
 
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
       wake = resolve;
-      timer = setTimeout(resolve, ms);
+      timer = options.clock.setTimeout(resolve, ms);
     });
 
   const emit = (event: RuntimeEvent) => {
@@ -138,7 +142,7 @@ export function watchDockerEvents(
   return {
     close() {
       closed = true;
-      if (timer) clearTimeout(timer);
+      if (timer) options.clock.clearTimeout(timer);
       wake?.();
       stream?.destroy?.();
     },

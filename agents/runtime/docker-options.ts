@@ -2,8 +2,12 @@
 // Docker for, plus Alicia's labels. Docker itself then runs the healthcheck and applies the
 // restart policy, so the data plane keeps its behaviour without the agent.
 import type Docker from 'dockerode';
-import type { Healthcheck, RestartPolicy, ServiceSpec } from '../../src/compose/model.js';
 import type { InstanceSpec } from '../../src/protocol/agent-actions.js';
+import type {
+  ContainerHealthcheck,
+  ContainerRestart,
+  ContainerSpec,
+} from '../../src/protocol/container-spec.js';
 import { containerLabels, containerName } from './labels.js';
 
 /** Docker's API counts healthcheck durations in nanoseconds. */
@@ -24,8 +28,8 @@ export interface DockerCreatePlan {
   warnings: string[];
 }
 
-export function toDockerHealthcheck(healthcheck: Healthcheck): Docker.HealthConfig {
-  if (healthcheck.disable || healthcheck.test[0] === 'NONE') return { Test: ['NONE'] };
+export function toDockerHealthcheck(healthcheck: ContainerHealthcheck): Docker.HealthConfig {
+  if (healthcheck.test[0] === 'NONE') return { Test: ['NONE'] };
   const config: Docker.HealthConfig = { Test: [...healthcheck.test] };
   if (healthcheck.interval_ms !== undefined) config.Interval = healthcheck.interval_ms * NS_PER_MS;
   if (healthcheck.timeout_ms !== undefined) config.Timeout = healthcheck.timeout_ms * NS_PER_MS;
@@ -37,16 +41,14 @@ export function toDockerHealthcheck(healthcheck: Healthcheck): Docker.HealthConf
   return config;
 }
 
-export function toDockerRestartPolicy(restart: RestartPolicy): Docker.HostRestartPolicy {
-  if (restart.startsWith('on-failure')) {
-    const count = restart.includes(':') ? Number.parseInt(restart.split(':')[1] ?? '0', 10) : 0;
-    return { Name: 'on-failure', MaximumRetryCount: count };
-  }
-  return { Name: restart };
+export function toDockerRestartPolicy(restart: ContainerRestart): Docker.HostRestartPolicy {
+  if (restart.name === 'on-failure')
+    return { Name: 'on-failure', MaximumRetryCount: restart.max_retries ?? 0 };
+  return { Name: restart.name };
 }
 
 export function toDockerEnv(
-  environment: ServiceSpec['environment'],
+  environment: ContainerSpec['env'],
   env: Readonly<Record<string, string | undefined>>,
 ): string[] {
   const out: string[] = [];
@@ -61,11 +63,6 @@ export function toDockerEnv(
   return out;
 }
 
-/** Named volumes belong to the stack, as Compose names them: <project>_<volume>. */
-export function volumeName(stack: string, source: string): string {
-  return `${stack}_${source}`;
-}
-
 export function toDockerCreateOptions(
   instance: InstanceSpec,
   context: DockerCreateContext,
@@ -78,10 +75,10 @@ export function toDockerCreateOptions(
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostPort?: string; HostIp?: string }[]> = {};
   for (const port of spec.ports) {
-    const key = `${port.target}/${port.protocol}`;
+    const key = `${port.container_port}/${port.protocol}`;
     exposed[key] = {};
-    if (port.published !== undefined) {
-      const binding: { HostPort?: string; HostIp?: string } = { HostPort: port.published };
+    if (port.host_port !== undefined) {
+      const binding: { HostPort?: string; HostIp?: string } = { HostPort: port.host_port };
       if (port.host_ip !== undefined) binding.HostIp = port.host_ip;
       bindings[key] = [...(bindings[key] ?? []), binding];
     }
@@ -94,23 +91,23 @@ export function toDockerCreateOptions(
 
   const binds: string[] = [];
   const mounts: Docker.MountConfig = [];
-  for (const volume of spec.volumes) {
-    switch (volume.type) {
+  for (const mount of spec.mounts) {
+    switch (mount.type) {
       case 'bind':
         // Binds (not Mounts): Docker creates a missing host directory, as Compose does.
-        binds.push(`${volume.source ?? ''}:${volume.target}${volume.read_only ? ':ro' : ''}`);
+        binds.push(`${mount.source ?? ''}:${mount.target}${mount.read_only ? ':ro' : ''}`);
         break;
       case 'volume':
         mounts.push({
           Type: 'volume',
-          Target: volume.target,
-          ReadOnly: volume.read_only,
+          Target: mount.target,
+          ReadOnly: mount.read_only,
           // An empty source makes an anonymous volume.
-          Source: volume.source !== undefined ? volumeName(instance.stack, volume.source) : '',
+          Source: mount.source ?? '',
         });
         break;
       case 'tmpfs':
-        mounts.push({ Type: 'tmpfs', Source: '', Target: volume.target, ReadOnly: volume.read_only });
+        mounts.push({ Type: 'tmpfs', Source: '', Target: mount.target, ReadOnly: mount.read_only });
         break;
     }
   }
@@ -125,20 +122,18 @@ export function toDockerCreateOptions(
   if (mounts.length > 0) hostConfig.Mounts = mounts;
   if (spec.cap_add.length > 0) hostConfig.CapAdd = [...spec.cap_add];
   if (spec.cap_drop.length > 0) hostConfig.CapDrop = [...spec.cap_drop];
-  if (spec.limits?.cpus !== undefined) hostConfig.NanoCpus = Math.round(spec.limits.cpus * 1e9);
-  if (spec.limits?.memory_bytes !== undefined) hostConfig.Memory = spec.limits.memory_bytes;
-  if (spec.limits?.pids !== undefined) hostConfig.PidsLimit = spec.limits.pids;
-  if (spec.reservations?.memory_bytes !== undefined)
-    hostConfig.MemoryReservation = spec.reservations.memory_bytes;
-  if (spec.reservations?.cpus !== undefined || spec.reservations?.pids !== undefined) {
-    warnings.push('deploy.resources.reservations: only memory is reserved on a single engine');
-  }
+  const resources = spec.resources;
+  if (resources?.cpus !== undefined) hostConfig.NanoCpus = Math.round(resources.cpus * 1e9);
+  if (resources?.memory_bytes !== undefined) hostConfig.Memory = resources.memory_bytes;
+  if (resources?.pids_limit !== undefined) hostConfig.PidsLimit = resources.pids_limit;
+  if (resources?.memory_reservation_bytes !== undefined)
+    hostConfig.MemoryReservation = resources.memory_reservation_bytes;
 
   const options: Docker.ContainerCreateOptions = {
     name: containerName(instance.instance),
     Image: spec.image,
     Labels: containerLabels(instance, context.agent),
-    Env: toDockerEnv(spec.environment, context.env),
+    Env: toDockerEnv(spec.env, context.env),
     HostConfig: hostConfig,
   };
   if (spec.command !== undefined) options.Cmd = [...spec.command];

@@ -1,5 +1,7 @@
 // The ContainerRuntime port's Docker adapter (dockerode).
+
 import type Dockerode from 'dockerode';
+import { type Clock, systemClock, type TimerHandle } from '../../src/clock/index.js';
 import { aliciaError, isAliciaError } from '../../src/core/errors.js';
 import { type Logger, silentLogger } from '../../src/logging/logger.js';
 import type { InstanceSpec } from '../../src/protocol/agent-actions.js';
@@ -28,6 +30,8 @@ export interface DockerRuntimeOptions {
   /** Event stream reconnect backoff (ms). */
   eventsReconnectMinMs?: number;
   eventsReconnectMaxMs?: number;
+  /** Timers for pull and probe timeouts and reconnects (the one Clock port); default systemClock. */
+  clock?: Clock;
   log?: Logger;
 }
 
@@ -44,6 +48,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
   const log = (options.log ?? silentLogger()).child({ component: 'docker-runtime' });
   const defaultNetworkMode = options.defaultNetworkMode ?? 'host';
   const pullTimeoutMs = options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
+  const clock = options.clock ?? systemClock;
   const subscriptions = new Set<RuntimeSubscription>();
 
   async function inspect(idOrName: string): Promise<RuntimeContainer | null> {
@@ -69,9 +74,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
     const pullLog = log.child({ image });
     pullLog.info('pulling image');
     let stream: (NodeJS.ReadableStream & { destroy?: () => void }) | null = null;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+      timer = clock.setTimeout(() => {
         stream?.destroy?.();
         reject(aliciaError('ALICIA_ERR_IMAGE_PULL', `${image}: no answer within ${pullTimeoutMs} ms`));
       }, pullTimeoutMs);
@@ -126,7 +131,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
       pullLog.warn({ err: mapped }, 'image pull failed');
       throw mapped;
     } finally {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       pull.catch(() => undefined);
     }
   }
@@ -166,7 +171,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
       if (statusOf(err) === 409) return false; // not running (stopped, paused, restarting)
       throw dockerError(err, `probe container ${idOrName}`);
     }
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     let settled = false;
     const finished = (async () => {
       const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
@@ -182,7 +187,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
       lingering.delete(idOrName);
     });
     const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
+      timer = clock.setTimeout(() => resolve(false), timeoutMs);
     });
     try {
       return await Promise.race([finished, timedOut]);
@@ -190,7 +195,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
       if (statusOf(err) === 409) return false;
       throw dockerError(err, `probe container ${idOrName}`);
     } finally {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       // A test past its timeout is left to finish in the container; until it has, no other.
       if (!settled) lingering.add(idOrName);
       finished.catch(() => undefined);
@@ -306,6 +311,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
       const subscription = watchDockerEvents(docker, agent, handler, {
         minMs: options.eventsReconnectMinMs ?? 250,
         maxMs: options.eventsReconnectMaxMs ?? 5_000,
+        clock,
         log,
       });
       subscriptions.add(subscription);

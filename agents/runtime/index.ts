@@ -4,8 +4,8 @@ export { toDockerCreateOptions } from './docker-options.js';
 export type { DockerRuntimeOptions } from './docker-runtime.js';
 export { createDockerRuntime } from './docker-runtime.js';
 export { containerLabels, containerName, LABELS } from './labels.js';
-export type { MemoryRuntime, MemoryRuntimeOptions, RuntimeClock } from './memory-runtime.js';
-export { createMemoryRuntime, SYSTEM_CLOCK } from './memory-runtime.js';
+export type { MemoryRuntime, MemoryRuntimeOptions } from './memory-runtime.js';
+export { createMemoryRuntime } from './memory-runtime.js';
 export type {
   ContainerRuntime,
   CreateOptions,

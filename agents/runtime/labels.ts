@@ -31,8 +31,8 @@ export function containerLabels(spec: InstanceSpec, agent: string): Record<strin
 export function reachablePorts(spec: InstanceSpec['spec'], networkMode: string): number[] {
   const ports = new Set<number>();
   for (const port of spec.ports) {
-    if (networkMode === 'host') ports.add(port.target);
-    else if (port.published !== undefined) ports.add(Number.parseInt(port.published, 10));
+    if (networkMode === 'host') ports.add(port.container_port);
+    else if (port.host_port !== undefined) ports.add(Number.parseInt(port.host_port, 10));
   }
   return [...ports].sort((a, b) => a - b);
 }

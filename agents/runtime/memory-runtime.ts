@@ -5,9 +5,9 @@
 // it every healthcheck interval, as Docker does, and the first probe that finds it ready
 // turns it healthy; setHealth() forces the engine's verdict.
 import { randomBytes } from 'node:crypto';
+import { type Clock, systemClock, type TimerHandle } from '../../src/clock/index.js';
 import { aliciaError } from '../../src/core/errors.js';
 import type { InstanceSpec } from '../../src/protocol/agent-actions.js';
-import { toDockerRestartPolicy } from './docker-options.js';
 import { containerLabels, containerName, LABELS, reachablePorts } from './labels.js';
 import type {
   ContainerRuntime,
@@ -20,30 +20,26 @@ import type {
   RuntimeState,
 } from './types.js';
 
-/** Time source and timers (vitest's fake timers work with the default). */
-export interface RuntimeClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const SYSTEM_CLOCK: RuntimeClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
+/**
+ * The default clock: systemClock (vitest's fake timers work with it), except that simulated
+ * probes must not keep a process alive on their own, so its timeouts are unref'd.
+ */
+const UNREF_CLOCK: Clock = Object.freeze({
+  ...systemClock,
+  setTimeout: (fn: () => void, ms: number) => {
     const handle = setTimeout(fn, ms);
-    // Simulated probes must not keep a process alive on their own.
     handle.unref();
     return handle;
   },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+});
 
 export interface MemoryRuntimeOptions {
   /** Images present locally; undefined: every image is present. */
   images?: readonly string[];
   /** Images a pull can fetch (the rest fail with ALICIA_ERR_IMAGE_PULL). */
   pullable?: readonly string[];
-  clock?: RuntimeClock;
+  /** Time and timers (the one Clock port); default systemClock with unref'd timeouts. */
+  clock?: Clock;
   defaultNetworkMode?: string;
   /** Engine version reported by version(). */
   engineVersion?: string;
@@ -80,7 +76,7 @@ interface Box {
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
-  probe: unknown;
+  probe: TimerHandle | null;
   /** Set by setReady() for this run of the process; null: ready. */
   ready: boolean | null;
   forced: { health: 'healthy' | 'unhealthy'; sticky: boolean } | null;
@@ -91,11 +87,11 @@ const DEFAULT_INTERVAL_MS = 30_000;
 
 function hasHealthcheck(spec: InstanceSpec): boolean {
   const check = spec.spec.healthcheck;
-  return check !== undefined && !check.disable && check.test[0] !== 'NONE';
+  return check !== undefined && check.test[0] !== 'NONE';
 }
 
 export function createMemoryRuntime(options: MemoryRuntimeOptions = {}): MemoryRuntime {
-  const clock = options.clock ?? SYSTEM_CLOCK;
+  const clock = options.clock ?? UNREF_CLOCK;
   const images = options.images === undefined ? null : new Set(options.images);
   const pullable = new Set(options.pullable ?? []);
   const boxes = new Map<string, Box>();
@@ -244,7 +240,7 @@ export function createMemoryRuntime(options: MemoryRuntimeOptions = {}): MemoryR
         name,
         labels: containerLabels(spec, agent),
         networkMode: spec.spec.network_mode ?? options.defaultNetworkMode ?? 'host',
-        restartPolicy: toDockerRestartPolicy(spec.spec.restart).Name,
+        restartPolicy: spec.spec.restart.name,
         state: 'created',
         health: 'none',
         exitCode: null,

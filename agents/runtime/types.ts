@@ -1,10 +1,10 @@
 // The ContainerRuntime port: what the agent needs from a container engine. The Docker
 // adapter (dockerode) and the in-memory one both pass test/contract/container-runtime.contract.ts.
-import type { Healthcheck } from '../../src/compose/model.js';
 import type { InstanceSpec } from '../../src/protocol/agent-actions.js';
+import type { ProbeTest } from '../../src/protocol/container-spec.js';
 
 /** A healthcheck test that runs something: `['CMD', exe, ...args]` or `['CMD-SHELL', script]`. */
-export type ProbeTest = Exclude<Healthcheck['test'], ['NONE']>;
+export type { ProbeTest };
 
 /** Docker's container states. */
 export type RuntimeState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';

@@ -1,7 +1,7 @@
 // `deploy` (replicas, placement, resources, restart_policy) and the older top-level
 // spellings of limits (`cpus`, `mem_limit`, `mem_reservation`, `pids_limit`).
 import { parseConstraint } from './constraints.js';
-import { type FileContext, fail, type KeyPath } from './diagnostics.js';
+import { type FileContext, fail, type KeyPath, warn } from './diagnostics.js';
 import { describe } from './durations.js';
 import type { ResourcesLayer, ServiceLayer } from './layer.js';
 import type { RestartPolicy } from './model.js';
@@ -91,6 +91,14 @@ export function readDeploy(ctx: FileContext, path: KeyPath, value: unknown): Dep
         'generic_resources',
         'devices',
       ]);
+      // Kept in the model, but a single engine reserves only memory: the compile step drops it.
+      if (out.reservations.cpus !== undefined) {
+        warn(
+          ctx,
+          [...resourcesPath, 'reservations', 'cpus'],
+          'only memory is reserved on a single engine; a CPU reservation is not applied (use limits.cpus)',
+        );
+      }
     }
   }
   if (map.restart_policy !== undefined && map.restart_policy !== null) {

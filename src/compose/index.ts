@@ -1,6 +1,7 @@
 // Compose stack loader: Compose files → the normalized, validated, frozen Stack.
 
 export { type LoadedBundle, loadBundle, parseBundle } from './bundle.js';
+export { compileContainerSpec, type InstancePlacement } from './compile.js';
 export { formatDuration, parseDuration } from './durations.js';
 export { findComposeFiles, type LoadOptions, loadStack } from './load.js';
 export type {

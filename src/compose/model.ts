@@ -1,11 +1,14 @@
 // The normalized, validated Stack: what a Compose file means once loaded.
-// Every process (CLI, orchestrator, agent) speaks this model; the agent receives a
-// ServiceSpec inside its commands, so the schema is also part of the wire protocol.
+// The CLI and the orchestrator speak this model; agents never see it: src/compose/compile.ts
+// turns each service into the protocol's ContainerSpec (src/protocol/container-spec.ts).
 // Durations are integers in milliseconds (`_ms`), sizes in bytes (`_bytes`).
 import { z } from 'zod';
+import { BackoffSchema, DEFAULT_BACKOFF, HealthTestSchema } from '../protocol/container-spec.js';
 import { NameSchema } from '../protocol/ids.js';
 
-export { NameSchema };
+export type { Backoff } from '../protocol/container-spec.js';
+// One definition each: the agent's backoff and the healthcheck test forms are the protocol's.
+export { BackoffSchema, DEFAULT_BACKOFF, NameSchema };
 
 export const DependencyConditionSchema = z.enum([
   'service_started',
@@ -26,11 +29,7 @@ export type Dependency = z.infer<typeof DependencySchema>;
 /** Docker's own healthcheck, with Compose's `test` forms made explicit. */
 export const HealthcheckSchema = z.strictObject({
   /** ['CMD', exe, ...args] | ['CMD-SHELL', script] | ['NONE'] */
-  test: z.union([
-    z.tuple([z.literal('CMD'), z.string()], z.string()),
-    z.tuple([z.literal('CMD-SHELL'), z.string()]),
-    z.tuple([z.literal('NONE')]),
-  ]),
+  test: HealthTestSchema,
   interval_ms: z.number().int().positive().optional(),
   timeout_ms: z.number().int().positive().optional(),
   start_period_ms: z.number().int().nonnegative().optional(),
@@ -103,25 +102,6 @@ export const TcpProbeSchema = z.strictObject({
   port: z.number().int().min(1).max(65535),
   interval_ms: z.number().int().positive(),
   timeout_ms: z.number().int().positive(),
-});
-
-export const BackoffSchema = z.strictObject({
-  /** First restart delay. */
-  min_ms: z.number().int().nonnegative(),
-  /** Ceiling of the exponential delay. */
-  max_ms: z.number().int().positive(),
-  /** Healthy this long → the attempt counter resets. */
-  reset_after_ms: z.number().int().positive(),
-  /** Restarts before the instance is left stopped and reported failed. */
-  max_attempts: z.number().int().positive(),
-});
-export type Backoff = z.infer<typeof BackoffSchema>;
-
-export const DEFAULT_BACKOFF: Backoff = Object.freeze({
-  min_ms: 1_000,
-  max_ms: 60_000,
-  reset_after_ms: 300_000,
-  max_attempts: 5,
 });
 
 /** Alicia's own per-service settings (`x-alicia` under a service). */

@@ -26,6 +26,7 @@ export const ERRORS = {
   ALICIA_ERR_REQUEST_UNKNOWN_METHOD: 'Request method does not exist',
   ALICIA_ERR_ORCHESTRATOR_OFFLINE: 'No orchestrator is online',
   ALICIA_ERR_NOT_FOUND: 'Object does not exist',
+  ALICIA_ERR_UNSUPPORTED: 'The agent does not speak a field of the command (upgrade it)',
   // Agent policy
   ALICIA_ERR_POLICY_PRIVILEGED: 'Privileged containers are refused by local policy',
   ALICIA_ERR_POLICY_HOST_PATH: 'Host path is outside the allowed paths',

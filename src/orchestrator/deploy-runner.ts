@@ -3,6 +3,8 @@
 // (they publish on every Docker event, health_status included: no polling), starts each
 // service as soon as its own dependencies are met, replaces changed services start-first,
 // removes surplus in reverse dependency order, and resolves or throws with the reason.
+
+import { compileContainerSpec } from '../compose/compile.js';
 import type { Stack } from '../compose/model.js';
 import {
   type Assignment,
@@ -15,7 +17,7 @@ import {
 import { aliciaError } from '../core/errors.js';
 import { buildGraph, type ServiceGraph } from '../core/graph/index.js';
 import { createPlacer } from '../core/placement/index.js';
-import { specHash } from '../protocol/index.js';
+import { requiredFeatures, specHash } from '../protocol/index.js';
 import type { Context } from './context.js';
 import { drive } from './deploy-drive.js';
 import { gcSpecs, removeInOrder } from './removal.js';
@@ -111,13 +113,16 @@ export async function runDeploy(ctx: Context, stack: Stack, options: DeployOptio
   for (const [name, spec] of Object.entries(stack.services)) {
     const n = stopped.has(name) ? 0 : (scale[name] ?? spec.replicas);
     replicas[name] = n;
-    const hash = specHash(spec);
-    specs[hash] = spec;
+    // What the agents receive: the service compiled to the protocol's ContainerSpec.
+    const container = compileContainerSpec(stack.name, spec);
+    const hash = specHash(container);
+    specs[hash] = container;
     targets[name] = {
       replicas: n,
       spec_hash: hash,
       constraints: spec.constraints,
       hosts: spec.x_alicia.hosts,
+      features: requiredFeatures(container),
     };
   }
 

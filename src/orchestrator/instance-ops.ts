@@ -3,7 +3,12 @@
 // the deploy runner can fail the service that owns them.
 import type { Assignment } from '../core/deploy/index.js';
 import { aliciaError, toAliciaError } from '../core/errors.js';
-import type { ActionResponse, InstanceSpec } from '../protocol/index.js';
+import {
+  type ActionResponse,
+  type InstanceSpec,
+  missingFeatures,
+  requiredFeatures,
+} from '../protocol/index.js';
 import { type Context, instanceKey } from './context.js';
 import type { StackRecord } from './store.js';
 
@@ -30,6 +35,24 @@ function specOf(record: StackRecord, a: Assignment): InstanceSpec {
     spec,
     spec_hash: a.spec_hash,
   };
+}
+
+/**
+ * The error for an instance whose spec uses a feature the agent does not announce, or null.
+ * Placement already keeps such specs off such agents; this guards the paths that reuse an
+ * earlier placement (reconcile, restart of an agent pinned to fewer features), so the
+ * orchestrator never sends an agent a field it does not know. Unknown info: not judged here.
+ */
+function unsupportedBy(ctx: Context, agent: string, spec: InstanceSpec) {
+  const info = ctx.registry.get(agent)?.info;
+  if (info === null || info === undefined) return null;
+  const lacking = missingFeatures(requiredFeatures(spec.spec), info.features);
+  if (lacking.length === 0) return null;
+  const names = lacking.map((f) => `"${f}"`).join(', ');
+  return aliciaError(
+    'ALICIA_ERR_UNSUPPORTED',
+    `service "${spec.stack}/${spec.service}" needs feature${lacking.length > 1 ? 's' : ''} ${names}; agent ${agent} speaks protocol ${info.protocol ?? 1} without ${lacking.length > 1 ? 'them' : 'it'} — upgrade it`,
+  );
 }
 
 /** Records per-instance errors of a response; returns the instances that failed. */
@@ -76,14 +99,24 @@ export async function startInstances(
         ctx.pendingStarts.set(instanceKey(agent, a.instance), until);
         ctx.startErrors.delete(instanceKey(agent, a.instance));
       }
+      // What goes to the agent: the specs it can take (the others fail here, never sent).
+      let sendable: InstanceSpec[] = [];
       try {
-        const response = await ctx.agentClient.send(agent, 'start', {
-          instances: list.map((a) => specOf(record, a)),
+        const specs = list.map((a) => specOf(record, a));
+        sendable = specs.filter((spec) => {
+          const refusal = unsupportedBy(ctx, agent, spec);
+          if (refusal === null) return true;
+          ctx.startErrors.set(instanceKey(agent, spec.instance), refusal.toWire());
+          ctx.log.warn({ agent, instance: spec.instance }, refusal.message);
+          return false;
         });
+        if (sendable.length < specs.length) onError();
+        if (sendable.length === 0) return;
+        const response = await ctx.agentClient.send(agent, 'start', { instances: sendable });
         const failed = recordErrors(
           ctx,
           agent,
-          list.map((a) => a.instance),
+          sendable.map((s) => s.instance),
           response,
         );
         if (failed.length > 0) {
@@ -92,7 +125,9 @@ export async function startInstances(
         }
       } catch (err) {
         const error = toAliciaError(err, 'ALICIA_ERR_COMMAND_FAILED');
-        for (const a of list) ctx.startErrors.set(instanceKey(agent, a.instance), error.toWire());
+        // specOf failed before anything was sent: every instance of this agent failed with it.
+        const failed = sendable.length > 0 ? sendable.map((s) => s.instance) : list.map((a) => a.instance);
+        for (const instance of failed) ctx.startErrors.set(instanceKey(agent, instance), error.toWire());
         onError();
       }
     }),

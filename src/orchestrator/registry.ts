@@ -127,6 +127,8 @@ export function createRegistry(options: { heartbeatMs: number; now: () => number
           arch: e.info.arch,
           os: e.info.os,
           role: e.info.role,
+          protocol: e.info.protocol,
+          features: e.info.features,
         });
       }
       return out;

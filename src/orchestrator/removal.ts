@@ -1,4 +1,6 @@
 // Removing instances in reverse dependency order, and keeping a record's specs tidy.
+
+import { compileContainerSpec } from '../compose/compile.js';
 import { type Assignment, stoppable } from '../core/deploy/index.js';
 import type { ServiceGraph } from '../core/graph/index.js';
 import { specHash } from '../protocol/index.js';
@@ -15,7 +17,8 @@ const byService = (list: readonly Assignment[]): Map<string, Assignment[]> => {
 /** Drops specs no assignment refers to any more. */
 export function gcSpecs(record: StackRecord): void {
   const used = new Set(record.assignments.map((a) => a.spec_hash));
-  for (const spec of Object.values(record.stack.services)) used.add(specHash(spec));
+  for (const spec of Object.values(record.stack.services))
+    used.add(specHash(compileContainerSpec(record.stack.name, spec)));
   for (const hash of Object.keys(record.specs)) if (!used.has(hash)) delete record.specs[hash];
 }
 

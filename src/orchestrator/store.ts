@@ -5,9 +5,10 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { prettifyError, z } from 'zod';
-import { NameSchema, ServiceSpecSchema, StackSchema } from '../compose/model.js';
+import { NameSchema, StackSchema } from '../compose/model.js';
 import type { Assignment } from '../core/deploy/index.js';
 import { aliciaError } from '../core/errors.js';
+import { ContainerSpecSchema } from '../protocol/container-spec.js';
 import { TopicIdSchema } from '../protocol/ids.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 
@@ -24,8 +25,8 @@ const AssignmentSchema = z.strictObject({
 export const StackRecordSchema = z.strictObject({
   name: NameSchema,
   stack: StackSchema,
-  /** Every spec an assignment refers to, by spec hash (old ones too, while being replaced). */
-  specs: z.record(z.string(), ServiceSpecSchema),
+  /** Every container spec an assignment refers to, by spec hash (old ones too, while being replaced). */
+  specs: z.record(z.string(), ContainerSpecSchema),
   /** `alicia scale` overrides: service -> replicas. */
   scale: z.record(z.string(), z.number().int().nonnegative()),
   /** Services stopped with `alicia stop` (and their dependents). */

@@ -5,7 +5,7 @@
 import { type Assignment, instanceId } from '../core/deploy/index.js';
 import { createPlacer } from '../core/placement/index.js';
 import { type DesiredInstance, type ObservedInstance, reconcile } from '../core/reconcile/index.js';
-import type { ContainerReport } from '../protocol/index.js';
+import { type ContainerReport, requiredFeatures } from '../protocol/index.js';
 import { type Context, instanceKey } from './context.js';
 import { removeInstances, startInstances } from './instance-ops.js';
 import type { ObservedReport } from './registry.js';
@@ -116,15 +116,18 @@ export function createWatcher(ctx: Context) {
         const moved: Assignment[] = [];
         for (const a of record.assignments.filter((x) => x.agent === entry.id)) {
           const spec = record.specs[a.spec_hash];
-          if (spec === undefined || ctx.isLocked(record.name)) continue;
+          // Where it may run is the service's rule (Compose); what it needs of an agent, its spec's.
+          const service = record.stack.services[a.service];
+          if (spec === undefined || service === undefined || ctx.isLocked(record.name)) continue;
           const others = record.assignments
             .filter((x) => x.service === a.service && x !== a)
             .map((x) => x.agent);
           const placed = placer.place({
             service: `${record.name}/${a.service}`,
             count: 1,
-            constraints: spec.constraints,
-            hosts: spec.x_alicia.hosts,
+            constraints: service.constraints,
+            hosts: service.x_alicia.hosts,
+            features: requiredFeatures(spec),
             existing: others,
           });
           const to = placed.ok ? placed.agents[0] : undefined;

@@ -1,9 +1,9 @@
 // Commands from the orchestrator to one agent, on alicia/agents/<agent>/cmd/<action>,
 // and the agent's answers on alicia/agents/<agent>/response/<action>.
 import { z } from 'zod';
-import { ServiceSpecSchema } from '../compose/model.js';
 import type { ErrorCode } from '../core/errors.js';
 import { ERRORS } from '../core/errors.js';
+import { ContainerSpecSchema } from './container-spec.js';
 import { NameSchema, TopicIdSchema } from './ids.js';
 import { TimestampMsSchema } from './presence.js';
 import type { AgentAction } from './topics.js';
@@ -31,7 +31,9 @@ export const InstanceSpecSchema = z.strictObject({
   service: NameSchema,
   /** Replica slot (1-based), for naming and ordering. */
   slot: z.number().int().positive(),
-  spec: ServiceSpecSchema,
+  /** The container, in Docker's terms (the compile step makes it from the Compose service). */
+  spec: ContainerSpecSchema,
+  /** specHash(spec): labels the container, so a changed spec (and only that) is noticed. */
   spec_hash: z.string().min(1),
 });
 export type InstanceSpec = z.infer<typeof InstanceSpecSchema>;

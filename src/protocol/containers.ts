@@ -29,7 +29,7 @@ export const ContainerReportSchema = z.strictObject({
   service: NameSchema,
   container_id: z.string().min(1),
   image: z.string().min(1),
-  /** Hash of the ServiceSpec the container was made from; a changed spec has another. */
+  /** Hash of the ContainerSpec the container was made from; a changed spec has another. */
   spec_hash: z.string(),
   state: InstanceStateSchema,
   health: HealthSchema,

@@ -7,6 +7,31 @@ export {
   TransactionSchema,
   WireErrorSchema,
 } from './agent-actions.js';
+export type {
+  Backoff,
+  ContainerHealthcheck,
+  ContainerResources,
+  ContainerRestart,
+  ContainerSpec,
+  Feature,
+  HealthTest,
+  Mount,
+  PortBinding,
+  ProbeSettings,
+  ProbeTest,
+} from './container-spec.js';
+export {
+  BackoffSchema,
+  ContainerSpecSchema,
+  DEFAULT_BACKOFF,
+  FEATURES,
+  FeatureSchema,
+  isFeature,
+  missingFeatures,
+  requiredFeatures,
+  SPEC_FIELDS,
+  unsupportedFields,
+} from './container-spec.js';
 export type { ContainerReport, ContainersSnapshot, Health, InstanceState } from './containers.js';
 export {
   ContainerReportSchema,

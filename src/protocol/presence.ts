@@ -30,6 +30,14 @@ export const AgentInfoSchema = z.strictObject({
   role: z.enum(['worker', 'manager']),
   docker_version: z.string().nullable(),
   agent_version: z.string().min(1),
+  /**
+   * Feature negotiation (src/protocol/container-spec.ts): the protocol the agent speaks and
+   * the optional ContainerSpec fields (features) it understands. Absent `features`: the base
+   * set only, so the orchestrator sends such an agent no feature field at all.
+   */
+  protocol: VersionSchema.optional(),
+  /** Open list: a newer agent may name features this orchestrator does not know yet. */
+  features: z.array(z.string().min(1)).optional(),
   ts: TimestampMsSchema,
 });
 export type AgentInfo = z.infer<typeof AgentInfoSchema>;

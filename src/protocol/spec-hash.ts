@@ -1,7 +1,7 @@
-// A stable hash of a ServiceSpec: the agent labels containers with it, so a changed spec
+// A stable hash of a ContainerSpec: the agent labels containers with it, so a changed spec
 // (and only a changed spec) is noticed after a restart or a redeploy.
 import { createHash } from 'node:crypto';
-import type { ServiceSpec } from '../compose/model.js';
+import type { ContainerSpec } from './container-spec.js';
 
 /** JSON with object keys sorted, so key order never changes the hash. */
 export function stableStringify(value: unknown): string {
@@ -16,6 +16,6 @@ export function stableStringify(value: unknown): string {
 }
 
 /** 16 hex digits of SHA-256 over the stable JSON of the spec. */
-export function specHash(spec: ServiceSpec): string {
+export function specHash(spec: ContainerSpec): string {
   return createHash('sha256').update(stableStringify(spec)).digest('hex').slice(0, 16);
 }

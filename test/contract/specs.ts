@@ -1,4 +1,6 @@
 // InstanceSpecs for tests: the busybox test image, host networking, short healthchecks.
+// Written as Compose services (what users write), compiled to the wire ContainerSpec.
+import { compileContainerSpec } from '../../src/compose/compile.js';
 import type { ServiceSpec } from '../../src/compose/model.js';
 import type { InstanceSpec } from '../../src/protocol/agent-actions.js';
 import { specHash } from '../../src/protocol/spec-hash.js';
@@ -57,6 +59,6 @@ export function instanceSpec(
   slot: number,
   overrides: Partial<ServiceSpec> = {},
 ): InstanceSpec {
-  const spec = serviceSpec({ name: service, ...overrides });
+  const spec = compileContainerSpec(stack, serviceSpec({ name: service, ...overrides }));
   return { instance: `${stack}_${service}_${slot}`, stack, service, slot, spec, spec_hash: specHash(spec) };
 }

@@ -1,6 +1,8 @@
 // One valid sample of every protocol message, for round-trip and fuzz tests.
+import { compileContainerSpec } from '../../src/compose/compile.js';
 import type { ServiceSpec } from '../../src/compose/model.js';
 import { DEFAULT_BACKOFF } from '../../src/compose/model.js';
+import type { ContainerSpec } from '../../src/protocol/container-spec.js';
 
 export const NOW = 1_790_000_000_000;
 
@@ -27,13 +29,18 @@ export function sampleSpec(overrides: Partial<ServiceSpec> = {}): ServiceSpec {
   };
 }
 
+/** sampleSpec compiled to the wire ContainerSpec (stack `demo`), with overrides on top. */
+export function sampleContainerSpec(overrides: Partial<ContainerSpec> = {}): ContainerSpec {
+  return { ...compileContainerSpec('demo', sampleSpec()), ...overrides };
+}
+
 const cmdBase = { v: 1, transaction: 'tx-1', issued_at: NOW, expires_at: NOW + 30_000, session: 3 } as const;
 const instance = {
   instance: 'demo_web_1',
   stack: 'demo',
   service: 'web',
   slot: 1,
-  spec: sampleSpec(),
+  spec: sampleContainerSpec(),
   spec_hash: 'abc123',
 };
 
@@ -63,6 +70,8 @@ export const SAMPLES: Record<string, unknown> = {
     role: 'worker',
     docker_version: '20.10.24',
     agent_version: '0.1.0',
+    protocol: 1,
+    features: ['healthcheck', 'probe', 'resources'],
     ts: NOW,
   },
   'alicia/agents/pi-1/heartbeat': {

@@ -9,6 +9,7 @@ import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Agent, startAgent } from '../../agents/index.js';
 import { type EmbeddedDefault, startEmbeddedDefault } from '../../broker/default.js';
+import { compileContainerSpec } from '../../src/compose/compile.js';
 import type { Action } from '../../src/protocol/agent-actions.js';
 import { signCommand } from '../../src/protocol/signature.js';
 import { specHash } from '../../src/protocol/spec-hash.js';
@@ -37,15 +38,18 @@ async function tmp(): Promise<string> {
 }
 
 function startCommand(transaction: string): Action<'start'> {
-  const spec = sampleSpec({
-    name: 'web',
-    command: ['sh', '-c', "trap 'exit 0' TERM; sleep 3600 & wait"],
-    depends_on: {},
-    healthcheck: undefined,
-    ports: [],
-    constraints: [],
-    environment: {},
-  });
+  const spec = compileContainerSpec(
+    STACK,
+    sampleSpec({
+      name: 'web',
+      command: ['sh', '-c', "trap 'exit 0' TERM; sleep 3600 & wait"],
+      depends_on: {},
+      healthcheck: undefined,
+      ports: [],
+      constraints: [],
+      environment: {},
+    }),
+  );
   const now = Date.now();
   return {
     v: 1,

@@ -39,6 +39,8 @@ export interface AgentSpec {
   labels?: Record<string, string>;
   hostname?: string;
   runtime?: ContainerRuntime;
+  /** Pins the agent to these ContainerSpec features, as an older agent (feature negotiation). */
+  protocolFeatures?: readonly string[];
 }
 
 export interface RunningAgent {
@@ -128,6 +130,7 @@ export async function startHarness(options: {
       labels: spec.labels ?? {},
       hostname: spec.hostname ?? spec.id,
       runtime,
+      ...(spec.protocolFeatures !== undefined ? { protocolFeatures: spec.protocolFeatures } : {}),
       log,
     });
     const running = { id: spec.id, agent, runtime, memory, stateDir };

@@ -5,7 +5,7 @@
 // it comes back.
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseBundle } from '../../src/compose/index.js';
+import { compileContainerSpec, parseBundle } from '../../src/compose/index.js';
 import { specHash } from '../../src/protocol/index.js';
 import { until } from '../helpers/wait.js';
 import {
@@ -69,8 +69,8 @@ describe('orchestrator recovery', () => {
           stack: 'rec',
           service: 'api',
           slot: 9,
-          spec: apiSpec,
-          spec_hash: specHash(apiSpec),
+          spec: compileContainerSpec('rec', apiSpec),
+          spec_hash: specHash(compileContainerSpec('rec', apiSpec)),
         },
       ],
     });

@@ -20,7 +20,7 @@ export interface PolicySubject {
   readonly spec: {
     readonly image: string;
     readonly privileged: boolean;
-    readonly volumes: readonly { readonly type: string; readonly source?: string | undefined }[];
+    readonly mounts: readonly { readonly type: string; readonly source?: string | undefined }[];
   };
 }
 
@@ -90,9 +90,9 @@ export function checkPolicy(subject: PolicySubject, policy: AgentPolicy): Policy
     };
   }
   const allowedPaths = policy.allowedHostPaths ?? [];
-  for (const volume of spec.volumes) {
-    if (volume.type !== 'bind') continue;
-    const source = volume.source ?? '';
+  for (const mount of spec.mounts) {
+    if (mount.type !== 'bind') continue;
+    const source = mount.source ?? '';
     if (!allowedPaths.some((root) => isUnderPath(source, root))) {
       const allowed = allowedPaths.length > 0 ? allowedPaths.join(', ') : 'none';
       return {

@@ -22,6 +22,8 @@ export interface ServiceTarget {
   readonly spec_hash: string;
   readonly constraints: readonly PlacementConstraint[];
   readonly hosts?: readonly string[] | undefined;
+  /** Protocol features the service's ContainerSpec needs: agents lacking one are not eligible. */
+  readonly features?: readonly string[] | undefined;
 }
 
 export interface InstancePlan {
@@ -134,6 +136,7 @@ export function planInstances(input: {
         count: toPlace.length,
         constraints: target.constraints,
         hosts: target.hosts,
+        features: target.features,
         existing,
       });
       if (!placed.ok) return placed;

@@ -1,6 +1,6 @@
 // Exponential restart delays. Pure: the caller owns the clock.
 
-/** The restart backoff of one service (`x-alicia.backoff`); every duration in milliseconds. */
+/** The restart backoff of one service (the spec's `healing.backoff`, Compose `x-alicia.backoff`); milliseconds. */
 export interface BackoffPolicy {
   /** Delay before the first restart. */
   readonly min_ms: number;

@@ -30,7 +30,8 @@ const DOCKER_DEFAULT_RETRIES = 3;
 
 export interface StartProbeCheck {
   readonly test: readonly string[];
-  readonly disable: boolean;
+  /** Compose's `disable: true`; the wire spec says `test: ['NONE']` instead. */
+  readonly disable?: boolean | undefined;
   readonly interval_ms?: number | undefined;
   readonly timeout_ms?: number | undefined;
   readonly start_interval_ms?: number | undefined;
@@ -69,12 +70,12 @@ export interface StartProbeStep {
 
 /**
  * The start probe for a service, or null when there is none: no healthcheck in the spec
- * (an image's own HEALTHCHECK is Docker's alone), a disabled one, `x-alicia.start_probe:
- * false`, or a start probe no more frequent than Docker's own probe (it would add nothing
- * but load).
+ * (an image's own HEALTHCHECK is Docker's alone), a disabled one, the spec's `probe.start:
+ * false` (Compose `x-alicia.start_probe: false`), or a start probe no more frequent than
+ * Docker's own probe (it would add nothing but load).
  */
 export function startProbePlan(check: StartProbeCheck | undefined, enabled: boolean): StartProbePlan | null {
-  if (!enabled || check === undefined || check.disable) return null;
+  if (!enabled || check === undefined || check.disable === true) return null;
   const kind = check.test[0];
   if (kind !== 'CMD' && kind !== 'CMD-SHELL') return null;
   const interval = check.interval_ms ?? DOCKER_DEFAULT_INTERVAL_MS;

@@ -1,4 +1,5 @@
-// Which hosts may run a service: Swarm-style constraints plus `x-alicia.hosts`. Pure.
+// Which hosts may run a service: Swarm-style constraints, `x-alicia.hosts`, and the protocol
+// features its container spec needs (an agent that lacks one is never sent the field). Pure.
 
 /** A Swarm placement constraint (the shape of compose/model's Constraint). */
 export interface PlacementConstraint {
@@ -16,6 +17,10 @@ export interface PlacementNode {
   readonly arch: string;
   readonly os: string;
   readonly role: string;
+  /** Protocol the agent speaks (its info); absent: an agent from before negotiation, protocol 1. */
+  readonly protocol?: number | undefined;
+  /** ContainerSpec features the agent speaks; absent: the base set only. */
+  readonly features?: readonly string[] | undefined;
 }
 
 /** The part of a service that decides where it may run. */
@@ -23,6 +28,38 @@ export interface PlacementRule {
   readonly constraints: readonly PlacementConstraint[];
   /** `x-alicia.hosts`: agent ids or host names; absent means any host. */
   readonly hosts?: readonly string[] | undefined;
+  /** ContainerSpec features the service's spec needs (requiredFeatures); absent: none. */
+  readonly features?: readonly string[] | undefined;
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/** The features of `rule` that `node` does not speak, in the rule's order. */
+export function lackingFeatures(node: PlacementNode, rule: PlacementRule): readonly string[] {
+  // Most services need no feature: no allocation on placement's hot path then.
+  if (rule.features === undefined || rule.features.length === 0) return NONE;
+  const spoken = node.features ?? NONE;
+  return rule.features.filter((feature) => !spoken.includes(feature));
+}
+
+const quoted = (names: readonly string[]): string => names.map((n) => `"${n}"`).join(', ');
+
+/**
+ * The error text when the only hosts the rules allow lack features: names the service, the
+ * features and every agent to upgrade, e.g. `service "demo/api" needs feature "healthcheck";
+ * agent pi-2 speaks protocol 1 without it — upgrade it`.
+ */
+export function upgradeMessage(
+  service: string,
+  lacking: readonly { readonly node: PlacementNode; readonly features: readonly string[] }[],
+): string {
+  const all = [...new Set(lacking.flatMap((l) => l.features))].sort();
+  const single = all.length === 1;
+  const agents = lacking.map(
+    (l) =>
+      `agent ${l.node.id} speaks protocol ${l.node.protocol ?? 1} without ${single ? 'it' : quoted(l.features)}`,
+  );
+  return `service "${service}" needs feature${single ? '' : 's'} ${quoted(all)}; ${agents.join('; ')} — upgrade ${lacking.length > 1 ? 'them' : 'it'}`;
 }
 
 /** The node's value for a constraint field, or undefined when the node has none (a missing label). */
@@ -64,6 +101,11 @@ export function excludedBy(node: PlacementNode, rule: PlacementRule): string | n
       const has = value === undefined ? 'not set' : JSON.stringify(value);
       return `${constraint.field} ${constraint.op} ${constraint.value} (is ${has})`;
     }
+  }
+  // Last: an agent the rules exclude anyway is not worth an upgrade.
+  const lacking = lackingFeatures(node, rule);
+  if (lacking.length > 0) {
+    return `lacks feature${lacking.length > 1 ? 's' : ''} ${quoted(lacking)} (speaks protocol ${node.protocol ?? 1}; upgrade it)`;
   }
   return null;
 }

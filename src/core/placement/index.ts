@@ -1,5 +1,5 @@
 // Pure placement: feasibility by constraints, spread of replicas over hosts.
 export type { PlacementConstraint, PlacementNode, PlacementRule } from './feasibility.js';
-export { excludedBy, nodeValue } from './feasibility.js';
+export { excludedBy, lackingFeatures, nodeValue, upgradeMessage } from './feasibility.js';
 export type { PlaceRequest, PlaceResult, Placer } from './place.js';
 export { createPlacer } from './place.js';

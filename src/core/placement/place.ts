@@ -3,7 +3,13 @@
 // the same inputs always give the same placement. Pure; the only state is the load table
 // the caller passes in and gets back.
 import { type AliciaError, aliciaError } from '../errors.js';
-import { excludedBy, type PlacementNode, type PlacementRule } from './feasibility.js';
+import {
+  excludedBy,
+  lackingFeatures,
+  type PlacementNode,
+  type PlacementRule,
+  upgradeMessage,
+} from './feasibility.js';
 
 export interface PlaceRequest extends PlacementRule {
   /** `stack/service`, used in errors only. */
@@ -44,6 +50,27 @@ export function createPlacer(
     }
     if (request.count <= 0) return { ok: true, agents: [] };
     if (feasible.length === 0) {
+      // Hosts the rules allow but that lack a feature: the fix is an upgrade, so say which.
+      const outdated = sorted.flatMap((node) => {
+        const features = lackingFeatures(node, request);
+        return features.length > 0 && excludedBy(node, { ...request, features: [] }) === null
+          ? [{ node, features }]
+          : [];
+      });
+      if (outdated.length > 0) {
+        const features = [...new Set(outdated.flatMap((o) => o.features))].sort();
+        return {
+          ok: false,
+          error: aliciaError('ALICIA_ERR_PLACEMENT', upgradeMessage(request.service, outdated), {
+            details: {
+              service: request.service,
+              features,
+              upgrade: outdated.map((o) => o.node.id),
+              excluded: excluded.slice(0, 100),
+            },
+          }),
+        };
+      }
       const named = excluded.slice(0, NAMED_IN_ERROR).join('; ');
       const more = excluded.length > NAMED_IN_ERROR ? `; and ${excluded.length - NAMED_IN_ERROR} more` : '';
       const detail =

@@ -41,6 +41,25 @@ describe('agent config', () => {
     expect(message).toContain('heartbeat_ms');
   });
 
+  it('pins the protocol features for tests and rolling upgrades, refusing a feature it does not know', async () => {
+    const path = await file(
+      'pinned.yaml',
+      'id: pi-1\nbroker: mqtt://127.0.0.1:1883\nprotocol_features: [resources]\n',
+    );
+    const resolved = await resolveAgentConfig({ config: path }, {});
+    expect(resolved.options.protocolFeatures).toEqual(['resources']);
+    const unpinned = await resolveAgentConfig(
+      { config: await file('all.yaml', 'id: pi-1\nbroker: mqtt://127.0.0.1:1883\n') },
+      {},
+    );
+    expect(unpinned.options.protocolFeatures).toBeUndefined();
+    const bad = await file('bad-feature.yaml', 'id: pi-1\nprotocol_features: [teleport]\n');
+    await expect(loadAgentConfigFile(bad)).rejects.toMatchObject({
+      code: 'ALICIA_ERR_CONFIG_INVALID',
+      message: expect.stringContaining('protocol_features'),
+    });
+  });
+
   it('says so when the file is missing or not YAML', async () => {
     await expect(loadAgentConfigFile(join(dir, 'nope.yaml'))).rejects.toMatchObject({
       code: 'ALICIA_ERR_CONFIG_INVALID',

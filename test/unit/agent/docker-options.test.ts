@@ -6,6 +6,7 @@ import {
   toDockerHealthcheck,
   toDockerRestartPolicy,
 } from '../../../agents/runtime/docker-options.js';
+import { compileHealthcheck, compileRestart } from '../../../src/compose/compile.js';
 import { instanceSpec } from '../../contract/specs.js';
 
 const context = { agent: 'pi-1', defaultNetworkMode: 'host', env: { FROM_HOST: 'yes' } };
@@ -119,12 +120,17 @@ describe('toDockerCreateOptions', () => {
   });
 
   it('maps every restart policy and disabled healthchecks', () => {
-    expect(toDockerRestartPolicy('no')).toEqual({ Name: 'no' });
-    expect(toDockerRestartPolicy('always')).toEqual({ Name: 'always' });
-    expect(toDockerRestartPolicy('unless-stopped')).toEqual({ Name: 'unless-stopped' });
-    expect(toDockerRestartPolicy('on-failure')).toEqual({ Name: 'on-failure', MaximumRetryCount: 0 });
-    expect(toDockerHealthcheck({ test: ['CMD-SHELL', 'true'], disable: true })).toEqual({ Test: ['NONE'] });
-    expect(toDockerHealthcheck({ test: ['NONE'], disable: false })).toEqual({ Test: ['NONE'] });
+    // Compose's policy, compiled to the wire spec, then to Docker's.
+    const restart = (policy: Parameters<typeof compileRestart>[0]) =>
+      toDockerRestartPolicy(compileRestart(policy));
+    const health = (check: Parameters<typeof compileHealthcheck>[0]) =>
+      toDockerHealthcheck(compileHealthcheck(check));
+    expect(restart('no')).toEqual({ Name: 'no' });
+    expect(restart('always')).toEqual({ Name: 'always' });
+    expect(restart('unless-stopped')).toEqual({ Name: 'unless-stopped' });
+    expect(restart('on-failure')).toEqual({ Name: 'on-failure', MaximumRetryCount: 0 });
+    expect(health({ test: ['CMD-SHELL', 'true'], disable: true })).toEqual({ Test: ['NONE'] });
+    expect(health({ test: ['NONE'], disable: false })).toEqual({ Test: ['NONE'] });
   });
 });
 

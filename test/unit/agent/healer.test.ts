@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHealer } from '../../../agents/healer.js';
 import type { RuntimeHealth } from '../../../agents/runtime/index.js';
+import { systemClock } from '../../../src/clock/index.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 
 beforeEach(() => {
@@ -15,11 +16,8 @@ function setup(options: { restartTakesMs?: number; maxAttempts?: number } = {}) 
   const calls: string[] = [];
   let health: RuntimeHealth | null = 'unhealthy';
   const healer = createHealer({
-    now: () => Date.now(),
-    timers: {
-      setTimeout: (fn, ms) => setTimeout(fn, ms),
-      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-    },
+    // systemClock calls the global timers and Date.now, which vitest's fake timers replace.
+    clock: systemClock,
     policyFor: () => ({
       min_ms: 100,
       max_ms: 1_000,

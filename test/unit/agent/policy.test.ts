@@ -8,11 +8,13 @@ import {
   normalizeHostPath,
 } from '../../../src/core/agent-plan/index.js';
 
-const subject = (
-  spec: Partial<{ image: string; privileged: boolean; volumes: { type: string; source?: string }[] }> = {},
-) => ({
+// `volumes` as the tests write them; the wire spec calls them mounts.
+const subject = ({
+  volumes = [],
+  ...spec
+}: Partial<{ image: string; privileged: boolean; volumes: { type: string; source?: string }[] }> = {}) => ({
   instance: 'demo_web_1',
-  spec: { image: 'alicia-test/busybox:latest', privileged: false, volumes: [], ...spec },
+  spec: { image: 'alicia-test/busybox:latest', privileged: false, mounts: volumes, ...spec },
 });
 
 describe('checkPolicy', () => {

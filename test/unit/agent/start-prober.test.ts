@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ProbeTest, RuntimeContainer } from '../../../agents/runtime/index.js';
 import { createStartProber } from '../../../agents/start-prober.js';
+import { systemClock } from '../../../src/clock/index.js';
 import { startProbePlan } from '../../../src/core/healing/index.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 
@@ -59,11 +60,8 @@ function setup(answer: (id: string) => boolean, options: { probeMs?: number; pla
         return answer(id);
       },
     },
-    timers: {
-      setTimeout: (fn, ms) => setTimeout(fn, ms),
-      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-    },
-    now: () => Date.now(),
+    // systemClock calls the global timers and Date.now, which vitest's fake timers replace.
+    clock: systemClock,
     probeFor: () => (options.planned === false || PLAN === null ? null : { test: TEST, plan: PLAN }),
     changed: (instance) => changes.push(instance),
     log: silentLogger(),

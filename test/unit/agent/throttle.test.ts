@@ -2,6 +2,7 @@
 // wait out the period.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createThrottle } from '../../../agents/throttle.js';
+import { systemClock } from '../../../src/clock/index.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 0 });
@@ -12,10 +13,8 @@ afterEach(() => {
 
 function setup(periodMs = 100) {
   const calls: number[] = [];
-  const throttle = createThrottle(periodMs, () => calls.push(Date.now()), {
-    setTimeout: (fn, ms) => setTimeout(fn, ms),
-    clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-  });
+  // systemClock calls the global timers, which vitest's fake timers replace.
+  const throttle = createThrottle(periodMs, () => calls.push(Date.now()), systemClock);
   return { throttle, calls };
 }
 

@@ -41,6 +41,11 @@ describe('warnings', () => {
       'device reservations',
     ],
     [
+      'deploy.resources.reservations.cpus',
+      '    deploy: {resources: {reservations: {cpus: "0.5"}}}\n',
+      'only memory is reserved on a single engine',
+    ],
+    [
       'deploy.restart_policy.delay',
       '    deploy: {restart_policy: {condition: any, delay: 5s}}\n',
       'x-alicia.backoff',

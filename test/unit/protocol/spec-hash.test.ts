@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { specHash, stableStringify } from '../../../src/protocol/index.js';
-import { sampleSpec } from '../../helpers/samples.js';
+import { sampleContainerSpec as sampleSpec } from '../../helpers/samples.js';
 
 describe('specHash', () => {
   it('ignores key order and undefined fields', () => {
@@ -13,8 +13,6 @@ describe('specHash', () => {
 
   it('changes when the spec changes', () => {
     expect(specHash(sampleSpec({ image: 'other:1' }))).not.toBe(specHash(sampleSpec()));
-    expect(specHash(sampleSpec({ environment: { MODE: 'prod', FROM_HOST: null } }))).not.toBe(
-      specHash(sampleSpec()),
-    );
+    expect(specHash(sampleSpec({ env: { MODE: 'prod', FROM_HOST: null } }))).not.toBe(specHash(sampleSpec()));
   });
 });

@@ -1,0 +1,113 @@
+// Compose service -> the protocol's ContainerSpec: the one place where Compose names become
+// Docker's terms for the agents. Pure (no I/O, no clock). It lives in src/compose, not in
+// src/core, because it reads the Compose model and src/core imports only zod and itself.
+//
+// One spec per instance: it takes where the instance runs, although today's spec depends on
+// the service alone (so every replica gets the same spec and hash); cross-host names will add
+// extra hosts from the placement here.
+import type {
+  ContainerHealthcheck,
+  ContainerResources,
+  ContainerRestart,
+  ContainerSpec,
+  Mount,
+  PortBinding,
+} from '../protocol/container-spec.js';
+import type { Healthcheck, Port, Resources, RestartPolicy, ServiceSpec, Volume } from './model.js';
+
+/** Where the instance runs, when known. Unused yet: nothing in today's spec depends on it. */
+export interface InstancePlacement {
+  readonly agent?: string | undefined;
+}
+
+/** Named volumes belong to the stack, as Compose names them: <project>_<volume>. */
+export function volumeName(stack: string, source: string): string {
+  return `${stack}_${source}`;
+}
+
+/** Compose `restart` -> Docker's RestartPolicy (`on-failure` alone retries without limit: 0). */
+export function compileRestart(restart: RestartPolicy): ContainerRestart {
+  if (restart.startsWith('on-failure')) {
+    const count = restart.includes(':') ? Number.parseInt(restart.split(':')[1] ?? '0', 10) : 0;
+    return { name: 'on-failure', max_retries: count };
+  }
+  return { name: restart as Exclude<ContainerRestart['name'], 'on-failure'> };
+}
+
+/** A disabled healthcheck (`disable: true` or `test: [NONE]`) is Docker's `['NONE']`, nothing else. */
+export function compileHealthcheck(healthcheck: Healthcheck): ContainerHealthcheck {
+  if (healthcheck.disable || healthcheck.test[0] === 'NONE') return { test: ['NONE'] };
+  const out: ContainerHealthcheck = { test: healthcheck.test };
+  if (healthcheck.interval_ms !== undefined) out.interval_ms = healthcheck.interval_ms;
+  if (healthcheck.timeout_ms !== undefined) out.timeout_ms = healthcheck.timeout_ms;
+  if (healthcheck.start_period_ms !== undefined) out.start_period_ms = healthcheck.start_period_ms;
+  if (healthcheck.start_interval_ms !== undefined) out.start_interval_ms = healthcheck.start_interval_ms;
+  if (healthcheck.retries !== undefined) out.retries = healthcheck.retries;
+  return out;
+}
+
+function compilePort(port: Port): PortBinding {
+  // `mode` (ingress | host) is Swarm's routing mesh; a single engine binds on the host either way.
+  const out: PortBinding = { container_port: port.target, protocol: port.protocol };
+  if (port.published !== undefined) out.host_port = port.published;
+  if (port.host_ip !== undefined) out.host_ip = port.host_ip;
+  return out;
+}
+
+function compileMount(stack: string, volume: Volume): Mount {
+  const out: Mount = { type: volume.type, target: volume.target, read_only: volume.read_only };
+  if (volume.type === 'volume' && volume.source !== undefined) out.source = volumeName(stack, volume.source);
+  else if (volume.type === 'bind' && volume.source !== undefined) out.source = volume.source;
+  return out;
+}
+
+/**
+ * deploy.resources -> HostConfig resources. Only memory can be reserved on a single engine
+ * (the loader warns about CPU reservations); null when nothing is set.
+ */
+function compileResources(
+  limits: Resources | undefined,
+  reservations: Resources | undefined,
+): ContainerResources | null {
+  const out: ContainerResources = {};
+  if (limits?.cpus !== undefined) out.cpus = limits.cpus;
+  if (limits?.memory_bytes !== undefined) out.memory_bytes = limits.memory_bytes;
+  if (limits?.pids !== undefined) out.pids_limit = limits.pids;
+  if (reservations?.memory_bytes !== undefined) out.memory_reservation_bytes = reservations.memory_bytes;
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+/** The container one instance of `service` (of stack `stack`) runs as. */
+export function compileContainerSpec(
+  stack: string,
+  service: ServiceSpec,
+  _placement: InstancePlacement = {},
+): ContainerSpec {
+  const spec: ContainerSpec = {
+    image: service.image,
+    env: { ...service.environment },
+    labels: { ...service.labels },
+    ports: service.ports.map(compilePort),
+    mounts: service.volumes.map((volume) => compileMount(stack, volume)),
+    restart: compileRestart(service.restart),
+    privileged: service.privileged,
+    cap_add: [...service.cap_add],
+    cap_drop: [...service.cap_drop],
+    healing: { backoff: { ...service.x_alicia.backoff } },
+  };
+  if (service.command !== undefined) spec.command = [...service.command];
+  if (service.entrypoint !== undefined) spec.entrypoint = [...service.entrypoint];
+  if (service.user !== undefined) spec.user = service.user;
+  if (service.working_dir !== undefined) spec.working_dir = service.working_dir;
+  if (service.hostname !== undefined) spec.hostname = service.hostname;
+  if (service.stop_signal !== undefined) spec.stop_signal = service.stop_signal;
+  if (service.stop_grace_period_ms !== undefined) spec.stop_grace_period_ms = service.stop_grace_period_ms;
+  if (service.network_mode !== undefined) spec.network_mode = service.network_mode;
+  if (service.healthcheck !== undefined) spec.healthcheck = compileHealthcheck(service.healthcheck);
+  const resources = compileResources(service.limits, service.reservations);
+  if (resources !== null) spec.resources = resources;
+  // Absent and `true` mean the same (the agent's default), so only `false` travels: a spec
+  // asks for the `probe` feature only when it changes something.
+  if (service.x_alicia.start_probe === false) spec.probe = { start: false };
+  return spec;
+}

@@ -1,0 +1,196 @@
+// The container an agent is asked to run, in Docker's terms: what `docker create` needs,
+// plus the agent's own healing settings. It belongs to the protocol, not to the Compose
+// model: the compile step (compile.ts, next to the Compose loader) turns a Compose service into one of these per instance, and
+// agents never see Compose names. Durations are integer milliseconds (`_ms`), sizes bytes.
+//
+// Growing it: a new capability (devices, networks and aliases, extra_hosts, secret files,
+// dns, sysctls, ulimits, tmpfs, logging, …) is a new *optional top-level field* and a new
+// FEATURE of the same name (see features below), so an older agent is never sent a field it
+// does not know: the orchestrator only places a spec on agents that announce every feature
+// it uses (`requiredFeatures`), and an agent that still receives one answers
+// ALICIA_ERR_UNSUPPORTED naming the field (`unsupportedFields`).
+import { z } from 'zod';
+
+/** A healthcheck test: `['CMD', exe, ...args]`, `['CMD-SHELL', script]` or `['NONE']` (disabled). */
+export const HealthTestSchema = z.union([
+  z.tuple([z.literal('CMD'), z.string()], z.string()),
+  z.tuple([z.literal('CMD-SHELL'), z.string()]),
+  z.tuple([z.literal('NONE')]),
+]);
+export type HealthTest = z.infer<typeof HealthTestSchema>;
+/** A healthcheck test that runs something (not `['NONE']`). */
+export type ProbeTest = Exclude<HealthTest, ['NONE']>;
+
+/** Docker's HealthConfig; a disabled healthcheck is `test: ['NONE']`. */
+export const ContainerHealthcheckSchema = z.strictObject({
+  test: HealthTestSchema,
+  interval_ms: z.number().int().positive().optional(),
+  timeout_ms: z.number().int().positive().optional(),
+  start_period_ms: z.number().int().nonnegative().optional(),
+  start_interval_ms: z.number().int().positive().optional(),
+  retries: z.number().int().positive().optional(),
+});
+export type ContainerHealthcheck = z.infer<typeof ContainerHealthcheckSchema>;
+
+/** Docker's RestartPolicy. */
+export const ContainerRestartSchema = z.strictObject({
+  name: z.enum(['no', 'always', 'unless-stopped', 'on-failure']),
+  /** With on-failure: retries before Docker gives up; 0 = no limit. */
+  max_retries: z.number().int().nonnegative().optional(),
+});
+export type ContainerRestart = z.infer<typeof ContainerRestartSchema>;
+
+/** One exposed container port and, when `host_port` is set, its binding on the host. */
+export const PortBindingSchema = z.strictObject({
+  container_port: z.number().int().min(1).max(65535),
+  protocol: z.enum(['tcp', 'udp', 'sctp']),
+  /** A port or a range (`8000-8010`); absent: exposed only. */
+  host_port: z
+    .string()
+    .regex(/^\d+(-\d+)?$/)
+    .optional(),
+  host_ip: z.string().optional(),
+});
+export type PortBinding = z.infer<typeof PortBindingSchema>;
+
+/** A mount: a host path (bind), a Docker volume by its engine name, or a tmpfs. */
+export const MountSchema = z.strictObject({
+  type: z.enum(['bind', 'volume', 'tmpfs']),
+  /** bind: absolute host path; volume: the engine's volume name (absent = anonymous). */
+  source: z.string().optional(),
+  target: z.string().min(1),
+  read_only: z.boolean(),
+});
+export type Mount = z.infer<typeof MountSchema>;
+
+/** HostConfig resources. */
+export const ContainerResourcesSchema = z.strictObject({
+  /** CPUs, fractional (0.5 = half a core): Docker's NanoCpus / 1e9. */
+  cpus: z.number().positive().optional(),
+  memory_bytes: z.number().int().positive().optional(),
+  memory_reservation_bytes: z.number().int().positive().optional(),
+  pids_limit: z.number().int().positive().optional(),
+});
+export type ContainerResources = z.infer<typeof ContainerResourcesSchema>;
+
+/** The agent's restart backoff for unhealthy or dead containers. */
+export const BackoffSchema = z.strictObject({
+  /** First restart delay. */
+  min_ms: z.number().int().nonnegative(),
+  /** Ceiling of the exponential delay. */
+  max_ms: z.number().int().positive(),
+  /** Healthy this long → the attempt counter resets. */
+  reset_after_ms: z.number().int().positive(),
+  /** Restarts before the instance is left stopped and reported failed. */
+  max_attempts: z.number().int().positive(),
+});
+export type Backoff = z.infer<typeof BackoffSchema>;
+
+export const DEFAULT_BACKOFF: Backoff = Object.freeze({
+  min_ms: 1_000,
+  max_ms: 60_000,
+  reset_after_ms: 300_000,
+  max_attempts: 5,
+});
+
+/** How the agent heals the container locally. */
+export const HealingSchema = z.strictObject({ backoff: BackoffSchema });
+export type Healing = z.infer<typeof HealingSchema>;
+
+/** The agent's own probing of the container (beyond Docker's healthcheck). */
+export const ProbeSettingsSchema = z.strictObject({
+  /**
+   * The start probe: while Docker has no health verdict yet, the agent runs the healthcheck
+   * test itself so dependents start as soon as it first passes. false: leave it to Docker.
+   */
+  start: z.boolean(),
+});
+export type ProbeSettings = z.infer<typeof ProbeSettingsSchema>;
+
+/** Fields every protocol-1 agent speaks. */
+const BASE_SHAPE = {
+  image: z.string().min(1),
+  command: z.array(z.string()).optional(),
+  entrypoint: z.array(z.string()).optional(),
+  /** Resolved environment; null: taken from the agent host's environment if set there (Compose `- FOO`). */
+  env: z.record(z.string(), z.string().nullable()),
+  user: z.string().optional(),
+  working_dir: z.string().optional(),
+  hostname: z.string().optional(),
+  labels: z.record(z.string(), z.string()),
+  ports: z.array(PortBindingSchema),
+  mounts: z.array(MountSchema),
+  restart: ContainerRestartSchema,
+  stop_signal: z.string().optional(),
+  /** Rounded up to whole seconds for Docker's StopTimeout. */
+  stop_grace_period_ms: z.number().int().nonnegative().optional(),
+  privileged: z.boolean(),
+  cap_add: z.array(z.string()),
+  cap_drop: z.array(z.string()),
+  /** Absent: the agent's default network mode. */
+  network_mode: z.string().optional(),
+  healing: HealingSchema,
+} as const;
+
+/**
+ * Optional fields beyond the base set; each is a protocol feature of the same name. An agent
+ * announces the features it speaks in its `info`; one that announces none speaks the base set.
+ *
+ * The rule: the base set is what running a process needs (`docker run` with its process,
+ * mount, port, restart and privilege settings) plus the agent's own healing; a feature is a
+ * capability the agent adds on top, which an older agent (or one pinned for a rolling
+ * upgrade) may lack. A spec sets a feature field only when it uses it, so a plain service
+ * needs no feature and runs on any protocol-1 agent. Every field added from now on (devices,
+ * networks, extra_hosts, secrets, dns, sysctls, ulimits, tmpfs, logging, …) is a feature.
+ */
+const FEATURE_SHAPE = {
+  healthcheck: ContainerHealthcheckSchema.optional(),
+  resources: ContainerResourcesSchema.optional(),
+  probe: ProbeSettingsSchema.optional(),
+} as const;
+
+export const ContainerSpecSchema = z.strictObject({ ...BASE_SHAPE, ...FEATURE_SHAPE });
+export type ContainerSpec = z.infer<typeof ContainerSpecSchema>;
+
+export type Feature = keyof typeof FEATURE_SHAPE;
+/** Every feature this version of the protocol knows, in a stable order. */
+export const FEATURES: readonly Feature[] = Object.freeze(Object.keys(FEATURE_SHAPE).sort() as Feature[]);
+export const FeatureSchema = z.enum(Object.keys(FEATURE_SHAPE) as [Feature, ...Feature[]]);
+
+/** Every top-level field of the spec this version knows (base and features). */
+export const SPEC_FIELDS: readonly string[] = Object.freeze(
+  [...Object.keys(BASE_SHAPE), ...Object.keys(FEATURE_SHAPE)].sort(),
+);
+
+export function isFeature(name: string): name is Feature {
+  return Object.hasOwn(FEATURE_SHAPE, name);
+}
+
+/** The features a spec uses: the feature fields it sets. Pure; sorted. */
+export function requiredFeatures(spec: ContainerSpec): Feature[] {
+  return FEATURES.filter((feature) => spec[feature] !== undefined);
+}
+
+/** The features of `required` that `spoken` lacks; `spoken` undefined = the base set only. */
+export function missingFeatures(
+  required: readonly string[],
+  spoken: readonly string[] | undefined,
+): string[] {
+  return required.filter((feature) => !(spoken ?? []).includes(feature));
+}
+
+/**
+ * Top-level fields of a raw (unparsed) spec that an agent speaking `spoken` must refuse:
+ * fields this version does not know at all, and feature fields outside `spoken`. Looked at
+ * before the schema, so the answer names the field instead of a generic schema error.
+ */
+export function unsupportedFields(rawSpec: unknown, spoken: readonly string[]): string[] {
+  if (rawSpec === null || typeof rawSpec !== 'object' || Array.isArray(rawSpec)) return [];
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(rawSpec)) {
+    if (value === undefined) continue;
+    if (!SPEC_FIELDS.includes(key)) out.push(key);
+    else if (isFeature(key) && !spoken.includes(key)) out.push(key);
+  }
+  return out.sort();
+}
