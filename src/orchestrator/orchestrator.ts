@@ -23,6 +23,7 @@ import { createAgentClient } from './agent-client.js';
 import type { Context, Settings } from './context.js';
 import { type DeployReport, runDeploy } from './deploy-runner.js';
 import { createEventPublisher, type EventPublisher } from './events.js';
+import { clearLegacyServiceStates } from './migrate-topics.js';
 import {
   type DownResult,
   downStack,
@@ -259,6 +260,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     topics.filters.agentResponses,
     topics.filters.requests,
   ]);
+  await clearLegacyServiceStates(transport, topics, log);
 
   const ticker = setInterval(
     () => {
