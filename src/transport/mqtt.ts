@@ -165,18 +165,25 @@ export function createMqttTransport(options: TransportOptions): Transport {
     }
   });
 
+  let readyTimer: NodeJS.Timeout | null = null;
+  let abandonReady: (err: Error) => void = () => undefined;
   const ready = new Promise<void>((resolve, reject) => {
     if (client.connected) return resolve();
-    const timer = setTimeout(() => {
+    abandonReady = reject;
+    readyTimer = setTimeout(() => {
       reject(aliciaError('ALICIA_ERR_TIMEOUT', `could not connect to the broker at ${options.url}`));
     }, options.connectTimeoutMs ?? 10_000);
     client.once('connect', () => {
-      clearTimeout(timer);
+      if (readyTimer) clearTimeout(readyTimer);
       resolve();
     });
   });
   // Callers that never await ready() must not see an unhandled rejection.
   ready.catch(() => undefined);
+
+  const closedError = (what: string) =>
+    aliciaError('ALICIA_ERR_TRANSPORT_CLOSED', `${what} after close() (${options.url})`);
+  let closing: Promise<void> | null = null;
 
   return {
     stats,
@@ -184,6 +191,7 @@ export function createMqttTransport(options: TransportOptions): Transport {
       return client.connected;
     },
     async publish(topic, payload, publishOptions) {
+      if (closed) throw closedError(`publish to ${topic}`);
       const body = Buffer.from(JSON.stringify(payload));
       if (body.byteLength > maxPayloadBytes) {
         throw aliciaError(
@@ -198,12 +206,15 @@ export function createMqttTransport(options: TransportOptions): Transport {
       stats.published += 1;
     },
     async clearRetained(topic) {
+      if (closed) throw closedError(`clear ${topic}`);
       await client.publishAsync(topic, Buffer.alloc(0), { qos: 1, retain: true });
     },
     async subscribe(filters, qos = 1) {
+      if (closed) throw closedError(`subscribe to ${filters.join(', ')}`);
       await client.subscribeAsync(filters, { qos });
     },
     async unsubscribe(filters) {
+      if (closed) throw closedError(`unsubscribe from ${filters.join(', ')}`);
       await client.unsubscribeAsync(filters);
     },
     onMessage(handler) {
@@ -219,9 +230,16 @@ export function createMqttTransport(options: TransportOptions): Transport {
       return () => disconnectHandlers.delete(handler);
     },
     ready: () => ready,
-    async close() {
+    close() {
+      // Idempotent: every caller waits for the one DISCONNECT (or the end of reconnecting).
+      if (closing) return closing;
       closed = true;
-      await client.endAsync();
+      // A ready() still waiting would otherwise hang until connectTimeoutMs (and hold the
+      // process open that long).
+      if (readyTimer) clearTimeout(readyTimer);
+      if (!client.connected) abandonReady(closedError('connect'));
+      closing = client.endAsync();
+      return closing;
     },
   };
 }
