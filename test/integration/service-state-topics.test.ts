@@ -2,12 +2,22 @@
 // two stacks with a `db` each keep their own, read back with the real mosquitto_sub; the
 // state an older orchestrator retained on alicia/services/<service>/state is cleared at start.
 // aedes on port 0, agents on the in-memory runtime (no Docker needed).
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logging/logger.js';
+import { startOrchestrator } from '../../src/orchestrator/index.js';
 import { mosquittoSub, mosquittoSubOnce } from '../helpers/mosquitto.js';
+import { startMosquitto } from './mosquitto-harness.js';
 import { closeHarnesses, stackFrom, startHarness } from './orchestrator-harness.js';
 
-afterEach(closeHarnesses);
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  await closeHarnesses();
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
 
 const WITH_DB = `
 services:
@@ -77,5 +87,30 @@ describe('per-service state keyed by stack', () => {
 
     await h.restartOrchestrator();
     expect(await retainedOn(port, 'alicia/services/+/state')).toEqual([]);
+  });
+
+  it('clears them on Mosquitto too, as the orchestrator user of the shipped ACL', async () => {
+    const orchestratorUser = { name: 'orchestrator', password: 'migrate-orchestrator-pw' };
+    const mosquitto = await startMosquitto({ users: [orchestratorUser] });
+    cleanup.push(() => mosquitto.close());
+    const auth = { username: orchestratorUser.name, password: orchestratorUser.password };
+    const old = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 4, reconnectPeriod: 0, ...auth });
+    try {
+      await old.publishAsync('alicia/services/db/state', '{"v":1}', { qos: 1, retain: true });
+    } finally {
+      await old.endAsync();
+    }
+    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'alicia-migrate-'));
+    cleanup.push(() => rm(stateDir, { recursive: true, force: true }));
+    const orchestrator = await startOrchestrator({
+      brokerUrl: mosquitto.url,
+      ...auth,
+      stateDir,
+      heartbeatMs: 500,
+      log: silentLogger(),
+    });
+    cleanup.push(() => orchestrator.close());
+    // Anonymous mosquitto_sub, a viewer under the shipped ACL.
+    expect(await retainedOn(mosquitto.port, 'alicia/services/+/state')).toEqual([]);
   });
 });
