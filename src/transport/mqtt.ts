@@ -65,6 +65,7 @@ export interface Transport {
   onMessage(handler: MessageHandler): () => void;
   /** Called on every (re)connect; `sessionPresent` tells whether the broker kept our session. */
   onConnect(handler: (info: { sessionPresent: boolean }) => void): () => void;
+  /** Called once per connection lost (or closed), not for reconnect attempts that fail. */
   onDisconnect(handler: () => void): () => void;
   /** Waits for the first connection; rejects after connectTimeoutMs. */
   ready(): Promise<void>;
@@ -116,6 +117,8 @@ export function createMqttTransport(options: TransportOptions): Transport {
 
   const client: MqttClient = mqtt.connect(options.url, clientOptions);
   let closed = false;
+  /** A connection is up (CONNACK received) and its loss not yet reported. */
+  let up = false;
   let attempts = 0;
 
   client.on('reconnect', () => {
@@ -128,6 +131,7 @@ export function createMqttTransport(options: TransportOptions): Transport {
   });
   client.on('connect', (connack) => {
     attempts = 0;
+    up = true;
     // Commands, answers and snapshots are small packets sent back to back: with Nagle's
     // algorithm each one after the first waits for the broker's delayed ACK (≈ 40 ms on
     // Linux). MQTT.js does not turn it off; the embedded broker does on its side.
@@ -137,6 +141,10 @@ export function createMqttTransport(options: TransportOptions): Transport {
     for (const handler of connectHandlers) handler({ sessionPresent: connack.sessionPresent });
   });
   client.on('close', () => {
+    // MQTT.js emits 'close' after every failed reconnect attempt too; only the loss of a
+    // connection that was up is a disconnect.
+    if (!up) return;
+    up = false;
     if (!closed) log.debug({ url: options.url }, 'mqtt connection closed');
     for (const handler of disconnectHandlers) handler();
   });

@@ -11,14 +11,18 @@ export interface TcpProxy {
   dropAll(): number;
   /** While blocked, new connections are closed at once (the client cannot reconnect). */
   block(blocked: boolean): void;
+  /** Connections closed at once because the proxy was blocked. */
+  readonly refused: number;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { host?: string; port: number }): Promise<TcpProxy> {
   const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   let blocked = false;
+  let refused = 0;
   const server = net.createServer((client) => {
     if (blocked) {
+      refused += 1;
       client.destroy();
       return;
     }
@@ -43,6 +47,9 @@ export async function startTcpProxy(target: { host?: string; port: number }): Pr
   return {
     port: address.port,
     url: `mqtt://127.0.0.1:${address.port}`,
+    get refused() {
+      return refused;
+    },
     dropAll() {
       const n = pairs.size;
       for (const { client, upstream } of [...pairs]) {

@@ -139,8 +139,11 @@ export function transportContract(name: string, startBroker: () => Promise<Broke
       const dead = await proxy();
       dead.block(true); // every connection is closed at once, as by a broker that is down
       const t = transport({ url: dead.url, connectTimeoutMs: 300 });
+      const downs = counter<void>(t.onDisconnect.bind(t));
       await expect(t.ready()).rejects.toMatchObject({ code: 'ALICIA_ERR_TIMEOUT' });
       expect(t.connected).toBe(false);
+      // Attempts that never connected lose no connection: onDisconnect stays silent.
+      expect(downs.items).toEqual([]);
     });
 
     it('round-trips a QoS 1 message: parsed and typed by its topic, publish resolves once acknowledged', async () => {
@@ -277,6 +280,7 @@ export function transportContract(name: string, startBroker: () => Promise<Broke
         will: () => ({ topic: gone, payload: presence('offline', 1), qos: 1, retain: false }),
       });
       const connects = counter(t.onConnect.bind(t));
+      const downs = counter<void>(t.onDisconnect.bind(t));
       await t.ready();
       const got = record(t);
       await t.subscribe([`alicia/agents/${agent}/cmd/+`], 1);
@@ -299,6 +303,8 @@ export function transportContract(name: string, startBroker: () => Promise<Broke
       await pub.publish(cmd, body('while-away-1'), { qos: 1 });
       await pub.publish(cmd, body('while-away-2'), { qos: 1 });
 
+      // Let the transport fail to reconnect at least once while the proxy refuses it.
+      await until(() => cut.refused >= 1, { what: 'a refused reconnect attempt' });
       const back = connects.next(() => true, 10_000, 'the reconnect');
       const both = got.next(
         () => got.items.filter((m) => m.raw.topic === cmd).length === 2,
@@ -313,6 +319,8 @@ export function transportContract(name: string, startBroker: () => Promise<Broke
           m.message.ok ? (m.message.payload as { transaction: string }).transaction : null,
         ),
       ).toEqual(['while-away-1', 'while-away-2']);
+      // One connection lost, however many attempts failed before the next one.
+      expect(downs.items).toHaveLength(1);
     });
 
     it('counts malformed payloads and unknown topics as rejections and hands them over as typed errors, never as throws', async () => {
