@@ -323,6 +323,34 @@ export function transportContract(name: string, startBroker: () => Promise<Broke
       expect(downs.items).toHaveLength(1);
     });
 
+    it('sends a QoS 1 message published while the connection is down once it is back; QoS 0 is not kept', async () => {
+      const agent = unique('pi');
+      const topic = `alicia/agents/${agent}/state`;
+      const sub = transport();
+      await sub.ready();
+      const got = record(sub);
+      await sub.subscribe([topic], 1);
+      const cut = await proxy();
+      const t = transport({ url: cut.url });
+      const downs = counter<void>(t.onDisconnect.bind(t));
+      await t.ready();
+      cut.block(true);
+      cut.dropAll();
+      await until(() => downs.items.length === 1, { what: 'onDisconnect' });
+      expect(t.connected).toBe(false);
+
+      // QoS 0 (heartbeats) is not queued while offline: the publish fails at once.
+      await expect(
+        t.publish(`alicia/agents/${agent}/heartbeat`, SAMPLES['alicia/agents/pi-1/heartbeat'], { qos: 0 }),
+      ).rejects.toThrow();
+      expect(t.stats.published).toBe(0);
+      const queued = t.publish(topic, presence('online', 8), { qos: 1 });
+      const arrived = got.next((m) => m.raw.topic === topic);
+      cut.block(false);
+      await queued;
+      expect((await arrived).message).toMatchObject({ ok: true, payload: presence('online', 8) });
+    });
+
     it('counts malformed payloads and unknown topics as rejections and hands them over as typed errors, never as throws', async () => {
       const agent = unique('pi');
       const sub = transport();
