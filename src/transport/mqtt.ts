@@ -56,7 +56,10 @@ export type MessageHandler = (
 export interface Transport {
   readonly stats: Readonly<TransportStats>;
   readonly connected: boolean;
-  /** Serializes `payload` as JSON. Resolves when the broker acknowledged it (QoS 1). */
+  /**
+   * Serializes `payload` as JSON. Resolves when the broker acknowledged it (QoS 1); a QoS 1
+   * message published while the connection is down is sent after the reconnect, QoS 0 fails.
+   */
   publish(topic: string, payload: unknown, options: PublishOptions): Promise<void>;
   /** Clears a retained message. */
   clearRetained(topic: string): Promise<void>;
@@ -69,7 +72,10 @@ export interface Transport {
   onDisconnect(handler: () => void): () => void;
   /** Waits for the first connection; rejects after connectTimeoutMs. */
   ready(): Promise<void>;
-  /** Ends the connection cleanly: the broker does not publish the will. */
+  /**
+   * Ends the connection cleanly: the broker does not publish the will. Idempotent; a
+   * pending ready() rejects, and later calls fail with ALICIA_ERR_TRANSPORT_CLOSED.
+   */
   close(): Promise<void>;
 }
 
