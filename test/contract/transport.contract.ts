@@ -228,7 +228,7 @@ export function transportContract(name: string, startBroker: () => Promise<Broke
       await watcher.clearRetained(topic);
     });
 
-    it('reconnects after the broker restarts: onConnect again, with a fresh will', async () => {
+    it('reconnects after the broker restarts: onConnect again, subscriptions made again, a fresh will', async () => {
       const agent = unique('pi');
       const topic = `alicia/agents/${agent}/state`;
       const cut = await proxy();
@@ -243,6 +243,9 @@ export function transportContract(name: string, startBroker: () => Promise<Broke
       t.onConnect(() => connects.push(session));
       await t.ready();
       await until(() => connects.items.length === 1, { what: 'the first onConnect' });
+      const beat = `alicia/agents/${agent}/heartbeat`;
+      await t.subscribe([beat], 1);
+      const mine = record(t);
 
       const watcher = transport();
       const watcherUp = counter(watcher.onConnect.bind(watcher));
@@ -254,6 +257,21 @@ export function transportContract(name: string, startBroker: () => Promise<Broke
       await watcherAgain;
       expect(connects.items).toHaveLength(2);
       expect(sessionAtReconnect).toBeGreaterThan(connects.items[0] ?? 0);
+
+      // Subscriptions made before the restart are made again (a broker that lost its
+      // sessions included): published retained, it arrives whether it lands before or after
+      // the new SUBSCRIBE.
+      const beatArrives = mine.next(
+        (m) => m.raw.topic === beat,
+        10_000,
+        'the message on the old subscription',
+      );
+      await watcher.publish(beat, SAMPLES['alicia/agents/pi-1/heartbeat'], { qos: 1, retain: true });
+      expect((await beatArrives).message).toMatchObject({
+        ok: true,
+        topic: { kind: 'agent_heartbeat', agent },
+      });
+      await watcher.clearRetained(beat);
 
       await watcher.subscribe([topic], 1);
       const got = record(watcher);
