@@ -19,6 +19,7 @@ export const ERRORS = {
   ALICIA_ERR_PAYLOAD_SCHEMA: 'Payload does not match the schema of its topic',
   ALICIA_ERR_TOPIC_UNKNOWN: 'Topic is not part of the protocol',
   ALICIA_ERR_ID_INVALID: 'Identifier is empty or holds a character not allowed in a topic',
+  ALICIA_ERR_TRANSPORT_CLOSED: 'The broker connection was closed by its owner',
   // Commands and requests
   ALICIA_ERR_COMMAND_STALE: 'Command arrived after it expired',
   ALICIA_ERR_COMMAND_FAILED: 'Command failed',

@@ -28,6 +28,7 @@ import { createAgentClient } from './agent-client.js';
 import { type ApiContext, requestInProcess } from './api.js';
 import type { Context, Settings } from './context.js';
 import { createEventPublisher, type EventPublisher } from './events.js';
+import { clearLegacyServiceStates } from './migrate-topics.js';
 import { createRegistry } from './registry.js';
 import { createRequestHandler, type RequestStats } from './requests.js';
 import { createStatusPublisher } from './status.js';
@@ -273,6 +274,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     topics.filters.agentResponses,
     topics.filters.requests,
   ]);
+  await clearLegacyServiceStates(transport, topics, log);
 
   const ticker = setInterval(
     () => {

@@ -1,4 +1,4 @@
-// Views of the cluster: per-service state (retained on alicia/services/<service>/state),
+// Views of the cluster: per-service state (retained on alicia/stacks/<stack>/services/<service>/state),
 // the system health summary (retained on alicia/orchestrator/health), and the rows of
 // `ps` and `agents`.
 import type { Assignment } from '../core/deploy/index.js';
@@ -149,7 +149,7 @@ export function createStatusPublisher(ctx: Context, options: { startedMs: number
 
   const publishAll = async (): Promise<void> => {
     for (const state of allServiceStates(ctx)) {
-      const topic = ctx.topics.serviceState(state.service);
+      const topic = ctx.topics.serviceState(state.stack, state.service);
       const key = JSON.stringify({ ...state, ts: 0 });
       if (last.get(topic) === key) continue;
       last.set(topic, key);
@@ -180,7 +180,7 @@ export function createStatusPublisher(ctx: Context, options: { startedMs: number
     /** Clears the retained state of a removed stack's services. */
     async clear(record: StackRecord): Promise<void> {
       for (const service of Object.keys(record.stack.services)) {
-        const topic = ctx.topics.serviceState(service);
+        const topic = ctx.topics.serviceState(record.name, service);
         last.delete(topic);
         await ctx.transport.clearRetained(topic);
       }

@@ -104,5 +104,7 @@ export {
   isRequestMethod,
   parseTopic,
   REQUEST_METHODS,
+  SERVICE_CHANNELS,
+  TOPIC_KINDS,
 } from './topics.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES, PROTOCOL_VERSION, VersionSchema } from './version.js';

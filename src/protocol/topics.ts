@@ -37,10 +37,31 @@ export type ParsedTopic =
   | { kind: 'agent_response'; agent: string; action: string }
   | { kind: 'services_events' }
   | { kind: 'service_channel'; channel: string }
-  | { kind: 'service_state'; service: string }
+  | { kind: 'service_state'; stack: string; service: string }
   | { kind: 'client_reply'; client: string };
 
 export type TopicKind = ParsedTopic['kind'];
+
+/** Every topic kind, at run time (docs/protocol.md's test checks each has an example). */
+export const TOPIC_KINDS = [
+  'orchestrator_state',
+  'orchestrator_health',
+  'orchestrator_request',
+  'agent_state',
+  'agent_info',
+  'agent_heartbeat',
+  'agent_containers',
+  'agent_cmd',
+  'agent_response',
+  'services_events',
+  'service_channel',
+  'service_state',
+  'client_reply',
+] as const satisfies readonly TopicKind[];
+// A kind added to ParsedTopic but not to TOPIC_KINDS fails to compile here, naming it.
+type MissingTopicKinds = Exclude<TopicKind, (typeof TOPIC_KINDS)[number]>;
+const everyTopicKind: [MissingTopicKinds] extends [never] ? true : MissingTopicKinds = true;
+void everyTopicKind;
 
 function id(kind: string, value: string): string {
   if (!isTopicId(value)) {
@@ -70,7 +91,9 @@ export function createTopics(prefix: string = DEFAULT_PREFIX) {
     servicesEvents: `${p}/services/events`,
     /** `alicia/services/<event_type>`, also `orchestration_errors` and `recovery`. */
     serviceChannel: (channel: string) => `${p}/services/${id('channel', channel)}`,
-    serviceState: (service: string) => `${p}/services/${id('service', service)}/state`,
+    /** Retained, keyed by stack: two stacks may both have a `db`. */
+    serviceState: (stack: string, service: string) =>
+      `${p}/stacks/${id('stack', stack)}/services/${id('service', service)}/state`,
     clientReply: (client: string) => `${p}/clients/${id('client', client)}/reply`,
     /** Subscription filters. */
     filters: Object.freeze({
@@ -79,6 +102,12 @@ export function createTopics(prefix: string = DEFAULT_PREFIX) {
       agentResponses: `${p}/agents/+/response/+`,
       requests: `${p}/orchestrator/request/+`,
       services: `${p}/services/#`,
+      serviceStates: `${p}/stacks/+/services/+/state`,
+      /**
+       * Where service states were retained before they were keyed by stack
+       * (`<prefix>/services/<service>/state`): the orchestrator clears them at start.
+       */
+      legacyServiceStates: `${p}/services/+/state`,
       everything: `${p}/#`,
     }),
   });
@@ -94,8 +123,10 @@ export function parseTopic(topic: string, prefix: string = DEFAULT_PREFIX): Pars
   if (!topic.startsWith(`${prefix}/`)) return null;
   const levels = topic.slice(prefix.length + 1).split('/');
   if (levels.some((level) => !isTopicId(level))) return null;
-  const [a, b, c, d, ...rest] = levels;
+  const [a, b, c, d, e, ...rest] = levels;
   if (rest.length > 0 || a === undefined) return null;
+  // Only `stacks/<stack>/services/<service>/state` has five levels.
+  if (e !== undefined && a !== 'stacks') return null;
   switch (a) {
     case 'orchestrator':
       if (b === 'state' && c === undefined) return { kind: 'orchestrator_state' };
@@ -117,11 +148,14 @@ export function parseTopic(topic: string, prefix: string = DEFAULT_PREFIX): Pars
       return null;
     }
     case 'services':
-      if (b === undefined || d !== undefined) return null;
-      if (c === 'state') return { kind: 'service_state', service: b };
-      if (c !== undefined) return null;
+      // `services/<service>/state` is retired (see filters.legacyServiceStates): not parsed.
+      if (b === undefined || c !== undefined) return null;
       if (b === 'events') return { kind: 'services_events' };
       return { kind: 'service_channel', channel: b };
+    case 'stacks':
+      if (b !== undefined && c === 'services' && d !== undefined && e === 'state')
+        return { kind: 'service_state', stack: b, service: d };
+      return null;
     case 'clients':
       if (b !== undefined && c === 'reply' && d === undefined) return { kind: 'client_reply', client: b };
       return null;

@@ -56,7 +56,10 @@ export type MessageHandler = (
 export interface Transport {
   readonly stats: Readonly<TransportStats>;
   readonly connected: boolean;
-  /** Serializes `payload` as JSON. Resolves when the broker acknowledged it (QoS 1). */
+  /**
+   * Serializes `payload` as JSON. Resolves when the broker acknowledged it (QoS 1); a QoS 1
+   * message published while the connection is down is sent after the reconnect, QoS 0 fails.
+   */
   publish(topic: string, payload: unknown, options: PublishOptions): Promise<void>;
   /** Clears a retained message. */
   clearRetained(topic: string): Promise<void>;
@@ -65,10 +68,14 @@ export interface Transport {
   onMessage(handler: MessageHandler): () => void;
   /** Called on every (re)connect; `sessionPresent` tells whether the broker kept our session. */
   onConnect(handler: (info: { sessionPresent: boolean }) => void): () => void;
+  /** Called once per connection lost (or closed), not for reconnect attempts that fail. */
   onDisconnect(handler: () => void): () => void;
   /** Waits for the first connection; rejects after connectTimeoutMs. */
   ready(): Promise<void>;
-  /** Ends the connection cleanly: the broker does not publish the will. */
+  /**
+   * Ends the connection cleanly: the broker does not publish the will. Idempotent; a
+   * pending ready() rejects, and later calls fail with ALICIA_ERR_TRANSPORT_CLOSED.
+   */
   close(): Promise<void>;
 }
 
@@ -116,6 +123,8 @@ export function createMqttTransport(options: TransportOptions): Transport {
 
   const client: MqttClient = mqtt.connect(options.url, clientOptions);
   let closed = false;
+  /** A connection is up (CONNACK received) and its loss not yet reported. */
+  let up = false;
   let attempts = 0;
 
   client.on('reconnect', () => {
@@ -128,6 +137,7 @@ export function createMqttTransport(options: TransportOptions): Transport {
   });
   client.on('connect', (connack) => {
     attempts = 0;
+    up = true;
     // Commands, answers and snapshots are small packets sent back to back: with Nagle's
     // algorithm each one after the first waits for the broker's delayed ACK (≈ 40 ms on
     // Linux). MQTT.js does not turn it off; the embedded broker does on its side.
@@ -137,6 +147,10 @@ export function createMqttTransport(options: TransportOptions): Transport {
     for (const handler of connectHandlers) handler({ sessionPresent: connack.sessionPresent });
   });
   client.on('close', () => {
+    // MQTT.js emits 'close' after every failed reconnect attempt too; only the loss of a
+    // connection that was up is a disconnect.
+    if (!up) return;
+    up = false;
     if (!closed) log.debug({ url: options.url }, 'mqtt connection closed');
     for (const handler of disconnectHandlers) handler();
   });
@@ -165,18 +179,25 @@ export function createMqttTransport(options: TransportOptions): Transport {
     }
   });
 
+  let readyTimer: NodeJS.Timeout | null = null;
+  let abandonReady: (err: Error) => void = () => undefined;
   const ready = new Promise<void>((resolve, reject) => {
     if (client.connected) return resolve();
-    const timer = setTimeout(() => {
+    abandonReady = reject;
+    readyTimer = setTimeout(() => {
       reject(aliciaError('ALICIA_ERR_TIMEOUT', `could not connect to the broker at ${options.url}`));
     }, options.connectTimeoutMs ?? 10_000);
     client.once('connect', () => {
-      clearTimeout(timer);
+      if (readyTimer) clearTimeout(readyTimer);
       resolve();
     });
   });
   // Callers that never await ready() must not see an unhandled rejection.
   ready.catch(() => undefined);
+
+  const closedError = (what: string) =>
+    aliciaError('ALICIA_ERR_TRANSPORT_CLOSED', `${what} after close() (${options.url})`);
+  let closing: Promise<void> | null = null;
 
   return {
     stats,
@@ -184,6 +205,7 @@ export function createMqttTransport(options: TransportOptions): Transport {
       return client.connected;
     },
     async publish(topic, payload, publishOptions) {
+      if (closed) throw closedError(`publish to ${topic}`);
       const body = Buffer.from(JSON.stringify(payload));
       if (body.byteLength > maxPayloadBytes) {
         throw aliciaError(
@@ -198,12 +220,15 @@ export function createMqttTransport(options: TransportOptions): Transport {
       stats.published += 1;
     },
     async clearRetained(topic) {
+      if (closed) throw closedError(`clear ${topic}`);
       await client.publishAsync(topic, Buffer.alloc(0), { qos: 1, retain: true });
     },
     async subscribe(filters, qos = 1) {
+      if (closed) throw closedError(`subscribe to ${filters.join(', ')}`);
       await client.subscribeAsync(filters, { qos });
     },
     async unsubscribe(filters) {
+      if (closed) throw closedError(`unsubscribe from ${filters.join(', ')}`);
       await client.unsubscribeAsync(filters);
     },
     onMessage(handler) {
@@ -219,9 +244,16 @@ export function createMqttTransport(options: TransportOptions): Transport {
       return () => disconnectHandlers.delete(handler);
     },
     ready: () => ready,
-    async close() {
+    close() {
+      // Idempotent: every caller waits for the one DISCONNECT (or the end of reconnecting).
+      if (closing) return closing;
       closed = true;
-      await client.endAsync();
+      // A ready() still waiting would otherwise hang until connectTimeoutMs (and hold the
+      // process open that long).
+      if (readyTimer) clearTimeout(readyTimer);
+      if (!client.connected) abandonReady(closedError('connect'));
+      closing = client.endAsync();
+      return closing;
     },
   };
 }

@@ -126,11 +126,14 @@ describe('e2e: dependency-ordered deploy across two agents on real Docker', () =
     // Presence and per-service state are retained: a late mosquitto_sub gets them at once.
     const late = await mosquittoSub(port, [
       'alicia/agents/+/state',
-      'alicia/services/api/state',
+      `alicia/stacks/${STACK_LAYERS}/services/api/state`,
       'alicia/orchestrator/state',
     ]);
     try {
-      await late.waitFor((l) => l.startsWith('alicia/services/api/state '), 'api state');
+      await late.waitFor(
+        (l) => l.startsWith(`alicia/stacks/${STACK_LAYERS}/services/api/state `),
+        'api state',
+      );
       await late.waitFor((l) => l.startsWith('alicia/agents/e2e-host-b/state '), 'host-b presence');
       expect(late.payloads('alicia/agents/e2e-host-a/state')).toEqual([
         expect.objectContaining({ state: 'online' }),
@@ -138,12 +141,14 @@ describe('e2e: dependency-ordered deploy across two agents on real Docker', () =
       expect(late.payloads('alicia/orchestrator/state').at(-1)).toMatchObject({ state: 'online' });
       await until(
         () =>
-          (late.payloads('alicia/services/api/state') as { healthy_replicas: number }[]).some(
-            (s) => s.healthy_replicas === 1,
-          ),
+          (
+            late.payloads(`alicia/stacks/${STACK_LAYERS}/services/api/state`) as {
+              healthy_replicas: number;
+            }[]
+          ).some((s) => s.healthy_replicas === 1),
         { what: 'api state with one healthy replica' },
       );
-      expect(late.payloads('alicia/services/api/state').at(-1)).toMatchObject({
+      expect(late.payloads(`alicia/stacks/${STACK_LAYERS}/services/api/state`).at(-1)).toMatchObject({
         stack: STACK_LAYERS,
         hosts: ['e2e-host-b'],
         running_replicas: 1,

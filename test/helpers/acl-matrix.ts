@@ -63,7 +63,13 @@ const FAMILIES: readonly Family[] = [
   { family: 'other response', topic: 'alicia/agents/pi-2/response/start', publish: [O], subscribe: [O, P] },
   { family: 'events', topic: 'alicia/services/events', publish: [O], subscribe: [O, P, V] },
   { family: 'event type', topic: 'alicia/services/service_started', publish: [O], subscribe: [O, P, V] },
-  { family: 'service state', topic: 'alicia/services/web/state', publish: [O], subscribe: [O, P, V] },
+  {
+    family: 'service state',
+    topic: 'alicia/stacks/demo/services/web/state',
+    publish: [O],
+    subscribe: [O, P, V],
+  },
+  { family: 'stack level', topic: 'alicia/stacks/demo/other', publish: [O], subscribe: [O, P] },
   { family: 'client reply', topic: 'alicia/clients/cli-1/reply', publish: [O], subscribe: [O, P] },
   { family: 'unknown under prefix', topic: 'alicia/elsewhere/x', publish: [O], subscribe: [O, P] },
 ];

@@ -47,13 +47,16 @@ function spawnSub(args: readonly string[]): SubProcess {
 /**
  * `mosquitto_sub -h 127.0.0.1 -p <port> -t <topic> -C <count> -W <waitS> [-v]`: resolves with
  * its non-empty output lines when it exits 0, rejects when it fails; killed after `timeoutMs`.
+ * Several topics go into one SUBSCRIBE, in order (brokers send retained messages filter by
+ * filter, so a retained sentinel last tells that nothing retained matched the filters before it).
  */
 export function mosquittoSubOnce(
   port: number,
-  topic: string,
+  topic: string | readonly string[],
   options: { verbose?: boolean; count?: number; waitS?: number; timeoutMs?: number } = {},
 ): Promise<string[]> {
-  const args = ['-h', '127.0.0.1', '-p', String(port), '-t', topic];
+  const args = ['-h', '127.0.0.1', '-p', String(port)];
+  for (const t of typeof topic === 'string' ? [topic] : topic) args.push('-t', t);
   if (options.verbose) args.push('-v');
   args.push('-C', String(options.count ?? 1), '-W', String(options.waitS ?? 5));
   return new Promise((resolve, reject) => {

@@ -148,7 +148,7 @@ export const SAMPLES: Record<string, unknown> = {
     timestamp: '2026-11-22T13:00:00.000Z',
     source: 'orchestrator',
   },
-  'alicia/services/web/state': {
+  'alicia/stacks/demo/services/web/state': {
     v: 1,
     ts: NOW,
     stack: 'demo',

@@ -284,7 +284,10 @@ describe('embedded broker: refusals seen by mosquitto_pub', () => {
     const orchestrator = await client(broker.url, MATRIX_USERS.orchestrator);
     await orchestrator.publishAsync('alicia/agents/pi-1/state', 'online', { qos: 1, retain: true });
     await orchestrator.publishAsync('alicia/clients/cli-1/reply', 'secret reply', { qos: 1, retain: true });
-    await orchestrator.publishAsync('alicia/services/web/state', 'running', { qos: 1, retain: true });
+    await orchestrator.publishAsync('alicia/stacks/demo/services/web/state', 'running', {
+      qos: 1,
+      retain: true,
+    });
     const viewer = await client(broker.url, MATRIX_USERS.viewer);
     const got: string[] = [];
     viewer.on('message', (t, p) => got.push(`${t} ${p.toString()}`));
@@ -301,7 +304,7 @@ describe('embedded broker: refusals seen by mosquitto_pub', () => {
     expect(got.sort()).toEqual([
       'alicia/agents/pi-1/state online',
       'alicia/services/events sentinel',
-      'alicia/services/web/state running',
+      'alicia/stacks/demo/services/web/state running',
     ]);
     expect(broker.stats.filtered).toBeGreaterThanOrEqual(1);
   });

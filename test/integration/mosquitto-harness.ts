@@ -18,6 +18,8 @@ export interface Mosquitto {
   dir: string;
   /** Everything mosquitto logged (stderr). */
   log(): string;
+  /** Stops mosquitto (SIGTERM: it saves its persistence file) and starts it again on the same port. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,37 +59,49 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
   await writeFile(confFile, await renderConf(dir, port, options.allowAnonymous ?? true));
   await chmod(dir, 0o777);
 
-  const child: ChildProcess = spawn('/usr/sbin/mosquitto', ['-c', confFile], {
+  let stderr = '';
+  let child: ChildProcess = spawn('/usr/sbin/mosquitto', ['-c', confFile], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  let stderr = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`mosquitto did not start: ${stderr}`)), 10_000);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (/Opening ipv4 listen socket on port/.test(stderr) && /running/.test(stderr)) {
+  const started = (proc: ChildProcess): Promise<void> => {
+    let own = '';
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`mosquitto did not start: ${own}`)), 10_000);
+      proc.stderr?.on('data', (chunk: Buffer) => {
+        own += chunk.toString();
+        stderr += chunk.toString();
+        if (/Opening ipv4 listen socket on port/.test(own) && /running/.test(own)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      proc.once('exit', (code) => {
         clearTimeout(timer);
-        resolve();
-      }
+        reject(new Error(`mosquitto exited ${code}: ${own}`));
+      });
     });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`mosquitto exited ${code}: ${stderr}`));
-    });
-  });
-  const close = async (): Promise<void> => {
+  };
+  const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
       await exited;
     }
+  };
+  const close = async (): Promise<void> => {
+    await stop();
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await ready;
+    await started(child);
   } catch (err) {
     await close();
     throw err;
   }
-  return { port, url: `mqtt://127.0.0.1:${port}`, dir, log: () => stderr, close };
+  const restart = async (): Promise<void> => {
+    await stop();
+    child = spawn('/usr/sbin/mosquitto', ['-c', confFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await started(child);
+  };
+  return { port, url: `mqtt://127.0.0.1:${port}`, dir, log: () => stderr, restart, close };
 }

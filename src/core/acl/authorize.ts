@@ -75,7 +75,7 @@ function subscribeRefusal(role: Role, user: string, prefix: string): string {
     case 'agent':
       return `agent ${user} may subscribe only to ${prefix}/agents/${user}/cmd/+ and ${prefix}/orchestrator/state`;
     case 'viewer':
-      return `viewer may read only ${prefix}/services/#, ${prefix}/orchestrator/state|health and agent presence`;
+      return `viewer may read only ${prefix}/services/#, ${prefix}/stacks/+/services/+/state, ${prefix}/orchestrator/state|health and agent presence`;
     case 'operator':
     case 'orchestrator':
       return `${role} may read only under ${prefix}/`;

@@ -55,6 +55,7 @@ export function rulesFor(role: Role, user: string, prefix: string): RoleRules {
       return {
         read: [
           `${p}/services/#`,
+          `${p}/stacks/+/services/+/state`,
           `${p}/orchestrator/state`,
           `${p}/orchestrator/health`,
           ...AGENT_PRESENCE_TOPICS.map((t) => `${p}/agents/+/${t}`),

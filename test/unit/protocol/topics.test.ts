@@ -12,7 +12,9 @@ describe('topics', () => {
     expect(t.agentResponse('pi-1', 'apply')).toBe('alicia/agents/pi-1/response/apply');
     expect(t.servicesEvents).toBe('alicia/services/events');
     expect(t.serviceChannel('service_started')).toBe('alicia/services/service_started');
-    expect(t.serviceState('web')).toBe('alicia/services/web/state');
+    expect(t.serviceState('demo', 'web')).toBe('alicia/stacks/demo/services/web/state');
+    expect(t.filters.serviceStates).toBe('alicia/stacks/+/services/+/state');
+    expect(t.filters.legacyServiceStates).toBe('alicia/services/+/state');
     expect(t.orchestratorRequest('deploy')).toBe('alicia/orchestrator/request/deploy');
     expect(t.filters.agentCmds('pi-1')).toBe('alicia/agents/pi-1/cmd/+');
   });
@@ -47,7 +49,11 @@ describe('topics', () => {
         kind: 'service_channel',
         channel: 'recovery',
       });
-      expect(parseTopic(tp.serviceState('db'), prefix)).toEqual({ kind: 'service_state', service: 'db' });
+      expect(parseTopic(tp.serviceState('shop', 'db'), prefix)).toEqual({
+        kind: 'service_state',
+        stack: 'shop',
+        service: 'db',
+      });
       expect(parseTopic(tp.clientReply('cli-9'), prefix)).toEqual({ kind: 'client_reply', client: 'cli-9' });
     }
   });
@@ -56,8 +62,29 @@ describe('topics', () => {
     'refuses id %j in a builder with ALICIA_ERR_ID_INVALID',
     (bad) => {
       expect(() => t.agentState(bad)).toThrow(expect.objectContaining({ code: 'ALICIA_ERR_ID_INVALID' }));
+      expect(() => t.serviceState(bad, 'db')).toThrow(
+        expect.objectContaining({ code: 'ALICIA_ERR_ID_INVALID' }),
+      );
+      expect(() => t.serviceState('shop', bad)).toThrow(
+        expect.objectContaining({ code: 'ALICIA_ERR_ID_INVALID' }),
+      );
     },
   );
+
+  it('keys service states by stack: two stacks with a db get two topics', () => {
+    expect(t.serviceState('shop', 'db')).not.toBe(t.serviceState('blog', 'db'));
+    expect(parseTopic('alicia/stacks/blog/services/db/state')).toEqual({
+      kind: 'service_state',
+      stack: 'blog',
+      service: 'db',
+    });
+  });
+
+  it('no longer parses the retired alicia/services/<service>/state, and event channels are unchanged', () => {
+    expect(parseTopic('alicia/services/db/state')).toBeNull();
+    expect(parseTopic('alicia/services/events')).toEqual({ kind: 'services_events' });
+    expect(parseTopic('alicia/services/state')).toEqual({ kind: 'service_channel', channel: 'state' });
+  });
 
   it('refuses unusable prefixes', () => {
     for (const prefix of ['', 'a/+', '#', '/alicia', 'alicia/']) {
@@ -77,6 +104,12 @@ describe('topics', () => {
     'alicia/orchestrator/request',
     'alicia/services/web/state/x',
     'alicia/services/web/other',
+    'alicia/stacks/demo/services/web',
+    'alicia/stacks/demo/services/web/other',
+    'alicia/stacks/demo/web/x/state',
+    'alicia/stacks/demo/services/web/state/x',
+    'alicia/stacks/demo',
+    'alicia/agents/a/cmd/start/x/y',
     'alicia/clients/x/other',
     'alicia/nothing/here',
   ])('does not parse %s', (topic) => {
