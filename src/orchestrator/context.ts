@@ -1,5 +1,6 @@
 // What every part of the control plane shares: adapters, the in-memory desired state (the
 // store's copy is written after each change), per-stack locks and in-flight bookkeeping.
+import type { Clock } from '../clock/index.js';
 import { type AliciaError, aliciaError } from '../core/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { Topics, WireError } from '../protocol/index.js';
@@ -24,6 +25,9 @@ export interface Settings {
 
 export interface Context {
   readonly log: Logger;
+  /** Time and every timer of the control plane (the one Clock port). */
+  readonly clock: Clock;
+  /** `clock.now()`, for the many readers that only need the time. */
   readonly now: () => number;
   readonly topics: Topics;
   readonly transport: Transport;

@@ -1,6 +1,7 @@
 // Drives the pure deploy state machine (core/deploy) for one deploy: steps it on every
 // containers snapshot and liveness change (coalesced per microtask), on the next startup
 // deadline, and on cancellation; carries out its start and ready actions.
+import type { TimerHandle } from '../clock/index.js';
 import {
   type Assignment,
   type DeployAction,
@@ -56,7 +57,7 @@ export function drive(
     const work: Promise<unknown>[] = [];
     const init = initDeploy(plan, ctx.now());
     let state: DeployState = init.state;
-    let timer: NodeJS.Timeout | null = null;
+    let timer: TimerHandle | null = null;
     let queued = false;
     let finished = false;
 
@@ -135,7 +136,7 @@ export function drive(
     const apply = (result: { state: DeployState; actions: readonly DeployAction[] }): void => {
       state = result.state;
       for (const action of result.actions) act(action);
-      if (timer) clearTimeout(timer);
+      ctx.clock.clearTimeout(timer);
       timer = null;
       if (state.outcome !== null) {
         finished = true;
@@ -144,7 +145,7 @@ export function drive(
         return;
       }
       const due = nextDeadline(plan, state);
-      if (due !== null) timer = setTimeout(schedule, Math.max(0, due - ctx.now()));
+      if (due !== null) timer = ctx.clock.setTimeout(schedule, Math.max(0, due - ctx.now()));
     };
 
     const cancel = (): void => {

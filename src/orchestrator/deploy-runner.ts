@@ -66,12 +66,12 @@ function graphOf(stack: Stack): ServiceGraph {
 async function waitForAgents(ctx: Context): Promise<void> {
   if (ctx.registry.nodes().length > 0) return;
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ctx.settings.agentWaitMs);
+    const timer = ctx.clock.setTimeout(done, ctx.settings.agentWaitMs);
     const off = ctx.registry.onChange(() => {
       if (ctx.registry.nodes().length > 0) done();
     });
     function done(): void {
-      clearTimeout(timer);
+      ctx.clock.clearTimeout(timer);
       off();
       resolve();
     }

@@ -4,7 +4,7 @@ export type { AgentClient } from './agent-client.js';
 export type { DeployReport, ServiceReport } from './deploy-runner.js';
 export type { EventPublisher } from './events.js';
 export type { DownResult, RestartResult, ScaleResult, StopResult } from './operations.js';
-export type { Clock, Orchestrator, OrchestratorOptions } from './orchestrator.js';
+export type { Orchestrator, OrchestratorOptions } from './orchestrator.js';
 export { startOrchestrator } from './orchestrator.js';
 export type { OrchestratorState, StackRecord } from './store.js';
 export { createStore, STATE_FILE } from './store.js';

@@ -2,6 +2,7 @@
 // clock), wires the registry, commands, events, watcher, status and request API, announces
 // presence (retained online, will offline, a session counter so a late will is ignored).
 
+import { type Clock, systemClock } from '../clock/index.js';
 import type { Stack } from '../compose/model.js';
 import type { Logger } from '../logging/logger.js';
 import { silentLogger } from '../logging/logger.js';
@@ -39,10 +40,6 @@ import { agentRows, allServiceStates, createStatusPublisher, systemHealth } from
 import { createStore, type OrchestratorState } from './store.js';
 import { createWatcher } from './watch.js';
 
-export interface Clock {
-  now(): number;
-}
-
 export interface OrchestratorOptions {
   brokerUrl: string;
   username?: string | undefined;
@@ -62,6 +59,7 @@ export interface OrchestratorOptions {
   /** Re-send an unanswered command after this long (ms, default 2000). */
   commandRetryMs?: number | undefined;
   log?: Logger | undefined;
+  /** Time and timers (default: the system clock). */
   clock?: Clock | undefined;
 }
 
@@ -86,7 +84,7 @@ export interface Orchestrator {
 
 export async function startOrchestrator(options: OrchestratorOptions): Promise<Orchestrator> {
   const log = (options.log ?? silentLogger()).child({ component: 'orchestrator' });
-  const clock = options.clock ?? { now: () => Date.now() };
+  const clock = options.clock ?? systemClock;
   const now = () => clock.now();
   const prefix = options.prefix ?? 'alicia';
   const topics = createTopics(prefix);
@@ -139,7 +137,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     transport,
     topics,
     log: log.child({ component: 'agent-client' }),
-    now,
+    clock,
     session: () => session,
     retryMs: options.commandRetryMs,
     commandSecret: options.commandSecret,
@@ -150,6 +148,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   let persistQueued: Promise<void> | null = null;
   const ctx: Context = {
     log,
+    clock,
     now,
     topics,
     transport,
@@ -260,7 +259,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     topics.filters.requests,
   ]);
 
-  const ticker = setInterval(
+  const ticker = clock.setInterval(
     () => {
       registry.tick();
       void watcher.reschedule();
@@ -268,7 +267,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     Math.max(50, Math.floor(heartbeatMs / 2)),
   );
   // A slow sweep retries whatever a lost command left undone.
-  const sweeper = setInterval(() => watcher.scheduleReconcile(0), 5_000);
+  const sweeper = clock.setInterval(() => watcher.scheduleReconcile(0), 5_000);
 
   return {
     get session() {
@@ -290,13 +289,13 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
         registry.nodes().filter((n) => (registry.get(n.id)?.containers ?? null) !== null).length >= count;
       if (enough()) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
+        const timer = clock.setTimeout(() => {
           off();
           reject(new Error(`fewer than ${count} agents online after ${timeoutMs} ms`));
         }, timeoutMs);
         const off = registry.onChange(() => {
           if (!enough()) return;
-          clearTimeout(timer);
+          clock.clearTimeout(timer);
           off();
           resolve();
         });
@@ -304,8 +303,8 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     },
     async close() {
       closing = true;
-      clearInterval(ticker);
-      clearInterval(sweeper);
+      clock.clearInterval(ticker);
+      clock.clearInterval(sweeper);
       watcher.close();
       status.close();
       agentClient.close();

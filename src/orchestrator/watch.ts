@@ -2,6 +2,7 @@
 // healing events, reschedules the instances of a host that stayed offline past a grace
 // period, and reconciles each idle stack (start what is missing, remove duplicates and
 // orphans) whenever the agents' reports change.
+import type { TimerHandle } from '../clock/index.js';
 import { type Assignment, instanceId } from '../core/deploy/index.js';
 import { createPlacer } from '../core/placement/index.js';
 import { type DesiredInstance, type ObservedInstance, reconcile } from '../core/reconcile/index.js';
@@ -23,7 +24,7 @@ export function createWatcher(ctx: Context) {
   const seen = new Map<string, Seen>();
   const lostAnnounced = new Set<string>();
   const unplaceable = new Set<string>();
-  let reconcileTimer: NodeJS.Timeout | null = null;
+  let reconcileTimer: TimerHandle | null = null;
   let closed = false;
 
   /** This agent's assignments by instance id. */
@@ -273,7 +274,7 @@ export function createWatcher(ctx: Context) {
 
   const scheduleReconcile = (delayMs = 250): void => {
     if (reconcileTimer || closed) return;
-    reconcileTimer = setTimeout(() => {
+    reconcileTimer = ctx.clock.setTimeout(() => {
       reconcileTimer = null;
       reconcileAll().catch((err: unknown) => ctx.log.error({ err }, 'reconcile failed'));
     }, delayMs);
@@ -286,7 +287,7 @@ export function createWatcher(ctx: Context) {
     reschedule: () => reschedule().catch((err: unknown) => ctx.log.error({ err }, 'reschedule failed')),
     close(): void {
       closed = true;
-      if (reconcileTimer) clearTimeout(reconcileTimer);
+      ctx.clock.clearTimeout(reconcileTimer);
     },
   };
 }
