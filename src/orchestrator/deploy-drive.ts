@@ -78,14 +78,17 @@ export function drive(
       switch (action.type) {
         case 'event': {
           if (input.quietDeploy && action.event_type.startsWith('deploy_')) return;
-          const data: Record<string, unknown> = { ...action.data };
-          const service = typeof data.service === 'string' ? data.service : undefined;
-          if (service !== undefined && action.event_type === 'service_starting') {
-            const list = targetsOf(service);
-            data.instances = list.map((a) => a.instance);
-            data.hosts = [...new Set(list.map((a) => a.agent))].sort();
+          if (action.event_type === 'service_starting') {
+            // Where it starts is known here, not in the core.
+            const list = targetsOf(action.data.service);
+            ctx.events.emit('service_starting', {
+              ...action.data,
+              instances: list.map((a) => a.instance),
+              hosts: [...new Set(list.map((a) => a.agent))].sort(),
+            });
+            return;
           }
-          ctx.events.emit(action.event_type, data);
+          ctx.events.emit(action.event_type, action.data);
           return;
         }
         case 'start': {
@@ -176,6 +179,8 @@ export function drive(
               stack: plan.stack,
               duration_ms: duration,
               reason,
+              failed: [],
+              blocked: pending,
               error: { code: 'ALICIA_ERR_DEPLOY_FAILED', message: reason },
             },
           },

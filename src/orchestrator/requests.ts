@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { parseStack } from '../compose/index.js';
 import { type AliciaError, aliciaError, toAliciaError } from '../core/errors.js';
 import {
-  type EventType,
+  HEALING_EVENT_TYPES,
   type Incoming,
   PROTOCOL_VERSION,
   parseTopic,
@@ -13,6 +13,7 @@ import {
   peekTransaction,
   type Request,
   type RequestMethod,
+  toHistoryEntry,
 } from '../protocol/index.js';
 import type { Context } from './context.js';
 import { runDeploy } from './deploy-runner.js';
@@ -26,15 +27,6 @@ export interface RequestStats {
   /** Requests so broken that no reply_to could be read: logged and counted, not answered. */
   unanswerable: number;
 }
-
-const HISTORY_TYPES: ReadonlySet<EventType> = new Set([
-  'service_unhealthy',
-  'service_restarted',
-  'service_recovered',
-  'service_failed',
-  'service_rescheduled',
-  'healing_action',
-]);
 
 export function createRequestHandler(
   ctx: Context,
@@ -114,19 +106,11 @@ export function createRequestHandler(
         const r = request as Request<'history'>;
         const events = ctx.events.history({
           service: r.service,
-          types: HISTORY_TYPES,
+          types: HEALING_EVENT_TYPES,
           limit: r.limit ?? 100,
         });
         return {
-          entries: events.map((e) => ({
-            time: e.timestamp,
-            action: e.event_type,
-            service: e.event_data.service ?? null,
-            instance: e.event_data.instance ?? null,
-            reason: e.event_data.reason ?? null,
-            success: e.event_type !== 'service_failed' && e.event_type !== 'service_unhealthy',
-            recovery_ms: typeof e.event_data.recovery_ms === 'number' ? e.event_data.recovery_ms : null,
-          })),
+          entries: events.flatMap((e) => toHistoryEntry(e) ?? []),
         };
       }
     }

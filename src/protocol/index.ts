@@ -14,13 +14,29 @@ export {
   HealthSchema,
   InstanceStateSchema,
 } from './containers.js';
-export type { AliciaEvent, EventType, ServiceState, SystemHealth } from './events.js';
+export type { EventCategory, HistoryEntry } from './event-categories.js';
 export {
+  EVENT_CATEGORIES,
+  extraChannels,
+  HEALING_EVENT_TYPES,
+  HistoryEntrySchema,
+  toHistoryEntry,
+} from './event-categories.js';
+export type {
+  AliciaEvent,
+  EventData,
+  EventDataInput,
+  EventOf,
+  EventType,
+  ServiceState,
+  SystemHealth,
+} from './events.js';
+export {
+  EVENT_DATA_SCHEMAS,
   EVENT_TYPES,
-  EventDataSchema,
   EventSchema,
   EventTypeSchema,
-  ServiceScaledDataSchema,
+  eventSubject,
   ServiceStateSchema,
   SystemHealthSchema,
 } from './events.js';

@@ -96,7 +96,7 @@ function createProgress(services: readonly string[], options: { json: boolean; t
         process.stdout.write(`${JSON.stringify(event)}\n`);
         return;
       }
-      const service = event.event_data.service;
+      const service = (event.event_data as { service?: unknown }).service;
       if (typeof service !== 'string' || !rows.has(service)) return;
       const d = event.event_data as Record<string, unknown>;
       let status: string | null = null;
@@ -300,7 +300,7 @@ async function remoteUp(stack: Stack, files: readonly string[], flags: UpFlags):
       );
     const progress = createProgress(services, { json, tty: isTty() });
     await client.followEvents((event) => {
-      if (event.event_data.stack === stack.name) progress.onEvent(event);
+      if ((event.event_data as { stack?: unknown }).stack === stack.name) progress.onEvent(event);
     });
     await client.request(
       'deploy',
