@@ -97,15 +97,14 @@ export function drive(
           // container could not bind them while the old one holds them, so stop-first.
           const ports = (record.stack.services[action.service]?.ports.length ?? 0) > 0;
           const first = ports ? (input.replaced.get(action.service) ?? []) : [];
-          if (first.length > 0) {
-            input.replaced.delete(action.service);
-            const gone = new Set(first.map((a) => a.instance));
-            record.assignments = record.assignments.filter((a) => !gone.has(a.instance));
-          }
-          record.assignments.push(...list);
+          if (first.length > 0) input.replaced.delete(action.service);
+          // Both changes land in one write, awaited before any agent is told.
+          const written = Promise.all([
+            ctx.desired.unassign(record.name, first),
+            ctx.desired.assign(record.name, list),
+          ]);
           work.push(
-            ctx
-              .persist()
+            written
               .then(() => removeInstances(ctx, first))
               .then(() => startInstances(ctx, record, list, schedule))
               .catch((err: unknown) => ctx.log.error({ err, service: action.service }, 'start failed')),
@@ -115,8 +114,7 @@ export function drive(
         case 'ready': {
           const old = input.replaced.get(action.service) ?? [];
           if (old.length === 0) return;
-          const gone = new Set(old.map((a) => a.instance));
-          record.assignments = record.assignments.filter((a) => !gone.has(a.instance));
+          const written = ctx.desired.unassign(record.name, old);
           ctx.events.emit('service_updated', {
             stack: record.name,
             service: action.service,
@@ -124,8 +122,7 @@ export function drive(
             instances: targetsOf(action.service).map((a) => a.instance),
           });
           work.push(
-            ctx
-              .persist()
+            written
               .then(() => removeInstances(ctx, old))
               .catch((err: unknown) =>
                 ctx.log.error({ err, service: action.service }, 'removing replaced instances failed'),

@@ -15,11 +15,11 @@ import {
 import { aliciaError } from '../core/errors.js';
 import { buildGraph, type ServiceGraph } from '../core/graph/index.js';
 import { createPlacer } from '../core/placement/index.js';
-import { specHash } from '../protocol/index.js';
 import type { Context } from './context.js';
 import { drive } from './deploy-drive.js';
-import { gcSpecs, removeInOrder } from './removal.js';
-import type { StackRecord } from './store.js';
+import { pruneSpecs, removeInOrder } from './removal.js';
+import { serviceSpecs } from './service-spec.js';
+import type { StackRecordData } from './store.js';
 
 export interface DeployOptions {
   /** `scale` keeps stopped services stopped and emits no deploy_* events. */
@@ -107,11 +107,10 @@ export async function runDeploy(ctx: Context, stack: Stack, options: DeployOptio
 
   const replicas: Record<string, number> = {};
   const targets: Record<string, ServiceTarget> = {};
-  const specs: StackRecord['specs'] = { ...(previous?.specs ?? {}) };
-  for (const [name, spec] of Object.entries(stack.services)) {
+  const specs: StackRecordData['specs'] = { ...(previous?.specs ?? {}) };
+  for (const [name, { spec, hash }] of serviceSpecs(stack)) {
     const n = stopped.has(name) ? 0 : (scale[name] ?? spec.replicas);
     replicas[name] = n;
-    const hash = specHash(spec);
     specs[hash] = spec;
     targets[name] = {
       replicas: n,
@@ -138,18 +137,14 @@ export async function runDeploy(ctx: Context, stack: Stack, options: DeployOptio
   // The new record: the new stack, but only the current assignments so far. Assignments
   // of a service are added when it starts, so the background reconcile never starts a
   // service ahead of its dependencies.
-  const record: StackRecord = {
-    name: stack.name,
+  const record = await ctx.desired.applyStack(stack.name, {
     stack,
     specs,
     scale,
     stopped: [...stopped].sort(),
-    assignments: [...current],
+    assignments: current,
     deployed_ms: ctx.now(),
-  };
-  ctx.state.stacks[stack.name] = record;
-  delete ctx.state.removed[stack.name];
-  await ctx.persist();
+  });
 
   const fresh = byService([...plan.add, ...plan.replace.map((r) => r.next)]);
   const replaced = byService(plan.replace.map((r) => r.old));
@@ -191,8 +186,7 @@ export async function runDeploy(ctx: Context, stack: Stack, options: DeployOptio
   if (outcome.state.outcome?.ok) {
     await removeInOrder(ctx, record, surplus, graph);
   }
-  gcSpecs(record);
-  await ctx.persist();
+  await pruneSpecs(ctx, record);
 
   const report: DeployReport = {
     stack: stack.name,

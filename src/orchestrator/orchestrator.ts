@@ -23,6 +23,7 @@ import { ALICIA_VERSION } from '../version.js';
 import { createAgentClient } from './agent-client.js';
 import type { Context, Settings } from './context.js';
 import { type DeployReport, runDeploy } from './deploy-runner.js';
+import { createDesiredState } from './desired-state.js';
 import { createEventPublisher, type EventPublisher } from './events.js';
 import {
   type DownResult,
@@ -37,7 +38,7 @@ import {
 import { createRegistry } from './registry.js';
 import { createRequestHandler, type RequestStats } from './requests.js';
 import { agentRows, allServiceStates, createStatusPublisher, systemHealth } from './status.js';
-import { createStore, type OrchestratorState } from './store.js';
+import { createStore } from './store.js';
 import { createWatcher } from './watch.js';
 
 export interface OrchestratorOptions {
@@ -89,7 +90,8 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   const prefix = options.prefix ?? 'alicia';
   const topics = createTopics(prefix);
   const store = createStore(options.stateDir);
-  const state: OrchestratorState = await store.load();
+  const desired = createDesiredState(store, await store.load());
+  const { state } = desired;
   const startedMs = now();
   const heartbeatMs = options.heartbeatMs ?? 1000;
   const settings: Settings = {
@@ -143,9 +145,6 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     commandSecret: options.commandSecret,
   });
   const events = createEventPublisher({ transport, topics, log: log.child({ component: 'events' }), now });
-  let persistChain: Promise<void> = Promise.resolve();
-  /** The next write, not started yet: callers until it starts share it (it includes their change). */
-  let persistQueued: Promise<void> | null = null;
   const ctx: Context = {
     log,
     clock,
@@ -155,24 +154,9 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     registry,
     agentClient,
     events,
-    store,
     settings,
     state,
-    persist() {
-      // A deploy step that starts three services asks three times in one turn: one write
-      // (it reads the state when it starts) answers them all instead of three in a row.
-      if (persistQueued !== null) return persistQueued;
-      // A failed write is its callers' error; the next write is still tried.
-      const queued = persistChain
-        .catch(() => undefined)
-        .then(() => {
-          persistQueued = null;
-          return store.save(state);
-        });
-      persistQueued = queued;
-      persistChain = queued;
-      return queued;
-    },
+    desired,
     withLock(stack, fn) {
       const before = locks.get(stack) ?? Promise.resolve();
       const run = before.then(fn, fn);
@@ -244,8 +228,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
 
   transport.onConnect(() => {
     session = nextSession;
-    state.session = session;
-    ctx.persist().catch((err: unknown) => log.error({ err }, 'session not persisted'));
+    desired.setSession(session).catch((err: unknown) => log.error({ err }, 'session not persisted'));
     transport
       .publish(topics.orchestratorState, presence('online', session), { qos: 1, retain: true })
       .catch((err: unknown) => log.warn({ err }, 'presence not published'));
@@ -312,7 +295,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       await transport
         .publish(topics.orchestratorState, presence('offline', session), { qos: 1, retain: true })
         .catch(() => undefined);
-      await persistChain.catch(() => undefined);
+      await desired.flush();
       await transport.close();
     },
   };

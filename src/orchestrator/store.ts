@@ -1,6 +1,6 @@
 // The orchestrator's desired state on disk: applied stacks (normalized Stack, specs by
 // hash, scale overrides, instance assignments) and the session counter. One JSON file,
-// replaced atomically (write temp, fsync, rename, fsync the directory), so a crash leaves
+// written only through desired-state.ts, replaced atomically (write temp, fsync, rename, fsync the directory), so a crash leaves
 // the old state or the new one, never half of one.
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -33,7 +33,18 @@ export const StackRecordSchema = z.strictObject({
   assignments: z.array(AssignmentSchema),
   deployed_ms: z.number().int().nonnegative(),
 });
-export type StackRecord = z.infer<typeof StackRecordSchema>;
+/** A stack's record as stored (mutable: only the desired-state module edits one). */
+export type StackRecordData = z.infer<typeof StackRecordSchema>;
+/** A stack's record as everyone but the desired-state module sees it: read only. */
+export interface StackRecord {
+  readonly name: StackRecordData['name'];
+  readonly stack: StackRecordData['stack'];
+  readonly specs: Readonly<StackRecordData['specs']>;
+  readonly scale: Readonly<StackRecordData['scale']>;
+  readonly stopped: readonly string[];
+  readonly assignments: readonly Assignment[];
+  readonly deployed_ms: number;
+}
 
 export const OrchestratorStateSchema = z.strictObject({
   v: z.literal(1),
@@ -43,13 +54,21 @@ export const OrchestratorStateSchema = z.strictObject({
   /** Stacks taken down, with when (ms): containers of theirs that show up later (a host that was offline) are removed. */
   removed: z.record(z.string(), z.number().int().nonnegative()),
 });
-export type OrchestratorState = z.infer<typeof OrchestratorStateSchema>;
+/** The desired state as stored (mutable: only the desired-state module edits it). */
+export type OrchestratorStateData = z.infer<typeof OrchestratorStateSchema>;
+/** The desired state as everyone but the desired-state module sees it: read only. */
+export interface OrchestratorState {
+  readonly v: 1;
+  readonly session: number;
+  readonly stacks: Readonly<Record<string, StackRecord>>;
+  readonly removed: Readonly<Record<string, number>>;
+}
 
 export const STATE_FILE = 'orchestrator-state.json';
 
 export interface Store {
   readonly file: string;
-  load(): Promise<OrchestratorState>;
+  load(): Promise<OrchestratorStateData>;
   /** Writes are serialized: the last one called is the one on disk. */
   save(state: OrchestratorState): Promise<void>;
 }
@@ -99,11 +118,6 @@ export function createStore(dir: string): Store {
       return next;
     },
   };
-}
-
-/** A deep copy that can be edited without touching the state it came from. */
-export function cloneRecord(record: StackRecord): StackRecord {
-  return structuredClone(record);
 }
 
 export type { Assignment };
