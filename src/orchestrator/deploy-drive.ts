@@ -74,64 +74,64 @@ export function drive(
       if (change.kind === 'containers' || change.kind === 'liveness') schedule();
     });
 
-    const act = (action: DeployAction): void => {
-      switch (action.type) {
-        case 'event': {
-          if (input.quietDeploy && action.event_type.startsWith('deploy_')) return;
-          if (action.event_type === 'service_starting') {
-            // Where it starts is known here, not in the core.
-            const list = targetsOf(action.data.service);
-            ctx.events.emit('service_starting', {
-              ...action.data,
-              instances: list.map((a) => a.instance),
-              hosts: [...new Set(list.map((a) => a.agent))].sort(),
-            });
-            return;
-          }
-          ctx.events.emit(action.event_type, action.data);
-          return;
-        }
-        case 'start': {
-          const list = input.fresh.get(action.service) ?? [];
-          // Start-first, unless the service publishes ports: with host networking the new
-          // container could not bind them while the old one holds them, so stop-first.
-          const ports = (record.stack.services[action.service]?.ports.length ?? 0) > 0;
-          const first = ports ? (input.replaced.get(action.service) ?? []) : [];
-          if (first.length > 0) input.replaced.delete(action.service);
-          // Both changes land in one write, awaited before any agent is told.
-          const written = Promise.all([
-            ctx.desired.unassign(record.name, first),
-            ctx.desired.assign(record.name, list),
-          ]);
-          work.push(
-            written
-              .then(() => removeInstances(ctx, first))
-              .then(() => startInstances(ctx, record, list, schedule))
-              .catch((err: unknown) => ctx.log.error({ err, service: action.service }, 'start failed')),
-          );
-          return;
-        }
-        case 'ready': {
-          const old = input.replaced.get(action.service) ?? [];
-          if (old.length === 0) return;
-          const written = ctx.desired.unassign(record.name, old);
-          ctx.events.emit('service_updated', {
-            stack: record.name,
-            service: action.service,
-            replaced: old.map((a) => a.instance),
-            instances: targetsOf(action.service).map((a) => a.instance),
+    // One executor per action kind: a new kind of deploy action does not compile until it has one.
+    const executors: {
+      readonly [K in DeployAction['type']]: (action: Extract<DeployAction, { type: K }>) => void;
+    } = {
+      event: (action) => {
+        if (input.quietDeploy && action.event_type.startsWith('deploy_')) return;
+        if (action.event_type === 'service_starting') {
+          // Where it starts is known here, not in the core.
+          const list = targetsOf(action.data.service);
+          ctx.events.emit('service_starting', {
+            ...action.data,
+            instances: list.map((a) => a.instance),
+            hosts: [...new Set(list.map((a) => a.agent))].sort(),
           });
-          work.push(
-            written
-              .then(() => removeInstances(ctx, old))
-              .catch((err: unknown) =>
-                ctx.log.error({ err, service: action.service }, 'removing replaced instances failed'),
-              ),
-          );
           return;
         }
-      }
+        ctx.events.emit(action.event_type, action.data);
+      },
+      start: (action) => {
+        const list = input.fresh.get(action.service) ?? [];
+        // Start-first, unless the service publishes ports: with host networking the new
+        // container could not bind them while the old one holds them, so stop-first.
+        const ports = (record.stack.services[action.service]?.ports.length ?? 0) > 0;
+        const first = ports ? (input.replaced.get(action.service) ?? []) : [];
+        if (first.length > 0) input.replaced.delete(action.service);
+        // Both changes land in one write, awaited before any agent is told.
+        const written = Promise.all([
+          ctx.desired.unassign(record.name, first),
+          ctx.desired.assign(record.name, list),
+        ]);
+        work.push(
+          written
+            .then(() => removeInstances(ctx, first))
+            .then(() => startInstances(ctx, record, list, schedule))
+            .catch((err: unknown) => ctx.log.error({ err, service: action.service }, 'start failed')),
+        );
+      },
+      ready: (action) => {
+        const old = input.replaced.get(action.service) ?? [];
+        if (old.length === 0) return;
+        const written = ctx.desired.unassign(record.name, old);
+        ctx.events.emit('service_updated', {
+          stack: record.name,
+          service: action.service,
+          replaced: old.map((a) => a.instance),
+          instances: targetsOf(action.service).map((a) => a.instance),
+        });
+        work.push(
+          written
+            .then(() => removeInstances(ctx, old))
+            .catch((err: unknown) =>
+              ctx.log.error({ err, service: action.service }, 'removing replaced instances failed'),
+            ),
+        );
+      },
     };
+    // The cast pairs an action with its own kind's executor.
+    const act = (action: DeployAction): void => (executors[action.type] as (a: DeployAction) => void)(action);
 
     const apply = (result: { state: DeployState; actions: readonly DeployAction[] }): void => {
       state = result.state;
