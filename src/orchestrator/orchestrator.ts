@@ -1,6 +1,7 @@
 // The orchestrator's composition root: builds the adapters (MQTT transport, state store,
-// clock), wires the registry, commands, events, watcher, status and request API, announces
-// presence (retained online, will offline, a session counter so a late will is ignored).
+// clock: every timer of the control plane goes through it), wires the registry, the
+// desired state (its one writer), agent client, events, watcher, status and request API,
+// announces presence (retained online, will offline, a session counter so a late will is ignored).
 
 import { type Clock, systemClock } from '../clock/index.js';
 import type { Stack } from '../compose/model.js';

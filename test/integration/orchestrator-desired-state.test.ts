@@ -1,14 +1,14 @@
 // The one writer of desired state, on a real file system: every named operation is on disk
 // when its promise resolves (a fresh load reads it back), operations in one turn share one
 // write, and an operation on a stack that is gone changes nothing.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Assignment } from '../../src/core/deploy/index.js';
 import { createDesiredState } from '../../src/orchestrator/desired-state.js';
 import { serviceSpecs } from '../../src/orchestrator/service-spec.js';
-import { createStore, type Store } from '../../src/orchestrator/store.js';
+import { createStore, STATE_FILE, type Store } from '../../src/orchestrator/store.js';
 import { parse } from '../unit/compose/helpers.js';
 
 const dirs: string[] = [];
@@ -81,6 +81,35 @@ describe('desired state', () => {
       deployed_ms: 100,
     });
     expect((await store.load()).removed).toEqual({});
+  });
+
+  it('reads a state file written before the desired-state module, and writes the same format back', async () => {
+    const { store, dir } = await open();
+    const before = {
+      v: 1,
+      session: 2,
+      stacks: {
+        demo: {
+          name: 'demo',
+          stack,
+          specs,
+          scale: {},
+          stopped: [],
+          assignments: [a('db', 1, 'x')],
+          deployed_ms: 5,
+        },
+      },
+      removed: { old: 3 },
+    };
+    await writeFile(path.join(dir, STATE_FILE), `${JSON.stringify(before)}\n`);
+    const desired = createDesiredState(store, await store.load());
+    expect(desired.state).toEqual(before);
+    await desired.assign('demo', [a('web', 1, 'y')]);
+    const after = JSON.parse(await readFile(path.join(dir, STATE_FILE), 'utf8')) as typeof before;
+    expect(after).toEqual({
+      ...before,
+      stacks: { demo: { ...before.stacks.demo, assignments: [a('db', 1, 'x'), a('web', 1, 'y')] } },
+    });
   });
 
   it('operations in one turn share one write; a stack that is gone is left alone', async () => {
