@@ -5,6 +5,7 @@ import type { TimerHandle } from '../clock/index.js';
 import {
   type Assignment,
   type DeployAction,
+  type DeployEvent,
   type DeployPlan,
   type DeployState,
   type InstanceView,
@@ -12,9 +13,18 @@ import {
   nextDeadline,
   stepDeploy,
 } from '../core/deploy/index.js';
+import type { DisagreeingEvents } from '../protocol/index.js';
 import { type Context, instanceKey } from './context.js';
 import { removeInstances, startInstances } from './instance-ops.js';
 import type { StackRecord } from './store.js';
+
+// Compile-time: every event the deploy state machine describes is the protocol's event_data
+// of its type (service_starting gains its instances and hosts here, so it is completed below).
+type Published = Exclude<DeployEvent, { event_type: 'service_starting' }>;
+const deployEventsAgree: [DisagreeingEvents<Published>] extends [never]
+  ? true
+  : DisagreeingEvents<Published> = true;
+void deployEventsAgree;
 
 export interface DriveInput {
   fresh: Map<string, Assignment[]>;

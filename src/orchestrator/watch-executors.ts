@@ -1,9 +1,16 @@
 // The one table that carries out the watcher's steps (core/watch). A new step kind does
 // not compile until it has an executor here. Desired-state changes are awaited (written
 // before agents are told); agent work runs in the background, tracked for close.
-import type { WatchStep, WatchStepKind, WatchStepOf } from '../core/watch/index.js';
+import type { WatchEvent, WatchStep, WatchStepKind, WatchStepOf } from '../core/watch/index.js';
+import type { DisagreeingEvents } from '../protocol/index.js';
 import type { Context } from './context.js';
 import { removeInstances, startInstances } from './instance-ops.js';
+
+// Compile-time: every event the core's watcher describes is the protocol's event_data of its type.
+const watchEventsAgree: [DisagreeingEvents<WatchEvent>] extends [never]
+  ? true
+  : DisagreeingEvents<WatchEvent> = true;
+void watchEventsAgree;
 
 type Executor<K extends WatchStepKind> = (step: WatchStepOf<K>) => void | Promise<void>;
 export type WatchExecutors = { readonly [K in WatchStepKind]: Executor<K> };

@@ -172,6 +172,14 @@ type MissingVariant = Exclude<EventType, AliciaEvent['event_type']>;
 const everyVariant: [MissingVariant] extends [never] ? true : MissingVariant = true;
 void everyVariant;
 
+/**
+ * The event types of `E` (events described outside the protocol, e.g. by the core, as
+ * `{event_type, data}`) whose data is not that type's event_data; never when all agree.
+ * Publishers assert it is never, so the two definitions cannot drift apart.
+ */
+export type DisagreeingEvents<E extends { readonly event_type: EventType; readonly data: unknown }> =
+  E extends unknown ? (E['data'] extends EventDataInput<E['event_type']> ? never : E['event_type']) : never;
+
 /** The stack, service, instance and agent an event is about, where it names them. */
 export function eventSubject(event: AliciaEvent): {
   stack?: string | undefined;

@@ -24,6 +24,7 @@ export {
 } from './event-categories.js';
 export type {
   AliciaEvent,
+  DisagreeingEvents,
   EventData,
   EventDataInput,
   EventOf,
