@@ -178,6 +178,8 @@ export interface Client {
    * PRESENCE_WAIT_MS); rejects with ALICIA_ERR_ORCHESTRATOR_OFFLINE naming `method` otherwise.
    */
   orchestratorOnline(method: RequestMethod): Promise<void>;
+  /** Resolves when an orchestrator is (or comes back) online; rejects after `timeoutMs`. */
+  whenOrchestratorOnline(timeoutMs: number): Promise<void>;
   /** Calls `handler` for every lifecycle event (optionally of some types); resolves once subscribed. */
   followEvents(handler: (event: AliciaEvent) => void, types?: readonly EventType[]): Promise<() => void>;
   close(): Promise<void>;
@@ -265,6 +267,7 @@ export async function connectClient(
     transport,
     clientId,
     orchestratorOnline: (method) => presence.online(method),
+    whenOrchestratorOnline: (timeoutMs) => presence.whenOnline(timeoutMs),
     async request(method, body, requestOptions = {}) {
       await presence.online(method);
       const transaction = nanoid();

@@ -55,6 +55,23 @@ export function createPresenceWatch(url: string, waitMs: number) {
       }
       if (last?.state !== 'online') throw offlineError(method, last);
     },
+    /** Resolves when an orchestrator is (or comes) online; rejects after `timeoutMs`. */
+    whenOnline(timeoutMs: number): Promise<void> {
+      if (last?.state === 'online') return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          if (last?.state !== 'online') return;
+          clearTimeout(timer);
+          waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(wake);
+          reject(offlineError('the wait', last));
+        }, timeoutMs);
+        waiters.add(wake);
+      });
+    },
     onOffline(listener: (error: (method: string) => Error) => void): void {
       offlineListeners.add(listener);
     },

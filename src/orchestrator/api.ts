@@ -40,7 +40,11 @@ export const handlers: Handlers = {
   async deploy(bundle, { orchestrator: ctx, signal }) {
     // Parsed once, here, with the loader: the bundle holds every file and variable it reads.
     const stack = parseBundle(bundle);
-    return ctx.withLock(stack.name, () => runDeploy(ctx, stack, { op: 'deploy', signal }));
+    // A client re-sending after a restart passes the same deploy_id: it queues behind the
+    // resumed deploy (which holds the stack's lock) and is answered by a quick redeploy.
+    return ctx.withLock(stack.name, () =>
+      runDeploy(ctx, stack, { op: 'deploy', signal, deployId: bundle.deploy_id }),
+    );
   },
   scale: (r, { orchestrator: ctx }) =>
     scaleService(ctx, { stack: r.stack, service: r.service, replicas: r.replicas }),

@@ -31,6 +31,8 @@ export interface DriveInput {
   replaced: Map<string, Assignment[]>;
   kept: Map<string, Assignment[]>;
   quietDeploy: boolean;
+  /** This deploy's id, on its deploy_* events (a client that lost its answer matches it). */
+  deployId: string;
   signal?: AbortSignal | undefined;
 }
 
@@ -100,7 +102,15 @@ export function drive(
           });
           return;
         }
-        ctx.events.emit(action.event_type, action.data);
+        switch (action.event_type) {
+          case 'deploy_started':
+          case 'deploy_completed':
+          case 'deploy_failed':
+            ctx.events.emit(action.event_type, { ...action.data, deploy: input.deployId });
+            return;
+          default:
+            ctx.events.emit(action.event_type, action.data);
+        }
       },
       start: (action) => {
         const list = input.fresh.get(action.service) ?? [];

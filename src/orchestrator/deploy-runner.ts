@@ -4,12 +4,14 @@
 // service as soon as its own dependencies are met, replaces changed services start-first,
 // removes surplus in reverse dependency order, and resolves or throws with the reason.
 
+import { nanoid } from 'nanoid';
 import type { Stack } from '../compose/model.js';
 import {
   type Assignment,
   buildDeployPlan,
   checkConditions,
   type DeployPlan,
+  type InstancePlan,
   planInstances,
   type ServiceTarget,
 } from '../core/deploy/index.js';
@@ -21,7 +23,7 @@ import type { Context } from './context.js';
 import { drive } from './deploy-drive.js';
 import { pruneSpecs, removeInOrder } from './removal.js';
 import { serviceSpecs } from './service-spec.js';
-import type { StackRecordData } from './store.js';
+import type { StackRecord, StackRecordData } from './store.js';
 
 export interface DeployOptions {
   /** `scale` keeps stopped services stopped and emits no deploy_* events. */
@@ -30,6 +32,13 @@ export interface DeployOptions {
   scale?: Readonly<Record<string, number>>;
   /** Services to start again although they were stopped (scale of a stopped service). */
   unstop?: readonly string[];
+  /** The deploy's id (the client's, when it sent one); default: a new one. */
+  deployId?: string | undefined;
+  /**
+   * Resuming a deploy a crash interrupted: desired instances that the agents' reports do
+   * not show (assigned, but the start never went out) are started again in order.
+   */
+  resume?: boolean;
   /** Aborting stops the deploy where it is (nothing more is started); it then fails as cancelled. */
   signal?: AbortSignal | undefined;
 }
@@ -139,19 +148,55 @@ export async function runDeploy(ctx: Context, stack: Stack, options: DeployOptio
 
   // The new record: the new stack, but only the current assignments so far. Assignments
   // of a service are added when it starts, so the background reconcile never starts a
-  // service ahead of its dependencies.
-  const record = await ctx.desired.applyStack(stack.name, {
-    stack,
-    specs,
-    scale,
-    stopped: [...stopped].sort(),
-    assignments: current,
-    deployed_ms: ctx.now(),
-  });
+  // service ahead of its dependencies. The intent goes in the same write: from now on a
+  // crash resumes this deploy (intents.ts) instead of leaving it half done.
+  const deployId = options.deployId ?? nanoid();
+  const [, record] = await Promise.all([
+    ctx.desired.beginIntent(stack.name, {
+      kind: 'deploy',
+      id: deployId,
+      op: options.op,
+      scale: { ...(options.scale ?? {}) },
+      unstop: [...(options.unstop ?? [])],
+      started_ms: ctx.now(),
+    }),
+    ctx.desired.applyStack(stack.name, {
+      stack,
+      specs,
+      scale,
+      stopped: [...stopped].sort(),
+      assignments: current,
+      deployed_ms: ctx.now(),
+    }),
+  ]);
+  try {
+    return await driveDeploy(ctx, stack, graph, replicas, plan, record, options, deployId);
+  } finally {
+    await ctx.desired.endIntent(stack.name, deployId);
+  }
+}
 
-  const fresh = byService([...plan.add, ...plan.replace.map((r) => r.next)]);
+async function driveDeploy(
+  ctx: Context,
+  stack: Stack,
+  graph: ServiceGraph,
+  replicas: Record<string, number>,
+  plan: InstancePlan,
+  record: StackRecord,
+  options: DeployOptions,
+  deployId: string,
+): Promise<DeployReport> {
+  // Resumed: a kept instance its (reachable) agent does not report was assigned by the
+  // interrupted run but never started; it is started again, in dependency order. (The
+  // agent's start is idempotent per instance: one that did start is adopted, not doubled.)
+  const seen = (agent: string): boolean =>
+    ctx.registry.status(agent) === 'online' && (ctx.registry.get(agent)?.containers ?? null) !== null;
+  const missing = options.resume
+    ? plan.keep.filter((a) => seen(a.agent) && ctx.registry.report(a.agent, a.instance) === undefined)
+    : [];
+  const fresh = byService([...plan.add, ...plan.replace.map((r) => r.next), ...missing]);
   const replaced = byService(plan.replace.map((r) => r.old));
-  const kept = byService(plan.keep);
+  const kept = byService(plan.keep.filter((a) => !missing.includes(a)));
   const changed = new Set(fresh.keys());
   const withTimeout: Stack =
     stack.x_alicia.startup_timeout_ms === undefined && ctx.settings.startupTimeoutMs !== undefined
@@ -180,6 +225,7 @@ export async function runDeploy(ctx: Context, stack: Stack, options: DeployOptio
     replaced,
     kept,
     quietDeploy,
+    deployId,
     signal: options.signal,
   });
 

@@ -6,6 +6,7 @@ import type { Stack } from '../compose/model.js';
 import type { Assignment } from '../core/deploy/index.js';
 import { instanceKey } from './context.js';
 import type {
+  Intent,
   OrchestratorState,
   OrchestratorStateData,
   StackRecord,
@@ -44,6 +45,12 @@ export interface DesiredState {
   keepSpecs(stack: string, used: ReadonlySet<string>): Promise<void>;
   /** A stack taken down: forgotten, and remembered as removed at `nowMs` (its late containers are removed). */
   removeStack(stack: string, nowMs: number): Promise<void>;
+  /** An operation on `stack` begins: persisted before any of its actions goes out. */
+  beginIntent(stack: string, intent: Intent): Promise<void>;
+  /** The operation `id` on `stack` is over (done or failed): nothing to resume. */
+  endIntent(stack: string, id: string): Promise<void>;
+  /** Event seq numbers below `upTo` may be used: persisted before they are. */
+  reserveSeq(upTo: number): Promise<void>;
   /** Resolves when every write asked for so far is on disk (or failed). */
   flush(): Promise<void>;
 }
@@ -104,7 +111,10 @@ export function createDesiredState(store: Store, initial: OrchestratorStateData)
     },
     assign(stack, assignments) {
       return edit(stack, (record) => {
-        record.assignments = [...record.assignments, ...assignments];
+        // A resumed deploy starts again what an earlier run assigned: one entry per instance.
+        const have = keys(record.assignments);
+        const added = assignments.filter((a) => !have.has(instanceKey(a.agent, a.instance)));
+        record.assignments = [...record.assignments, ...added];
       });
     },
     unassign(stack, assignments) {
@@ -132,6 +142,20 @@ export function createDesiredState(store: Store, initial: OrchestratorStateData)
     removeStack(stack, nowMs) {
       delete state.stacks[stack];
       state.removed[stack] = nowMs;
+      return persist();
+    },
+    beginIntent(stack, intent) {
+      state.intents[stack] = intent;
+      return persist();
+    },
+    endIntent(stack, id) {
+      if (state.intents[stack]?.id !== id) return Promise.resolve();
+      delete state.intents[stack];
+      return persist();
+    },
+    reserveSeq(upTo) {
+      if (upTo <= state.seq_reserved) return Promise.resolve();
+      state.seq_reserved = upTo;
       return persist();
     },
     flush: () => chain.catch(() => undefined),

@@ -36,6 +36,13 @@ export function createEventPublisher(options: {
   source?: string;
   /** Events kept for `history` (count). */
   keep?: number;
+  /** The orchestrator's presence session, stamped on every event. */
+  session?: () => number;
+  /**
+   * Persisted seq: the first seq of this run, and how to reserve more (a write of the
+   * desired state). Without it seq starts at 0 (tests of the publisher alone).
+   */
+  seq?: { readonly start: number; reserve(upTo: number): Promise<void> };
 }): EventPublisher {
   const { transport, topics, log } = options;
   const source = options.source ?? 'orchestrator';
@@ -43,7 +50,18 @@ export function createEventPublisher(options: {
   const ring: AliciaEvent[] = [];
   const listeners = new Set<(event: AliciaEvent) => void>();
   const inflight = new Set<Promise<void>>();
-  let seq = 0;
+  let seq = options.seq?.start ?? 0;
+  // Seq numbers are reserved in blocks, one state write per block, ahead of use (at half a
+  // block left): a restart continues above the block, so seq never goes back (a kill -9
+  // before the next block's write lands still leaves half a block of room).
+  const BLOCK = 10_000;
+  let reserved = seq;
+  const reserve = (): void => {
+    if (options.seq === undefined || seq + BLOCK / 2 < reserved) return;
+    reserved = seq + BLOCK;
+    options.seq.reserve(reserved).catch((err: unknown) => log.error({ err }, 'event seq not persisted'));
+  };
+  reserve();
 
   function publish(topic: string, event: AliciaEvent): void {
     const p = transport
@@ -66,12 +84,14 @@ export function createEventPublisher(options: {
         v: PROTOCOL_VERSION,
         id: nanoid(),
         seq,
+        session: options.session?.() ?? 0,
         event_type: type,
         event_data: data,
         timestamp: new Date(options.now()).toISOString(),
         source,
       } as EventOf<T>;
       seq += 1;
+      reserve();
       ring.push(event);
       if (ring.length > keep) ring.splice(0, ring.length - keep);
       log.info({ event_type: type, ...(data as object) }, String(type));

@@ -1,9 +1,13 @@
 // Operator actions on deployed stacks: scale, stop, restart, down. Each runs under its
 // stack's lock, writes the desired state before touching agents, and reports by events.
+
+import { nanoid } from 'nanoid';
+import type { Assignment } from '../core/deploy/index.js';
 import { withDependents } from '../core/deploy/index.js';
 import { aliciaError } from '../core/errors.js';
 import { buildGraph, type ServiceGraph } from '../core/graph/index.js';
-import { type Context, findStack } from './context.js';
+import type { DownResult, HostOutcome } from '../protocol/index.js';
+import { type Context, findStack, instanceKey } from './context.js';
 import { type DeployReport, runDeploy } from './deploy-runner.js';
 import { restartInstances } from './instance-ops.js';
 import { removeInOrder } from './removal.js';
@@ -121,39 +125,99 @@ export async function restartService(
   });
 }
 
-export interface DownResult {
-  stack: string;
-  removed: string[];
-  services: string[];
+export type { DownResult };
+
+/** Per host: the instances removed (online) or still to remove (offline: done when it returns). */
+export function hostOutcomes(ctx: Context, assignments: readonly Assignment[]): HostOutcome[] {
+  const byAgent = new Map<string, string[]>();
+  for (const a of assignments) byAgent.set(a.agent, [...(byAgent.get(a.agent) ?? []), a.instance]);
+  return [...byAgent]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([agent, instances]) => ({
+      agent,
+      status: ctx.registry.status(agent) === 'online' ? ('done' as const) : ('pending' as const),
+      instances: instances.sort(),
+    }));
 }
 
-/** Removes everything a stack created, dependents first, and forgets the stack. */
+/**
+ * What a stack has anywhere: its desired instances, plus every container of it an agent
+ * reports (an interrupted down already took some out of the desired set; an offline host's
+ * last report still counts: its containers are still there).
+ */
+function everything(ctx: Context, stack: string, record: StackRecord | undefined): Assignment[] {
+  const out = new Map<string, Assignment>();
+  for (const a of record?.assignments ?? []) out.set(instanceKey(a.agent, a.instance), a);
+  for (const r of ctx.registry.reports()) {
+    if (r.stack !== stack || out.has(instanceKey(r.agent, r.instance))) continue;
+    out.set(instanceKey(r.agent, r.instance), {
+      instance: r.instance,
+      stack: r.stack,
+      service: r.service,
+      slot: 1,
+      agent: r.agent,
+      spec_hash: r.spec_hash,
+      created_ms: r.created_at,
+    });
+  }
+  return [...out.values()];
+}
+
+/**
+ * Removes everything a stack created, dependents first, and forgets the stack. The intent
+ * is persisted first: an orchestrator killed in the middle resumes the down (intents.ts).
+ * A host that is offline keeps its containers until it returns: the answer says so per
+ * host, the down intent stays until they are gone, then `stack_removed` is emitted. A down
+ * of a stack already removed (a client re-sending after a restart) reports what is left.
+ */
 export async function downStack(
   ctx: Context,
-  request: { stack: string },
+  request: { stack: string; id?: string | undefined },
   onRemoved?: (record: StackRecord) => Promise<void>,
 ): Promise<DownResult> {
-  if (ctx.state.stacks[request.stack] === undefined) {
+  if (ctx.state.stacks[request.stack] === undefined && ctx.state.removed[request.stack] === undefined) {
     throw aliciaError('ALICIA_ERR_NOT_FOUND', `stack "${request.stack}" is not deployed`);
   }
   return ctx.withLock(request.stack, async () => {
-    const record = ctx.state.stacks[request.stack];
-    if (record === undefined)
-      throw aliciaError('ALICIA_ERR_NOT_FOUND', `stack "${request.stack}" is not deployed`);
-    const graph = graphOf(record);
-    const assignments = [...record.assignments];
-    await removeInOrder(ctx, record, assignments, graph, (service, phase) => {
-      ctx.events.emit(phase === 'stopping' ? 'service_stopping' : 'service_stopped', {
-        stack: record.name,
-        service,
+    const name = request.stack;
+    const record = ctx.state.stacks[name];
+    const all = everything(ctx, name, record);
+    const services = record
+      ? Object.keys(record.stack.services).sort()
+      : [...new Set(all.map((a) => a.service))].sort();
+    const intent = ctx.state.intents[name];
+    if (record === undefined && intent?.kind !== 'down' && all.length === 0) {
+      throw aliciaError('ALICIA_ERR_NOT_FOUND', `stack "${name}" is not deployed`);
+    }
+    if (record !== undefined) {
+      // A resumed down keeps its id; the count is of everything there was to remove.
+      const id = intent?.kind === 'down' ? intent.id : (request.id ?? nanoid());
+      const instances = intent?.kind === 'down' ? Math.max(intent.instances, all.length) : all.length;
+      await ctx.desired.beginIntent(name, { kind: 'down', id, started_ms: ctx.now(), services, instances });
+      const graph = graphOf(record);
+      await removeInOrder(ctx, record, all, graph, (service, phase) => {
+        ctx.events.emit(phase === 'stopping' ? 'service_stopping' : 'service_stopped', {
+          stack: record.name,
+          service,
+        });
+        if (phase === 'stopped') ctx.events.emit('service_removed', { stack: record.name, service });
       });
-      if (phase === 'stopped') ctx.events.emit('service_removed', { stack: record.name, service });
-    });
-    // Remembered as removed so that containers of this stack on a host that was offline are removed when it returns.
-    await ctx.desired.removeStack(record.name, ctx.now());
-    await onRemoved?.(record);
-    const services = Object.keys(record.stack.services).sort();
-    ctx.events.emit('stack_removed', { stack: record.name, services, instances: assignments.length });
-    return { stack: record.name, removed: assignments.map((a) => a.instance), services };
+      // Remembered as removed so that containers of this stack on a host that was offline are removed when it returns.
+      await ctx.desired.removeStack(record.name, ctx.now());
+      await onRemoved?.(record);
+    }
+    const hosts = hostOutcomes(ctx, all);
+    const pending = hosts.flatMap((h) => (h.status === 'pending' ? h.instances : []));
+    const removed = hosts.flatMap((h) => (h.status === 'done' ? h.instances : []));
+    if (pending.length === 0) await finishDown(ctx, name);
+    return { stack: name, removed, services, hosts, pending };
   });
+}
+
+/** A down is over: nothing of the stack is left on any host. */
+export async function finishDown(ctx: Context, stack: string): Promise<void> {
+  const intent = ctx.state.intents[stack];
+  if (intent?.kind !== 'down') return;
+  await ctx.desired.endIntent(stack, intent.id);
+  ctx.events.emit('stack_removed', { stack, services: [...intent.services], instances: intent.instances });
 }

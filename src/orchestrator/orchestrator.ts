@@ -31,6 +31,7 @@ import { type ApiContext, requestInProcess } from './api.js';
 import type { Context, Settings } from './context.js';
 import { createDesiredState } from './desired-state.js';
 import { createEventPublisher, type EventPublisher } from './events.js';
+import { resumeIntents } from './intents.js';
 import { clearLegacyServiceStates } from './migrate-topics.js';
 import { createRegistry } from './registry.js';
 import { createRequestHandler, type RequestStats } from './requests.js';
@@ -152,7 +153,14 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     retryMs: options.commandRetryMs,
     commandSecret: options.commandSecret,
   });
-  const events = createEventPublisher({ transport, topics, log: log.child({ component: 'events' }), now });
+  const events = createEventPublisher({
+    transport,
+    topics,
+    log: log.child({ component: 'events' }),
+    now,
+    session: () => session,
+    seq: { start: state.seq_reserved, reserve: (upTo) => desired.reserveSeq(upTo) },
+  });
   const ctx: Context = {
     log,
     clock,
@@ -195,6 +203,9 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     signal,
   });
   const requests = createRequestHandler(api());
+  // Before the transport delivers anything: an interrupted deploy or down holds its stack's
+  // lock from the start, so no reconcile acts on a half-done stack before the resume does.
+  const intents = resumeIntents(ctx, (record) => status.clear(record));
   const request: Orchestrator['request'] = (method, body, options = {}) =>
     requestInProcess(method, body, api(options.signal));
 
@@ -207,6 +218,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       events.emit(e.type, { agent: e.agent, session: e.session, reason: e.reason });
     }
     watcher.scheduleReconcile();
+    if (change.kind === 'containers') intents.checkPendingDowns();
     status.refresh();
   });
 
@@ -242,7 +254,12 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     }
   });
 
+  transport.onDisconnect(() => {
+    if (!closing) log.warn('broker connection lost: no judgement about agents until it is back');
+  });
   transport.onConnect(() => {
+    // Whatever the agents did while we were cut off, we did not see: fresh sight starts now.
+    registry.restoreSight();
     session = nextSession;
     desired.setSession(session).catch((err: unknown) => log.error({ err }, 'session not persisted'));
     transport
@@ -261,13 +278,17 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
 
   const ticker = clock.setInterval(
     () => {
+      // Cut off from the broker, silence is ours, not the agents': nobody is judged.
+      if (!transport.connected) return;
       registry.tick();
       void watcher.reschedule();
     },
     Math.max(50, Math.floor(heartbeatMs / 2)),
   );
   // A slow sweep retries whatever a lost command left undone.
-  const sweeper = clock.setInterval(() => watcher.scheduleReconcile(0), 5_000);
+  const sweeper = clock.setInterval(() => {
+    if (transport.connected) watcher.scheduleReconcile(0);
+  }, 5_000);
 
   return {
     get session() {

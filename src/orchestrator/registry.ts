@@ -8,6 +8,7 @@ import {
   applyHeartbeat,
   applyPresence,
   type LivenessEvent,
+  restoreSight,
   tickLiveness,
 } from '../core/registry/index.js';
 import type {
@@ -41,6 +42,8 @@ export interface Registry {
   onHeartbeat(agent: string, heartbeat: Heartbeat): void;
   onContainers(agent: string, snapshot: ContainersSnapshot): void;
   tick(): void;
+  /** After the orchestrator's own outage: what it did not hear while blind counts from `now`. */
+  restoreSight(): void;
   onChange(listener: (change: RegistryChange) => void): () => void;
   get(agent: string): AgentEntry | undefined;
   list(): AgentEntry[];
@@ -108,6 +111,10 @@ export function createRegistry(options: { heartbeatMs: number; now: () => number
         if (e.liveness === null) continue;
         applyLiveness(e, tickLiveness(e.liveness, now, { heartbeatMs: options.heartbeatMs }));
       }
+    },
+    restoreSight() {
+      const now = options.now();
+      for (const e of agents.values()) if (e.liveness !== null) e.liveness = restoreSight(e.liveness, now);
     },
     onChange(listener) {
       listeners.add(listener);

@@ -48,6 +48,32 @@ export interface StackRecord {
   readonly deployed_ms: number;
 }
 
+/**
+ * An operation in progress, persisted before any action goes out to an agent: after a crash
+ * the orchestrator resumes it from this plus the agents' retained reports. `id` is the
+ * client's deploy id when it sent one (a client that re-sends after a restart is matched).
+ */
+export const IntentSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('deploy'),
+    id: z.string().min(1),
+    /** `scale` keeps stopped services stopped and emits no deploy_* events. */
+    op: z.enum(['deploy', 'scale']),
+    scale: z.record(z.string(), z.number().int().nonnegative()),
+    unstop: z.array(NameSchema),
+    started_ms: z.number().int().nonnegative(),
+  }),
+  z.strictObject({
+    kind: z.literal('down'),
+    id: z.string().min(1),
+    started_ms: z.number().int().nonnegative(),
+    /** The stack's services and instance count, for `stack_removed` once the last host is done. */
+    services: z.array(NameSchema),
+    instances: z.number().int().nonnegative(),
+  }),
+]);
+export type Intent = z.infer<typeof IntentSchema>;
+
 export const OrchestratorStateSchema = z.strictObject({
   v: z.literal(1),
   /** Grows by one per start of the orchestrator: its presence session and commands' `session`. */
@@ -55,6 +81,13 @@ export const OrchestratorStateSchema = z.strictObject({
   stacks: z.record(z.string(), StackRecordSchema),
   /** Stacks taken down, with when (ms): containers of theirs that show up later (a host that was offline) are removed. */
   removed: z.record(z.string(), z.number().int().nonnegative()),
+  /** stack -> the deploy, scale or down in progress (absent in files written before intents). */
+  intents: z.record(z.string(), IntentSchema).default({}),
+  /**
+   * Event seq numbers below this may have been used: a restart continues from here. Reserved
+   * in blocks (events.ts), so one write covers many events; a restart skips the rest of a block.
+   */
+  seq_reserved: z.number().int().nonnegative().default(0),
 });
 /** The desired state as stored (mutable: only the desired-state module edits it). */
 export type OrchestratorStateData = z.infer<typeof OrchestratorStateSchema>;
@@ -64,6 +97,8 @@ export interface OrchestratorState {
   readonly session: number;
   readonly stacks: Readonly<Record<string, StackRecord>>;
   readonly removed: Readonly<Record<string, number>>;
+  readonly intents: Readonly<Record<string, Intent>>;
+  readonly seq_reserved: number;
 }
 
 export const STATE_FILE = 'orchestrator-state.json';
@@ -92,7 +127,7 @@ export function createStore(dir: string): Store {
         text = await readFile(file, 'utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-          return { v: 1, session: 0, stacks: {}, removed: {} };
+          return { v: 1, session: 0, stacks: {}, removed: {}, intents: {}, seq_reserved: 0 };
         throw aliciaError('ALICIA_ERR_CONFIG_INVALID', `${file}: cannot read the state file`, { cause: err });
       }
       let json: unknown;

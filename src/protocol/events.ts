@@ -24,10 +24,12 @@ const liveness = z.strictObject({ agent: z.string(), session: Count, reason: z.s
  * added here, in EVENT_CATEGORIES and in every exhaustive consumer (the compiler lists them).
  */
 export const EVENT_DATA_SCHEMAS = {
-  deploy_started: z.strictObject({ stack: z.string(), services: Names }),
-  deploy_completed: z.strictObject({ stack: z.string(), duration_ms: Ms }),
+  /** `deploy`: the deploy's id (the client's, when it sent one): a client that lost its answer matches it. */
+  deploy_started: z.strictObject({ stack: z.string(), services: Names, deploy: z.string().optional() }),
+  deploy_completed: z.strictObject({ stack: z.string(), duration_ms: Ms, deploy: z.string().optional() }),
   deploy_failed: z.strictObject({
     stack: z.string(),
+    deploy: z.string().optional(),
     duration_ms: Ms,
     reason: z.string(),
     failed: Names,
@@ -122,8 +124,14 @@ const envelope = {
   v: VersionSchema,
   /** nanoid, unique per event. */
   id: z.string().min(1),
-  /** Grows by one per event from one source; a gap means a lost event. */
+  /**
+   * Grows by one per event within one `session`; a jump within a session is a lost event.
+   * Persisted: a restarted orchestrator continues above every seq it may have used (a new
+   * session may skip numbers), so (session, seq) orders events across restarts.
+   */
   seq: z.number().int().nonnegative(),
+  /** The orchestrator's presence session when it emitted the event (grows by one per connect). */
+  session: z.number().int().nonnegative(),
   /** ISO 8601, for people reading `mosquitto_sub -v`. */
   timestamp: z.iso.datetime(),
   /** Who emitted it: `orchestrator` or `agent:<id>`. */

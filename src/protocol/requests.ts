@@ -62,6 +62,11 @@ export const DeployBundleSchema = z.strictObject({
   env: z.record(z.string(), z.string()),
   /** -p, when given (otherwise the loader derives it as Compose does). */
   project: NameSchema.optional(),
+  /**
+   * The client's id for this deploy, on its deploy_* events: a client whose orchestrator
+   * restarted re-sends the bundle with it and waits for that deploy's outcome.
+   */
+  deploy_id: z.string().min(1).max(64).optional(),
 });
 export type DeployBundle = z.infer<typeof DeployBundleSchema>;
 
@@ -110,10 +115,23 @@ export type RestartResult = z.infer<typeof RestartResultSchema>;
 export const StopResultSchema = z.strictObject({ stack: z.string(), stopped: StringList });
 export type StopResult = z.infer<typeof StopResultSchema>;
 
+/** What an operation did on one host: done, or pending while the host is offline (done when it returns). */
+export const HostOutcomeSchema = z.strictObject({
+  agent: z.string(),
+  status: z.enum(['done', 'pending']),
+  instances: StringList,
+});
+export type HostOutcome = z.infer<typeof HostOutcomeSchema>;
+
 export const DownResultSchema = z.strictObject({
   stack: z.string(),
+  /** Instances removed (on hosts that were online). */
   removed: StringList,
   services: StringList,
+  /** Per host: done, or pending on an offline host (removed when it returns). */
+  hosts: z.array(HostOutcomeSchema).default([]),
+  /** Instances still to remove, on offline hosts: the CLI exits non-zero while any is. */
+  pending: StringList.default([]),
 });
 export type DownResult = z.infer<typeof DownResultSchema>;
 

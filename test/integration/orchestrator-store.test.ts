@@ -17,12 +17,19 @@ async function tempDir(): Promise<string> {
   return d;
 }
 
-const state = (session: number): OrchestratorState => ({ v: 1, session, stacks: {}, removed: { old: 5 } });
+const state = (session: number): OrchestratorState => ({
+  v: 1,
+  session,
+  stacks: {},
+  removed: { old: 5 },
+  intents: {},
+  seq_reserved: 0,
+});
 
 describe('orchestrator state store', () => {
   it('starts empty, then reads back exactly what it wrote', async () => {
     const store = createStore(path.join(await tempDir(), 'nested'));
-    expect(await store.load()).toEqual({ v: 1, session: 0, stacks: {}, removed: {} });
+    expect(await store.load()).toEqual({ v: 1, session: 0, stacks: {}, removed: {}, intents: {}, seq_reserved: 0 });
     await store.save(state(3));
     expect(await store.load()).toEqual(state(3));
   });

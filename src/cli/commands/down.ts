@@ -33,7 +33,21 @@ export function registerDown(program: Command): void {
       }
       const result = await client.request('down', { stack }, { timeoutMs: 300_000 });
       if (flags.json) printJson(result);
-      else process.stdout.write(`${result.stack}: removed ${result.removed.length} containers\n`);
+      else {
+        process.stdout.write(`${result.stack}: removed ${result.removed.length} containers\n`);
+        for (const host of result.hosts) {
+          const what = host.status === 'done' ? 'removed' : 'PENDING (host offline; removed when it returns)';
+          process.stdout.write(`  ${host.agent}: ${host.instances.length} ${what}\n`);
+        }
+      }
+      // Not done while anything is left on an offline host: scripts must not take it as done.
+      if (result.pending.length > 0) {
+        if (!flags.json)
+          process.stderr.write(
+            `${result.stack}: ${result.pending.length} containers still to remove on offline hosts; run down again to check\n`,
+          );
+        process.exitCode = 2;
+      }
     });
   });
 }

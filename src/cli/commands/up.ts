@@ -256,6 +256,7 @@ async function remoteUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): Pro
   const json = flags.json === true;
   const timeoutS = flags.timeout === undefined ? 1800 : Number(flags.timeout);
   const client = await clientFromFlags(flags);
+  const errorsModule = await import('../../core/errors.js');
   try {
     // Said before the header: with no orchestrator online nothing is deployed.
     await client.orchestratorOnline('deploy');
@@ -266,10 +267,43 @@ async function remoteUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): Pro
       );
     const view = await import('../event-view.js');
     const progress = createProgress(services, { json, tty: isTty() }, view);
+    // The deploy's own id: if the orchestrator restarts while we wait, the answer to our
+    // request is lost, but the resumed deploy carries this id on its deploy_* events, and
+    // the bundle re-sent with it queues behind the resumed deploy (docs/protocol.md).
+    const { nanoid } = await import('nanoid');
+    const deployId = nanoid();
+    const deadline = Date.now() + timeoutS * 1000;
+    let settle: ((error: Error | null) => void) | undefined;
+    const outcome = new Promise<Error | null>((resolve) => {
+      settle = resolve;
+    });
     await client.followEvents((event) => {
       if (view.eventSubject(event).stack === stack.name) progress.onEvent(event);
+      if (event.event_type === 'deploy_completed' && event.event_data.deploy === deployId) settle?.(null);
+      if (event.event_type === 'deploy_failed' && event.event_data.deploy === deployId) {
+        const { aliciaError } = errorsModule;
+        settle?.(
+          aliciaError('ALICIA_ERR_DEPLOY_FAILED', `stack "${stack.name}": ${event.event_data.reason}`),
+        );
+      }
     });
-    await client.request('deploy', bundle, { timeoutMs: timeoutS * 1000 });
+    const body = { ...bundle, deploy_id: deployId };
+    for (;;) {
+      const answered = client.request('deploy', body, { timeoutMs: Math.max(1, deadline - Date.now()) }).then(
+        () => null,
+        (err: unknown) => err as Error,
+      );
+      const error = await Promise.race([answered, outcome]);
+      if (error === null) break;
+      if ((error as { code?: string }).code !== 'ALICIA_ERR_ORCHESTRATOR_OFFLINE') throw error;
+      if (!json) process.stdout.write('The orchestrator went offline; waiting for it to resume the deploy\n');
+      const back = client
+        .whenOrchestratorOnline(Math.max(1, deadline - Date.now()))
+        .then(() => 'back' as const);
+      const ended = await Promise.race([back, outcome]);
+      if (ended === null) break;
+      if (ended instanceof Error) throw ended;
+    }
     if (!json) process.stdout.write(`Stack ${stack.name} is up in ${progress.elapsed()}.\n`);
   } finally {
     await client.close();

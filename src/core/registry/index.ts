@@ -9,4 +9,4 @@ export type {
   LivenessSettings,
   PresenceInput,
 } from './liveness.js';
-export { applyHeartbeat, applyPresence, tickLiveness } from './liveness.js';
+export { applyHeartbeat, applyPresence, restoreSight, tickLiveness } from './liveness.js';

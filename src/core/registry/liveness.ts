@@ -158,3 +158,14 @@ export function tickLiveness(
   }
   return { record: current, events: [] };
 }
+
+/**
+ * The orchestrator was cut off from the broker (it heard nothing, but the agents may have
+ * kept heartbeating): silence while it was blind is no evidence. On reconnect every agent
+ * not known offline counts as heard from `now`, so none is called suspect or lost before a
+ * full heartbeat TTL of fresh sight has passed without its heartbeat.
+ */
+export function restoreSight(record: AgentLiveness, now: number): AgentLiveness {
+  if (record.status === 'offline' || record.lastSeenMs >= now) return record;
+  return { ...record, lastSeenMs: now };
+}
