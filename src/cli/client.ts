@@ -178,6 +178,17 @@ export interface Client {
    * PRESENCE_WAIT_MS); rejects with ALICIA_ERR_ORCHESTRATOR_OFFLINE naming `method` otherwise.
    */
   orchestratorOnline(method: RequestMethod): Promise<void>;
+  /**
+   * `request` for idempotent operations (down, scale, stop): when the orchestrator goes
+   * offline while it waits (a crash, a restart), waits for it to come back and sends the
+   * request again, until `timeoutMs` in all. The new orchestrator resumed the operation from
+   * its persisted intent; the re-sent request queues behind it and reports the outcome.
+   */
+  requestAcrossRestarts<M extends RequestMethod>(
+    method: M,
+    body: RequestBody<M>,
+    options: { timeoutMs: number; onRestart?: () => void },
+  ): Promise<ReplyData<M>>;
   /** Resolves when an orchestrator is (or comes back) online; rejects after `timeoutMs`. */
   whenOrchestratorOnline(timeoutMs: number): Promise<void>;
   /** Calls `handler` for every lifecycle event (optionally of some types); resolves once subscribed. */
@@ -263,7 +274,7 @@ export async function connectClient(
     return parsed.data;
   }
 
-  return {
+  const client: Client = {
     transport,
     clientId,
     orchestratorOnline: (method) => presence.online(method),
@@ -316,6 +327,19 @@ export async function connectClient(
       }
       return replyData(method, reply.data);
     },
+    async requestAcrossRestarts(method, body, options) {
+      const deadline = Date.now() + options.timeoutMs;
+      for (;;) {
+        try {
+          return await client.request(method, body, { timeoutMs: Math.max(1, deadline - Date.now()) });
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'ALICIA_ERR_ORCHESTRATOR_OFFLINE' || Date.now() >= deadline)
+            throw err;
+          options.onRestart?.();
+          await presence.whenOnline(Math.max(1, deadline - Date.now()));
+        }
+      }
+    },
     async followEvents(handler, types) {
       const filter = types === undefined || types.length === 0 ? undefined : new Set<string>(types);
       const wrapped = (event: AliciaEvent): void => {
@@ -329,9 +353,13 @@ export async function connectClient(
     },
     async close() {
       presence.close();
+      // What still waits gets no answer now: its timer must not keep the process alive.
+      for (const w of [...waiting.values()])
+        w.reject(aliciaError('ALICIA_ERR_REQUEST_TIMEOUT', `the client closed before ${w.method} was answered`));
       await transport.close();
     },
   };
+  return client;
 }
 
 /** The error's own detail: aliciaError puts the table's message back in front of it. */

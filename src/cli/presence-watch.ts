@@ -12,6 +12,7 @@ import type { Presence } from '../protocol/index.js';
 export function createPresenceWatch(url: string, waitMs: number) {
   let last: Presence | null = null;
   let heard = false;
+  let closed = false;
   const waiters = new Set<() => void>();
   const offlineListeners = new Set<(error: (method: string) => Error) => void>();
   const ago = (ts: number) => `${new Date(ts).toISOString()}, ${((Date.now() - ts) / 1000).toFixed(0)} s ago`;
@@ -60,6 +61,12 @@ export function createPresenceWatch(url: string, waitMs: number) {
       if (last?.state === 'online') return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const wake = () => {
+          if (closed) {
+            clearTimeout(timer);
+            waiters.delete(wake);
+            reject(offlineError('the wait (closed)', last));
+            return;
+          }
           if (last?.state !== 'online') return;
           clearTimeout(timer);
           waiters.delete(wake);
@@ -81,6 +88,7 @@ export function createPresenceWatch(url: string, waitMs: number) {
         : `${last.state} since ${new Date(last.ts).toISOString()}, session ${last.session}`;
     },
     close(): void {
+      closed = true;
       for (const wake of [...waiters]) wake();
       offlineListeners.clear();
     },

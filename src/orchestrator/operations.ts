@@ -186,9 +186,6 @@ export async function downStack(
       ? Object.keys(record.stack.services).sort()
       : [...new Set(all.map((a) => a.service))].sort();
     const intent = ctx.state.intents[name];
-    if (record === undefined && intent?.kind !== 'down' && all.length === 0) {
-      throw aliciaError('ALICIA_ERR_NOT_FOUND', `stack "${name}" is not deployed`);
-    }
     if (record !== undefined) {
       // A resumed down keeps its id; the count is of everything there was to remove.
       const id = intent?.kind === 'down' ? intent.id : (request.id ?? nanoid());

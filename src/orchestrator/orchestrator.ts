@@ -262,11 +262,17 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     registry.restoreSight();
     session = nextSession;
     desired.setSession(session).catch((err: unknown) => log.error({ err }, 'session not persisted'));
+    // Online only once requests can be heard: on the first connect after the subscriptions
+    // below; on a reconnect MQTT.js re-subscribes before this handler runs (its packets go first).
+    if (subscribed) announceOnline();
+  });
+  let subscribed = false;
+  function announceOnline(): void {
     transport
       .publish(topics.orchestratorState, presence('online', session), { qos: 1, retain: true })
       .catch((err: unknown) => log.warn({ err }, 'presence not published'));
     log.info({ session }, 'orchestrator online');
-  });
+  }
 
   await transport.ready();
   await transport.subscribe([
@@ -274,6 +280,8 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     topics.filters.agentResponses,
     topics.filters.requests,
   ]);
+  subscribed = true;
+  announceOnline();
   await clearLegacyServiceStates(transport, topics, log);
 
   const ticker = clock.setInterval(

@@ -31,7 +31,17 @@ export function registerDown(program: Command): void {
         const files = flags.file ?? findComposeFiles(process.cwd(), process.env, existsSync);
         stack = (await loadStack({ files })).name;
       }
-      const result = await client.request('down', { stack }, { timeoutMs: 300_000 });
+      const result = await client.requestAcrossRestarts(
+        'down',
+        { stack },
+        {
+          timeoutMs: 300_000,
+          onRestart: () => {
+            if (!flags.json)
+              process.stderr.write('The orchestrator went offline; waiting for it to resume the down\n');
+          },
+        },
+      );
       if (flags.json) printJson(result);
       else {
         process.stdout.write(`${result.stack}: removed ${result.removed.length} containers\n`);

@@ -28,7 +28,7 @@ export function registerScale(program: Command): void {
       });
       const results = [];
       for (const w of wanted) {
-        const result = await client.request(
+        const result = await client.requestAcrossRestarts(
           'scale',
           { ...w, ...(flags.stack ? { stack: flags.stack } : {}) },
           { timeoutMs: 300_000 },

@@ -18,7 +18,7 @@ export function registerStop(program: Command): void {
     const { withClient } = await import('../client.js');
     const { printJson } = await import('../output.js');
     await withClient(flags, async (client) => {
-      const result = await client.request(
+      const result = await client.requestAcrossRestarts(
         'stop',
         { service, ...(flags.stack ? { stack: flags.stack } : {}) },
         { timeoutMs: 300_000 },

@@ -299,7 +299,10 @@ async function remoteUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): Pro
       if (!json) process.stdout.write('The orchestrator went offline; waiting for it to resume the deploy\n');
       const back = client
         .whenOrchestratorOnline(Math.max(1, deadline - Date.now()))
-        .then(() => 'back' as const);
+        .then(
+        () => 'back' as const,
+        (err: unknown) => err as Error,
+      );
       const ended = await Promise.race([back, outcome]);
       if (ended === null) break;
       if (ended instanceof Error) throw ended;

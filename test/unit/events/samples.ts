@@ -46,6 +46,7 @@ export function sampleEvent<T extends EventType>(type: T, seq = 0): AliciaEvent 
     v: 1,
     id: `id-${seq}`,
     seq,
+    session: 1,
     event_type: type,
     event_data: EVENT_DATA_SAMPLES[type],
     timestamp: '2026-11-22T13:00:00.000Z',
