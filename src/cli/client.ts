@@ -355,7 +355,9 @@ export async function connectClient(
       presence.close();
       // What still waits gets no answer now: its timer must not keep the process alive.
       for (const w of [...waiting.values()])
-        w.reject(aliciaError('ALICIA_ERR_REQUEST_TIMEOUT', `the client closed before ${w.method} was answered`));
+        w.reject(
+          aliciaError('ALICIA_ERR_REQUEST_TIMEOUT', `the client closed before ${w.method} was answered`),
+        );
       await transport.close();
     },
   };

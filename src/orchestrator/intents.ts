@@ -6,7 +6,7 @@
 // A down whose only leftovers are on offline hosts stays an intent until they are gone.
 import type { Context } from './context.js';
 import { runDeploy } from './deploy-runner.js';
-import { downStack, finishDown } from './operations.js';
+import { finishDown, takeDown } from './operations.js';
 import type { StackRecord } from './store.js';
 
 /** How long a resume waits for the agents of a stack to report (ms): then it goes on with what it sees. */
@@ -47,7 +47,10 @@ export function resumeIntents(
   const waitMs = REPORT_WAIT_HEARTBEATS * ctx.settings.heartbeatMs;
   for (const [stack, intent] of Object.entries(ctx.state.intents)) {
     const record = ctx.state.stacks[stack];
-    const agents = new Set(record?.assignments.map((a) => a.agent) ?? []);
+    const agents = new Set([
+      ...(record?.assignments.map((a) => a.agent) ?? []),
+      ...(intent.kind === 'down' ? intent.agents : []),
+    ]);
     const log = ctx.log.child({ stack, intent: intent.kind, id: intent.id });
     // Taken now, before the first reconcile can look at the stack: the resume decides.
     const work = ctx.withLock(stack, async () => {
@@ -71,7 +74,7 @@ export function resumeIntents(
         case 'down':
           if (ctx.state.stacks[stack] === undefined) return; // only offline hosts' leftovers: checkPendingDowns
           log.info('resuming an interrupted down');
-          return downStack(ctx, { stack, id: intent.id }, onStackRemoved);
+          return takeDown(ctx, { stack, id: intent.id }, onStackRemoved);
         default: {
           const never: never = intent;
           return never;

@@ -178,7 +178,16 @@ export async function downStack(
   if (ctx.state.stacks[request.stack] === undefined && ctx.state.removed[request.stack] === undefined) {
     throw aliciaError('ALICIA_ERR_NOT_FOUND', `stack "${request.stack}" is not deployed`);
   }
-  return ctx.withLock(request.stack, async () => {
+  return ctx.withLock(request.stack, () => takeDown(ctx, request, onRemoved));
+}
+
+/** The body of a down, under the stack's lock (held by downStack, or by a resume). */
+export async function takeDown(
+  ctx: Context,
+  request: { stack: string; id?: string | undefined },
+  onRemoved?: (record: StackRecord) => Promise<void>,
+): Promise<DownResult> {
+  {
     const name = request.stack;
     const record = ctx.state.stacks[name];
     const all = everything(ctx, name, record);
@@ -190,7 +199,17 @@ export async function downStack(
       // A resumed down keeps its id; the count is of everything there was to remove.
       const id = intent?.kind === 'down' ? intent.id : (request.id ?? nanoid());
       const instances = intent?.kind === 'down' ? Math.max(intent.instances, all.length) : all.length;
-      await ctx.desired.beginIntent(name, { kind: 'down', id, started_ms: ctx.now(), services, instances });
+      const agents = [
+        ...new Set([...all.map((a) => a.agent), ...(intent?.kind === 'down' ? intent.agents : [])]),
+      ].sort();
+      await ctx.desired.beginIntent(name, {
+        kind: 'down',
+        id,
+        started_ms: ctx.now(),
+        services,
+        instances,
+        agents,
+      });
       const graph = graphOf(record);
       await removeInOrder(ctx, record, all, graph, (service, phase) => {
         ctx.events.emit(phase === 'stopping' ? 'service_stopping' : 'service_stopped', {
@@ -208,7 +227,7 @@ export async function downStack(
     const removed = hosts.flatMap((h) => (h.status === 'done' ? h.instances : []));
     if (pending.length === 0) await finishDown(ctx, name);
     return { stack: name, removed, services, hosts, pending };
-  });
+  }
 }
 
 /** A down is over: nothing of the stack is left on any host. */

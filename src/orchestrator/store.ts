@@ -70,6 +70,8 @@ export const IntentSchema = z.discriminatedUnion('kind', [
     /** The stack's services and instance count, for `stack_removed` once the last host is done. */
     services: z.array(NameSchema),
     instances: z.number().int().nonnegative(),
+    /** Hosts that held its containers: a resume waits for their reports before it judges what is left. */
+    agents: z.array(TopicIdSchema),
   }),
 ]);
 export type Intent = z.infer<typeof IntentSchema>;

@@ -297,9 +297,7 @@ async function remoteUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): Pro
       if (error === null) break;
       if ((error as { code?: string }).code !== 'ALICIA_ERR_ORCHESTRATOR_OFFLINE') throw error;
       if (!json) process.stdout.write('The orchestrator went offline; waiting for it to resume the deploy\n');
-      const back = client
-        .whenOrchestratorOnline(Math.max(1, deadline - Date.now()))
-        .then(
+      const back = client.whenOrchestratorOnline(Math.max(1, deadline - Date.now())).then(
         () => 'back' as const,
         (err: unknown) => err as Error,
       );
