@@ -198,7 +198,16 @@ export interface Client {
 
 export async function connectClient(
   connection: Connection,
-  options: { log?: Logger; connectTimeoutMs?: number; presenceWaitMs?: number } = {},
+  options: {
+    log?: Logger;
+    connectTimeoutMs?: number;
+    presenceWaitMs?: number;
+    /**
+     * A fixed client id with a persistent session (clean: false): the broker keeps the
+     * subscriptions and queues QoS 1 messages while this client is away (`alicia events --client-id`).
+     */
+    persistentId?: string | undefined;
+  } = {},
 ): Promise<Client> {
   const { createTopics } = await import('../protocol/topics.js');
   const { PROTOCOL_VERSION } = await import('../protocol/version.js');
@@ -208,7 +217,7 @@ export async function connectClient(
   const { prettifyError } = await import('zod');
   const { createPresenceWatch } = await import('./presence-watch.js');
   const topics = createTopics(connection.prefix);
-  const clientId = `cli-${nanoid(10).replace(/[^A-Za-z0-9]/g, 'x')}`;
+  const clientId = options.persistentId ?? `cli-${nanoid(10).replace(/[^A-Za-z0-9]/g, 'x')}`;
   const replyTopic = topics.clientReply(clientId);
   const transport = createMqttTransport({
     url: connection.url,
@@ -218,6 +227,7 @@ export async function connectClient(
     ...(connection.tls !== undefined ? { tls: connection.tls } : {}),
     prefix: connection.prefix,
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+    ...(options.persistentId !== undefined ? { clean: false } : {}),
     log: options.log ?? silentLogger(),
   });
   const waiting = new Map<
@@ -225,6 +235,7 @@ export async function connectClient(
     { method: string; resolve(reply: Reply): void; reject(err: Error): void }
   >();
   const eventHandlers = new Set<(event: AliciaEvent) => void>();
+  const early: AliciaEvent[] = [];
   const presence = createPresenceWatch(connection.url, options.presenceWaitMs ?? PRESENCE_WAIT_MS);
   presence.onOffline((error) => {
     // The orchestrator left (its will, or a clean stop): nobody will answer what waits.
@@ -242,6 +253,12 @@ export async function connectClient(
         presence.update(message.payload);
         return;
       case 'services_events':
+        // A persistent session delivers what was queued right after connecting, before
+        // anyone follows: kept until the first follower (bounded).
+        if (eventHandlers.size === 0) {
+          if (early.length < 10_000) early.push(message.payload);
+          return;
+        }
         for (const handler of eventHandlers) handler(message.payload);
         return;
       default:
@@ -346,6 +363,7 @@ export async function connectClient(
         if (filter === undefined || filter.has(event.event_type)) handler(event);
       };
       eventHandlers.add(wrapped);
+      for (const event of early.splice(0)) wrapped(event);
       if (eventHandlers.size === 1) await transport.subscribe([topics.servicesEvents]);
       return () => {
         eventHandlers.delete(wrapped);
@@ -391,8 +409,11 @@ export function addTlsOptions(command: Command, when = ''): Command {
 }
 
 /** Connects with the sub-command's flags; the caller closes the client. */
-export async function clientFromFlags(flags: ConnectionFlags): Promise<Client> {
-  return connectClient(resolveConnection(flags));
+export async function clientFromFlags(
+  flags: ConnectionFlags,
+  options: { persistentId?: string | undefined } = {},
+): Promise<Client> {
+  return connectClient(resolveConnection(flags), options);
 }
 
 /**

@@ -29,7 +29,14 @@ const state = (session: number): OrchestratorState => ({
 describe('orchestrator state store', () => {
   it('starts empty, then reads back exactly what it wrote', async () => {
     const store = createStore(path.join(await tempDir(), 'nested'));
-    expect(await store.load()).toEqual({ v: 1, session: 0, stacks: {}, removed: {}, intents: {}, seq_reserved: 0 });
+    expect(await store.load()).toEqual({
+      v: 1,
+      session: 0,
+      stacks: {},
+      removed: {},
+      intents: {},
+      seq_reserved: 0,
+    });
     await store.save(state(3));
     expect(await store.load()).toEqual(state(3));
   });
