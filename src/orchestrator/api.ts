@@ -61,7 +61,11 @@ export const handlers: Handlers = {
   stop: (r, { orchestrator: ctx }) => stopService(ctx, { stack: r.stack, service: r.service }),
   down: (r, { orchestrator: ctx, onStackRemoved }) => downStack(ctx, { stack: r.stack }, onStackRemoved),
   async ps(r, { orchestrator: ctx }) {
-    if (r.stack !== undefined && ctx.state.stacks[r.stack] === undefined) {
+    if (
+      r.stack !== undefined &&
+      ctx.state.stacks[r.stack] === undefined &&
+      ctx.state.intents[r.stack] === undefined
+    ) {
       throw aliciaError('ALICIA_ERR_NOT_FOUND', `stack "${r.stack}" is not deployed`);
     }
     return { services: allServiceStates(ctx, r.stack) };

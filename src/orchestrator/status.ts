@@ -90,8 +90,42 @@ export function allServiceStates(ctx: Context, stack?: string): ServiceState[] {
   const out: ServiceState[] = [];
   for (const record of Object.values(ctx.state.stacks).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (stack !== undefined && record.name !== stack) continue;
-    for (const service of Object.keys(record.stack.services).sort())
-      out.push(serviceState(ctx, record, service));
+    const intent = ctx.state.intents[record.name];
+    const note =
+      intent === undefined
+        ? undefined
+        : intent.kind === 'down'
+          ? 'down in progress'
+          : `${intent.op} in progress`;
+    for (const service of Object.keys(record.stack.services).sort()) {
+      const row = serviceState(ctx, record, service);
+      out.push(note === undefined ? row : { ...row, note });
+    }
+  }
+  // Stacks taken down whose containers are still on hosts that were offline: shown, with why.
+  for (const [name, intent] of Object.entries(ctx.state.intents).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (intent.kind !== 'down' || ctx.state.stacks[name] !== undefined) continue;
+    if (stack !== undefined && name !== stack) continue;
+    const left = ctx.registry.reports().filter((r) => r.stack === name);
+    for (const service of [...new Set(left.map((r) => r.service))].sort()) {
+      const mine = left.filter((r) => r.service === service);
+      const hosts = [...new Set(mine.map((r) => r.agent))].sort();
+      out.push({
+        v: PROTOCOL_VERSION,
+        ts: ctx.now(),
+        stack: name,
+        service,
+        desired_replicas: 0,
+        running_replicas: mine.filter((r) => r.state === 'running').length,
+        healthy_replicas: 0,
+        completed_replicas: 0,
+        state: 'stopping',
+        health: 'unknown',
+        hosts,
+        note: `taken down; removal pending on offline host${hosts.length > 1 ? 's' : ''} ${hosts.join(', ')}`,
+        instances: [],
+      });
+    }
   }
   return out;
 }

@@ -50,7 +50,12 @@ function alicia(args: string[]): Promise<{ code: number | null; stdout: string; 
 
 describe('e2e: down with a host offline', () => {
   it('reports the pending removals per host, exits 2, and completes when the host returns', async () => {
-    harness = await startHarness({ runtime: 'docker', agents: [{ id: 'off-a' }, { id: 'off-b' }] });
+    // Nothing moves off the offline host here (a long grace): what it holds stays pending.
+    harness = await startHarness({
+      runtime: 'docker',
+      agents: [{ id: 'off-a' }, { id: 'off-b' }],
+      orchestrator: { rescheduleGraceMs: 600_000 },
+    });
     const yaml = ['services:', '  web:', sleeperService(['    deploy: { replicas: 4 }']), ''].join('\n');
     await harness.orchestrator.deploy(stackFrom(yaml, STACK));
     expect(await count('off-a')).toBe(2);
@@ -74,6 +79,12 @@ describe('e2e: down with a host offline', () => {
     expect(await count('off-a')).toBe(0);
     expect(await count('off-b')).toBe(2);
     expect(harness.events.some((e) => e.event_type === 'stack_removed')).toBe(false);
+
+    // ps says why the stack is still there.
+    const ps = await alicia(['ps', '--broker', harness.broker.url]);
+    expect(ps.stdout).toMatch(
+      new RegExp(`^${STACK}/web: taken down; removal pending on offline host off-b$`, 'm'),
+    );
 
     // --json: the same per host, for scripts.
     const json = await alicia(['down', '-p', STACK, '--broker', harness.broker.url, '--json']);

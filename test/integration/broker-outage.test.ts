@@ -67,9 +67,8 @@ describe('broker outage', () => {
     const agents = await until(
       async () => {
         const rows = await client.request('agents', {}, { timeoutMs: 5_000 }).catch(() => null);
-        return rows !== null && rows.agents.every((a) => a.status === 'online') && rows.agents.length === 2
-          ? rows
-          : null;
+        const all = rows?.agents.every((a) => a.status === 'online') && rows?.agents.length === 2;
+        return all ? rows : null;
       },
       { timeoutMs: 15_000, what: 'both agents online again' },
     );

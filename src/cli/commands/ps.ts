@@ -37,7 +37,12 @@ export function registerPs(program: Command): void {
                 s.hosts.join(','),
               ];
             }),
-          ),
+          ) +
+            // Why a service is neither running as desired nor gone (an operation, a pending removal).
+            data.services
+              .filter((s) => s.note !== undefined)
+              .map((s) => `${s.stack}/${s.service}: ${s.note}\n`)
+              .join(''),
         );
     });
   });
