@@ -346,6 +346,9 @@ export async function connectClient(
     },
     async requestAcrossRestarts(method, body, options) {
       const deadline = Date.now() + options.timeoutMs;
+      // No orchestrator online now: fail at once, as `request` does (nothing was sent). Only
+      // one that goes away while we wait is waited for.
+      await presence.online(method);
       for (;;) {
         try {
           return await client.request(method, body, { timeoutMs: Math.max(1, deadline - Date.now()) });

@@ -9,7 +9,7 @@ import { buildGraph, type ServiceGraph } from '../core/graph/index.js';
 import type { DownResult, HostOutcome } from '../protocol/index.js';
 import { type Context, findStack, instanceKey } from './context.js';
 import { type DeployReport, runDeploy } from './deploy-runner.js';
-import { restartInstances } from './instance-ops.js';
+import { removeInstances, restartInstances } from './instance-ops.js';
 import { removeInOrder } from './removal.js';
 import type { StackRecord } from './store.js';
 
@@ -211,7 +211,12 @@ export async function takeDown(
         agents,
       });
       const graph = graphOf(record);
-      await removeInOrder(ctx, record, all, graph, (service, phase) => {
+      // Containers of services the file no longer has (left by an older deploy) have no place
+      // in the dependency order: removed first, alongside.
+      const known = all.filter((a) => Object.hasOwn(record.stack.services, a.service));
+      const strays = all.filter((a) => !Object.hasOwn(record.stack.services, a.service));
+      if (strays.length > 0) await removeInstances(ctx, strays);
+      await removeInOrder(ctx, record, known, graph, (service, phase) => {
         ctx.events.emit(phase === 'stopping' ? 'service_stopping' : 'service_stopped', {
           stack: record.name,
           service,

@@ -151,7 +151,13 @@ export function createStore(dir: string): Store {
       return parsed.data;
     },
     save(state) {
-      const text = `${JSON.stringify(state)}\n`;
+      // Nothing in progress and no event yet: the file stays in the format older versions wrote.
+      const { intents, seq_reserved, ...rest } = state;
+      const text = `${JSON.stringify({
+        ...rest,
+        ...(Object.keys(intents).length > 0 ? { intents } : {}),
+        ...(seq_reserved > 0 ? { seq_reserved } : {}),
+      })}\n`;
       const next = chain.then(() => write(text));
       chain = next.catch(() => undefined);
       return next;

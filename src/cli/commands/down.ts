@@ -45,7 +45,8 @@ export function registerDown(program: Command): void {
       if (flags.json) printJson(result);
       else {
         process.stdout.write(`${result.stack}: removed ${result.removed.length} containers\n`);
-        for (const host of result.hosts) {
+        // Per host only when it matters: something is left on a host that is offline.
+        for (const host of result.pending.length > 0 ? result.hosts : []) {
           const what = host.status === 'done' ? 'removed' : 'PENDING (host offline; removed when it returns)';
           process.stdout.write(`  ${host.agent}: ${host.instances.length} ${what}\n`);
         }
