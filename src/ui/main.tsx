@@ -3,7 +3,10 @@
 // actions (scale, restart, stop, heal) through the same request API as the CLI.
 import { render } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { HistoryEntry, ReplyData, RequestBody } from '../protocol/requests.js';
+import type { HistoryEntry } from '../protocol/event-categories.js';
+import { HEALING_EVENT_TYPES } from '../protocol/event-categories.js';
+import { eventSubject } from '../protocol/events.js';
+import type { ReplyData, RequestBody } from '../protocol/requests.js';
 import type { RequestMethod } from '../protocol/topics.js';
 import {
   type Connection,
@@ -19,8 +22,7 @@ import {
   applyMessage,
   type DashboardState,
   emptyState,
-  eventSubject,
-  HEALING_TYPES,
+  historyFromEvents,
   withGraphs,
 } from './model.js';
 import {
@@ -150,7 +152,7 @@ function Dashboard({
   const healingTrigger =
     lastEvent &&
     selected &&
-    HEALING_TYPES.has(lastEvent.event_type) &&
+    HEALING_EVENT_TYPES.has(lastEvent.event_type) &&
     eventSubject(lastEvent).service === selected.service
       ? lastEvent.id
       : '';
@@ -163,26 +165,7 @@ function Dashboard({
       );
     }
   }, [selected, role, healingTrigger, request]);
-  const viewerHistory: HistoryEntry[] = selected
-    ? state.events
-        .filter((e) => HEALING_TYPES.has(e.event_type))
-        .filter((e) => {
-          const s = eventSubject(e);
-          return s.stack === selected.stack && s.service === selected.service;
-        })
-        .map((e) => {
-          const d = e.event_data as Record<string, unknown>;
-          return {
-            time: e.timestamp,
-            action: e.event_type,
-            service: selected.service,
-            instance: typeof d.instance === 'string' ? d.instance : null,
-            reason: typeof d.reason === 'string' ? d.reason : null,
-            success: e.event_type !== 'service_failed' && e.event_type !== 'service_unhealthy',
-            recovery_ms: typeof d.recovery_ms === 'number' ? d.recovery_ms : null,
-          } as HistoryEntry;
-        })
-    : [];
+  const viewerHistory = selected ? historyFromEvents(state.events, selected.stack, selected.service) : [];
 
   const run = (label: string, action: () => Promise<string>) => {
     setBusy(label);

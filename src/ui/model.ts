@@ -1,8 +1,10 @@
 // The dashboard's view of the cluster, folded from what arrives on the bus. Pure: messages
 // and the time in, a new state out (no DOM, no MQTT), so it is unit-tested in Node and the
 // page only renders it.
+import { describeProgress, progressOf } from '../cli/event-view.js';
 import type { ContainersSnapshot } from '../protocol/containers.js';
-import type { AliciaEvent, ServiceState } from '../protocol/events.js';
+import { HEALING_EVENT_TYPES, type HistoryEntry, toHistoryEntry } from '../protocol/event-categories.js';
+import { type AliciaEvent, eventSubject, type ServiceState } from '../protocol/events.js';
 import type { IncomingMessage } from '../protocol/messages.js';
 import type { AgentInfo, Heartbeat, Presence } from '../protocol/presence.js';
 import type { StackGraph } from '../protocol/requests.js';
@@ -122,40 +124,10 @@ function dataOf(event: AliciaEvent): Record<string, unknown> {
   return event.event_data as Record<string, unknown>;
 }
 
-/** The stack and service an event names, where it names them. */
-export function eventSubject(event: AliciaEvent): { stack?: string; service?: string; agent?: string } {
-  const d = dataOf(event);
-  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const out: { stack?: string; service?: string; agent?: string } = {};
-  const stack = text(d.stack);
-  const service = text(d.service);
-  const agent = text(d.agent);
-  if (stack !== undefined) out.stack = stack;
-  if (service !== undefined) out.service = service;
-  if (agent !== undefined) out.agent = agent;
-  return out;
-}
-
-/** What an event means for its service's progress row (as `alicia up` prints it), or null. */
+/** What an event means for its service's progress row: the same text `alicia up` prints. */
 export function progressStatus(event: AliciaEvent): string | null {
-  const d = dataOf(event);
-  const names = (v: unknown) => (Array.isArray(v) ? v.join(', ') : '');
-  switch (event.event_type) {
-    case 'service_waiting':
-      return `waiting for ${names(d.waiting_for) || 'dependencies'}`;
-    case 'service_starting':
-      return `starting${Array.isArray(d.hosts) && d.hosts.length > 0 ? ` on ${names(d.hosts)}` : ''}`;
-    case 'service_started':
-      return 'started';
-    case 'service_healthy':
-      return 'healthy';
-    case 'service_completed':
-      return 'completed';
-    case 'service_failed':
-      return `failed: ${typeof d.reason === 'string' ? d.reason : 'unknown reason'}`;
-    default:
-      return null;
-  }
+  const progress = progressOf(event);
+  return progress ? describeProgress(progress) : null;
 }
 
 export function applyEvent(state: DashboardState, event: AliciaEvent, nowMs: number): DashboardState {
@@ -261,12 +233,22 @@ export function filterEvents(
   });
 }
 
-/** Healing events of one service seen on the bus (viewers' history: no `history` request). */
-export const HEALING_TYPES: ReadonlySet<string> = new Set([
-  'service_unhealthy',
-  'service_restarted',
-  'service_recovered',
-  'service_failed',
-  'service_rescheduled',
-  'healing_action',
-]);
+/**
+ * A service's healing history from the events seen on the bus, newest first: what a viewer
+ * gets (viewers may not send the `history` request), in the history request's entries.
+ */
+export function historyFromEvents(
+  events: readonly AliciaEvent[],
+  stack: string,
+  service: string,
+): HistoryEntry[] {
+  const entries: HistoryEntry[] = [];
+  for (const event of events) {
+    if (!HEALING_EVENT_TYPES.has(event.event_type)) continue;
+    const subject = eventSubject(event);
+    if (subject.stack !== stack || subject.service !== service) continue;
+    const entry = toHistoryEntry(event);
+    if (entry) entries.push(entry);
+  }
+  return entries;
+}

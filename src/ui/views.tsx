@@ -2,12 +2,12 @@
 // each service's row), events with filters, a service's healing history. They only render
 // the DashboardState; actions go back to the App through callbacks.
 import { useState } from 'preact/hooks';
-import type { AliciaEvent, ServiceState } from '../protocol/events.js';
-import type { HistoryEntry } from '../protocol/requests.js';
+import { describeEvent } from '../cli/event-view.js';
+import { EVENT_CATEGORIES, type HistoryEntry } from '../protocol/event-categories.js';
+import { type AliciaEvent, eventSubject, type ServiceState } from '../protocol/events.js';
 import {
   type AgentView,
   type DashboardState,
-  eventSubject,
   filterEvents,
   hostStatus,
   layersOf,
@@ -310,27 +310,21 @@ function EventRow({ event }: { event: AliciaEvent }) {
   const subject = eventSubject(event);
   const where = [subject.stack, subject.service].filter(Boolean).join('/') || subject.agent || '';
   return (
-    <li class={`event ${toneOfEvent(event.event_type)}`} data-type={event.event_type}>
+    <li class={`event ${toneOfEvent(event)}`} data-type={event.event_type}>
       <time>{time(event.timestamp)}</time>
       <code>{event.event_type}</code>
       <span class="where">{where}</span>
-      <span class="detail">{detailOf(event)}</span>
+      <span class="detail">{describeEvent(event)}</span>
     </li>
   );
 }
 
-function toneOfEvent(type: string): string {
-  if (/failed|unhealthy|lost|offline|error/.test(type)) return 'bad';
-  if (/restarted|rescheduled|healing|suspect|degraded|waiting|stopping/.test(type)) return 'warn';
+/** An event's colour: failures red, healing amber (the protocol's categories), the rest green. */
+function toneOfEvent(event: AliciaEvent): string {
+  const category = EVENT_CATEGORIES[event.event_type];
+  if (category.error) return 'bad';
+  if (category.recovery || event.event_type === 'agent_suspect') return 'warn';
   return 'ok';
-}
-
-/** The event's data in one line, without the stack and service already shown. */
-function detailOf(event: AliciaEvent): string {
-  const { stack: _s, service: _v, ...rest } = event.event_data as Record<string, unknown>;
-  return Object.entries(rest)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ');
 }
 
 export function HistoryView(props: {
