@@ -104,12 +104,17 @@ export function connect(
       handlers.onRole(ok ? 'operator' : 'viewer');
     });
   });
+  client.on('reconnect', () => handlers.onStatus('connecting'));
   client.on('close', () => {
-    // aedes closes the connection of a client whose publish the ACL refuses.
+    // aedes closes the connection of a client whose publish the ACL refuses. MQTT.js would
+    // send the unacknowledged request again on reconnect (and be closed again, forever; or
+    // scale twice): a request cut off is failed here instead, for the user to retry.
+    for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
     failPending('ALICIA_ERR_TRANSPORT_CLOSED', 'the broker closed the connection (request not authorized?)');
     handlers.onStatus('closed');
   });
   client.on('error', (err) => {
+    console.warn(`alicia: broker connection: ${err.message}`);
     const code = (err as { code?: number }).code;
     if (code === 4 || code === 5 || code === 134 || code === 135) {
       // Bad user name or password / not authorized: retrying would only be refused again.

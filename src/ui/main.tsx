@@ -55,6 +55,7 @@ function LoginForm({ onLogin, error }: { onLogin(login: Login): void; error: str
         user
         <input
           name="username"
+          autocomplete="username"
           value={username}
           onInput={(e) => setUsername((e.target as HTMLInputElement).value)}
         />
@@ -64,6 +65,7 @@ function LoginForm({ onLogin, error }: { onLogin(login: Login): void; error: str
         <input
           name="password"
           type="password"
+          autocomplete="current-password"
           value={password}
           onInput={(e) => setPassword((e.target as HTMLInputElement).value)}
         />
