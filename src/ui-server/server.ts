@@ -122,7 +122,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       ) {
         token = null;
         log.info('one-time dashboard token used');
-        send(res, 200, TYPES['.map'] ?? 'application/json', JSON.stringify(options.oneTime));
+        send(res, 200, 'application/json', JSON.stringify(options.oneTime));
         return;
       }
       log.warn({ remote: req.socket.remoteAddress }, 'dashboard token refused (unknown or already used)');
