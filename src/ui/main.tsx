@@ -170,6 +170,11 @@ function Dashboard({
   const viewerHistory = selected ? historyFromEvents(state.events, selected.stack, selected.service) : [];
 
   const run = (label: string, action: () => Promise<string>) => {
+    // As the CLI does: with no orchestrator online, say so now rather than time out.
+    if (state.orchestrator?.state !== 'online') {
+      setOutcome({ ok: false, text: `${label}: ALICIA_ERR_ORCHESTRATOR_OFFLINE: no orchestrator is online` });
+      return;
+    }
     setBusy(label);
     setOutcome(null);
     action()

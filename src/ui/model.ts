@@ -166,6 +166,12 @@ export function applyEvent(state: DashboardState, event: AliciaEvent, nowMs: num
       }
     }
   }
+  if (event.event_type === 'stack_removed' && stack !== undefined) {
+    // Its retained service states are cleared by the orchestrator; its graph and deploy go here.
+    const { [stack]: _deploy, ...otherDeploys } = deploys;
+    const { [stack]: _graph, ...graphs } = state.graphs;
+    return { ...state, events, deploys: otherDeploys, graphs };
+  }
   return { ...state, events, deploys };
 }
 

@@ -123,6 +123,12 @@ describe('dashboard model', () => {
     expect(
       layersOf(applyCleared(s, { kind: 'service_state', stack: 'shop', service: 'db' }), 'shop'),
     ).toEqual([['db'], ['api']]);
+    const removed = applyEvent(
+      s,
+      event('stack_removed', { stack: 'shop', services: ['db', 'api'], instances: 2 }),
+      1,
+    );
+    expect(removed.graphs).toEqual({});
   });
 
   it('colours a service by its live state', () => {
