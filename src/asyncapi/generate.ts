@@ -268,8 +268,7 @@ function channels(prefix: string, events: string[], replies: string[]): Channel[
       kind: 'service_channel',
       address: `${p}/services/{event_type}`,
       title: 'Events of one type',
-      description:
-        'The same events, each on its type’s topic; also `orchestration_errors` and `recovery`.',
+      description: 'The same events, each on its type’s topic; also `orchestration_errors` and `recovery`.',
       parameters: { event_type: { description: 'an event type or channel', enum: eventTypeEnum } },
       messages: events,
       qos: 1,
