@@ -46,14 +46,6 @@ export function registerAgent(program: Command): void {
         const { createLogger } = await import('../../logging/logger.js');
         const { startAgent } = await import('../../../agents/agent.js');
         const log = createLogger({ level: config.logLevel });
-        // bin/alicia (what npm installs, the systemd unit and the image run) starts the
-        // agent with these; `node dist/src/cli/main.js agent` typed by hand does not.
-        if (!process.execArgv.includes('--lite-mode') && process.env.ALICIA_AGENT_NODE_FLAGS === undefined) {
-          log.warn(
-            { execArgv: process.execArgv },
-            'started without --lite-mode --max-semi-space-size=1: expect ~72 MB RSS instead of ≤ 60 MB (start it with the alicia command)',
-          );
-        }
         const agent = await startAgent({ ...config.options, log });
         let stopping = false;
         const stop = (signal: string) => {
