@@ -156,6 +156,12 @@ describe('packaging: the image and compose file on the test engine', () => {
     const argv = cmdline.split('\0');
     expect(argv.slice(0, 4)).toEqual(['node', '--lite-mode', '--max-semi-space-size=1', '--no-expose-wasm']);
     expect(argv).toContain('agent');
+    // For the record only: right after start-up RSS still holds start-up garbage; the
+    // budget (≤ 60 MB idle with 10 containers) is measured by bench/agent-footprint.ts.
+    const { stdout: status } = await run('docker', ['exec', agentId, 'cat', '/proc/1/status']);
+    const rssMb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]) / 1024;
+    process.stderr.write(`agent in its container: ${rssMb.toFixed(1)} MB RSS\n`);
+    expect(rssMb).toBeGreaterThan(0);
     const { stdout: agentUser } = await run('docker', ['exec', agentId, 'id', '-u']);
     expect(agentUser.trim()).toBe('0');
     const orchId = (await compose('ps', '-q', 'orchestrator')).trim();
