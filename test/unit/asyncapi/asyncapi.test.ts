@@ -48,6 +48,8 @@ describe('AsyncAPI document', () => {
       expect(schema?.properties.event_type?.const, type).toBe(type);
       expect(schema?.properties.event_data, type).toBeDefined();
     }
+    // Nothing was left unrepresentable (zod would write an empty schema, `{}`).
+    expect(renderAsyncApi()).not.toMatch(/: \{\}$/m);
     // Error codes are listed, not left as an empty schema.
     const response = JSON.stringify(doc.components.schemas.actionResponse);
     expect(response).toContain('ALICIA_ERR_UNSUPPORTED');
