@@ -6,7 +6,7 @@ import type { Assignment } from '../core/deploy/index.js';
 import { withDependents } from '../core/deploy/index.js';
 import { aliciaError } from '../core/errors.js';
 import { buildGraph, type ServiceGraph } from '../core/graph/index.js';
-import type { DownResult, HostOutcome } from '../protocol/index.js';
+import type { DownResult, HostOutcome, ScaleResult, StopResult } from '../protocol/index.js';
 import { type Context, findStack, instanceKey } from './context.js';
 import { type DeployReport, runDeploy } from './deploy-runner.js';
 import { removeInstances, restartInstances } from './instance-ops.js';
@@ -19,14 +19,7 @@ function graphOf(record: StackRecord): ServiceGraph {
   return built.graph;
 }
 
-export interface ScaleResult {
-  stack: string;
-  service: string;
-  from: number;
-  to: number;
-  direction: 'up' | 'down' | 'none';
-  instances: string[];
-}
+export type { ScaleResult };
 
 export async function scaleService(
   ctx: Context,
@@ -35,7 +28,8 @@ export async function scaleService(
   const name = findStack(ctx, request.service, request.stack).name;
   return ctx.withLock(name, async () => {
     const record = findStack(ctx, request.service, name);
-    const from = record.assignments.filter((a) => a.service === request.service).length;
+    const before = record.assignments.filter((a) => a.service === request.service);
+    const from = before.length;
     await runDeploy(ctx, record.stack, {
       op: 'scale',
       scale: { [request.service]: request.replicas },
@@ -57,14 +51,18 @@ export async function scaleService(
         instances,
       });
     }
-    return { stack: name, service: request.service, from, to, direction, instances };
+    const kept = new Set(instances);
+    const hosts = hostOutcomes(
+      ctx,
+      before.filter((a) => !kept.has(a.instance)),
+    );
+    const pending = hosts.flatMap((h) => (h.status === 'pending' ? h.instances : []));
+    const result = { stack: name, service: request.service, from, to, direction, instances } as const;
+    return pending.length > 0 ? { ...result, hosts, pending } : result;
   });
 }
 
-export interface StopResult {
-  stack: string;
-  stopped: string[];
-}
+export type { StopResult };
 
 /** Stops a service and everything that depends on it, dependents first, and removes their containers. */
 export async function stopService(
@@ -84,7 +82,10 @@ export async function stopService(
         service,
       });
     });
-    return { stack: name, stopped: [...toStop].sort() };
+    const hosts = hostOutcomes(ctx, assignments);
+    const pending = hosts.flatMap((h) => (h.status === 'pending' ? h.instances : []));
+    const stopped = [...toStop].sort();
+    return pending.length > 0 ? { stack: name, stopped, hosts, pending } : { stack: name, stopped };
   });
 }
 

@@ -95,6 +95,14 @@ export const DeployReportSchema = z.strictObject({
 });
 export type DeployReport = z.infer<typeof DeployReportSchema>;
 
+/** What an operation did on one host: done, or pending while the host is offline (done when it returns). */
+export const HostOutcomeSchema = z.strictObject({
+  agent: z.string(),
+  status: z.enum(['done', 'pending']),
+  instances: StringList,
+});
+export type HostOutcome = z.infer<typeof HostOutcomeSchema>;
+
 export const ScaleResultSchema = z.strictObject({
   stack: z.string(),
   service: z.string(),
@@ -102,6 +110,9 @@ export const ScaleResultSchema = z.strictObject({
   to: z.number().int().nonnegative(),
   direction: z.enum(['up', 'down', 'none']),
   instances: StringList,
+  /** Only when a scale down left surplus on an offline host: per host, done or pending (removed when it returns). */
+  hosts: z.array(HostOutcomeSchema).optional(),
+  pending: StringList.optional(),
 });
 export type ScaleResult = z.infer<typeof ScaleResultSchema>;
 
@@ -112,16 +123,14 @@ export const RestartResultSchema = z.strictObject({
 });
 export type RestartResult = z.infer<typeof RestartResultSchema>;
 
-export const StopResultSchema = z.strictObject({ stack: z.string(), stopped: StringList });
-export type StopResult = z.infer<typeof StopResultSchema>;
-
-/** What an operation did on one host: done, or pending while the host is offline (done when it returns). */
-export const HostOutcomeSchema = z.strictObject({
-  agent: z.string(),
-  status: z.enum(['done', 'pending']),
-  instances: StringList,
+export const StopResultSchema = z.strictObject({
+  stack: z.string(),
+  stopped: StringList,
+  /** Only when something is left on an offline host: per host, done or pending (removed when it returns). */
+  hosts: z.array(HostOutcomeSchema).optional(),
+  pending: StringList.optional(),
 });
-export type HostOutcome = z.infer<typeof HostOutcomeSchema>;
+export type StopResult = z.infer<typeof StopResultSchema>;
 
 export const DownResultSchema = z.strictObject({
   stack: z.string(),

@@ -105,4 +105,27 @@ describe('e2e: down with a host offline', () => {
     const again = await alicia(['down', '-p', STACK, '--broker', harness.broker.url]);
     expect(again.code, again.stdout + again.stderr).toBe(0);
   }, 120_000);
+
+  it('stop with a host offline reports what is pending there and exits 2', async () => {
+    harness = await startHarness({
+      runtime: 'docker',
+      agents: [{ id: 'off-a' }, { id: 'off-b' }],
+      orchestrator: { rescheduleGraceMs: 600_000 },
+    });
+    const yaml = ['services:', '  web:', sleeperService(['    deploy: { replicas: 4 }']), ''].join('\n');
+    await harness.orchestrator.deploy(stackFrom(yaml, STACK));
+    await harness.stopAgent('off-b');
+    await until(
+      async () =>
+        (await harness?.orchestrator.agents())?.find((a) => a.agent === 'off-b')?.status === 'offline',
+      { what: 'off-b offline' },
+    );
+    const stop = await alicia(['stop', 'web', '-p', STACK, '--broker', harness.broker.url]);
+    expect(stop.code, stop.stdout + stop.stderr).toBe(2);
+    expect(stop.stdout).toMatch(/^ {2}off-b: 2 PENDING \(host offline; removed when it returns\)$/m);
+    expect(await count('off-a')).toBe(0);
+    // Back: the stopped service's containers there are removed too.
+    await harness.startAgent({ id: 'off-b' });
+    await until(async () => (await count()) === 0, { timeoutMs: 30_000, what: 'off-b containers removed' });
+  }, 120_000);
 });

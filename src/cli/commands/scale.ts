@@ -36,8 +36,15 @@ export function registerScale(program: Command): void {
         results.push(result);
         if (!flags.json)
           process.stdout.write(`${result.stack}/${result.service}: ${result.from} → ${result.to}\n`);
+        if (!flags.json)
+          for (const host of (result.hosts ?? []).filter((h) => h.status === 'pending'))
+            process.stdout.write(
+              `  ${host.agent}: ${host.instances.length} PENDING (host offline; removed when it returns)\n`,
+            );
       }
       if (flags.json) printJson(results);
+      // Not done while surplus is left on an offline host: scripts must not take it as done.
+      if (results.some((r) => (r.pending?.length ?? 0) > 0)) process.exitCode = 2;
     });
   });
 }

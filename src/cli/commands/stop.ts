@@ -24,7 +24,15 @@ export function registerStop(program: Command): void {
         { timeoutMs: 300_000 },
       );
       if (flags.json) printJson(result);
-      else process.stdout.write(`${result.stack}: stopped ${result.stopped.join(', ')}\n`);
+      else {
+        process.stdout.write(`${result.stack}: stopped ${result.stopped.join(', ')}\n`);
+        for (const host of (result.hosts ?? []).filter((h) => h.status === 'pending'))
+          process.stdout.write(
+            `  ${host.agent}: ${host.instances.length} PENDING (host offline; removed when it returns)\n`,
+          );
+      }
+      // Not done while anything is left on an offline host.
+      if ((result.pending?.length ?? 0) > 0) process.exitCode = 2;
     });
   });
 }
