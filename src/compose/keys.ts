@@ -20,6 +20,10 @@ export const HONOURED_SERVICE_KEYS = [
   'stop_signal',
   'labels',
   'network_mode',
+  'networks',
+  'links',
+  'secrets',
+  'configs',
   'user',
   'working_dir',
   'hostname',
@@ -39,13 +43,8 @@ const NOT_SUPPORTED = 'is not supported by Alicia and is ignored';
 
 /** Attributes Alicia cannot honour: each gives a warning naming it (when it is not empty or false). */
 export const IGNORED_SERVICE_KEYS: Readonly<Record<string, string>> = {
-  networks:
-    'custom networks are not supported by Alicia; the container uses its network_mode (the host default otherwise)',
-  links: 'links are not supported by Alicia; reach other services through their published ports',
   external_links:
     'external links are not supported by Alicia; reach other services through their published ports',
-  secrets: 'secrets are not supported by Alicia; mount the file with a read-only bind volume instead',
-  configs: 'configs are not supported by Alicia; mount the file with a read-only bind volume instead',
   extra_hosts: `extra_hosts ${NOT_SUPPORTED}`,
   devices: `device mappings are not supported by Alicia and are ignored`,
   logging: "logging settings are not supported by Alicia; the engine's default log driver is used",

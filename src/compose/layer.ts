@@ -9,6 +9,7 @@ import type {
   Healthcheck,
   Port,
   RestartPolicy,
+  StackNetwork,
   Volume,
 } from './model.js';
 
@@ -107,6 +108,11 @@ export interface ServiceLayer {
   stop_signal?: string;
   labels?: Record<string, string>;
   network_mode?: string;
+  networks?: Record<string, ServiceNetworkLayer>;
+  /** `links` entries as (service, alias). */
+  links?: { service: string; alias: string }[];
+  secrets?: ServiceFileLayer[];
+  configs?: ServiceFileLayer[];
   user?: string;
   working_dir?: string;
   hostname?: string;
@@ -117,6 +123,33 @@ export interface ServiceLayer {
 }
 
 export type ServiceKey = keyof ServiceLayer;
+
+export interface ServiceNetworkLayer {
+  aliases?: string[];
+  ipv4_address?: string;
+  ipv6_address?: string;
+  link_local_ips?: string[];
+  mac_address?: string;
+  priority?: number;
+  origin: Origin;
+}
+
+export interface ServiceFileLayer {
+  source: string;
+  target?: string;
+  uid?: string;
+  gid?: string;
+  mode?: number;
+  origin: Origin;
+}
+
+/** A top-level secret or config: where its content comes from. */
+export interface FileSourceLayer {
+  /** base64 content, already read (file, environment or content). */
+  content_base64?: string;
+  /** external: Swarm's; refused. */
+  origin: Origin;
+}
 
 export interface MergedService {
   layer: ServiceLayer;
@@ -133,5 +166,11 @@ export interface FileLayer {
   tags: Record<string, Partial<Record<ServiceKey, 'reset' | 'override'>>>;
   /** Named volumes declared under top-level `volumes`. */
   volumes: string[];
+  /** Top-level networks declared in this file. */
+  networks: Record<string, StackNetworkLayer>;
+  secrets: Record<string, FileSourceLayer>;
+  configs: Record<string, FileSourceLayer>;
   x_alicia?: StackXAliciaLayer;
 }
+
+export type StackNetworkLayer = StackNetwork & { origin: Origin };

@@ -5,7 +5,15 @@
 // replaces the earlier one. `!reset` removes an attribute, `!override` replaces it whole.
 // Alicia's own x-alicia lists (hosts, expect_status) are replaced, not appended: an
 // override file that says "run on pi-2" means only pi-2.
-import type { FileLayer, MergedService, ServiceKey, ServiceLayer, StackXAliciaLayer } from './layer.js';
+import type {
+  FileLayer,
+  FileSourceLayer,
+  MergedService,
+  ServiceKey,
+  ServiceLayer,
+  StackNetworkLayer,
+  StackXAliciaLayer,
+} from './layer.js';
 import { portKey } from './ports.js';
 
 export interface MergedFiles {
@@ -15,19 +23,36 @@ export interface MergedFiles {
   services: Record<string, MergedService>;
   /** Named volumes declared at the top level of any file. */
   volumes: Set<string>;
+  /** Top-level networks, secrets and configs: later files merge over earlier ones key by key. */
+  networks: Record<string, StackNetworkLayer>;
+  secrets: Record<string, FileSourceLayer>;
+  configs: Record<string, FileSourceLayer>;
   x_alicia: StackXAliciaLayer;
   /** The last file that set the top-level x-alicia. */
   xAliciaFile?: string;
 }
 
 export function mergeFiles(files: readonly FileLayer[]): MergedFiles {
-  const merged: MergedFiles = { services: {}, volumes: new Set(), x_alicia: {} };
+  const merged: MergedFiles = {
+    services: {},
+    volumes: new Set(),
+    networks: {},
+    secrets: {},
+    configs: {},
+    x_alicia: {},
+  };
   for (const file of files) {
     if (file.name !== undefined) {
       merged.name = file.name;
       merged.nameFile = file.file;
     }
     for (const volume of file.volumes) merged.volumes.add(volume);
+    for (const [key, network] of Object.entries(file.networks)) {
+      const base = merged.networks[key];
+      merged.networks[key] = base ? { ...deepMerge(base, network), origin: network.origin } : network;
+    }
+    Object.assign(merged.secrets, file.secrets);
+    Object.assign(merged.configs, file.configs);
     if (file.x_alicia) {
       merged.x_alicia = deepMerge(merged.x_alicia, file.x_alicia);
       merged.xAliciaFile = file.file;
@@ -93,6 +118,21 @@ export function mergeService(base: ServiceLayer, over: ServiceLayer): ServiceLay
             (c) => `${c.field}${c.op}${c.value}`,
           ),
         );
+        break;
+      case 'networks': {
+        const networks = { ...base.networks };
+        for (const [key, entry] of Object.entries(over.networks ?? {})) {
+          networks[key] = { ...networks[key], ...entry };
+        }
+        set('networks', networks);
+        break;
+      }
+      case 'secrets':
+      case 'configs':
+        set(key, uniqueBy([...(base[key] ?? []), ...(over[key] ?? [])], (f) => f.target ?? f.source));
+        break;
+      case 'links':
+        set('links', uniqueBy([...(base.links ?? []), ...(over.links ?? [])], (l) => `${l.service}:${l.alias}`));
         break;
       case 'cap_add':
       case 'cap_drop':

@@ -13,7 +13,8 @@ import {
   warn,
 } from './diagnostics.js';
 import { parseDotenv } from './dotenv.js';
-import { failAt, finalizeService, resolveDependencies } from './finalize.js';
+import { readTopFiles } from './files.js';
+import { failAt, finalizeService, resolveDependencies, stackNetworks } from './finalize.js';
 import { interpolateString, type Lookup } from './interpolate.js';
 import { TOP_LEVEL_KEYS } from './keys.js';
 import type { FileLayer, ServiceKey } from './layer.js';
@@ -26,6 +27,7 @@ import {
   StackSchema,
   type StackWarning,
 } from './model.js';
+import { readTopNetworks } from './networks.js';
 import { resolveProjectName } from './project.js';
 import { checkKeys, isRawMap, readMap, readString, warnIgnored } from './read.js';
 import { layerKeysOf, readService } from './service.js';
@@ -39,7 +41,7 @@ export interface ComposeSource {
 }
 
 /** Which reader of the loader asks for a file: a bundle keeps the kind with the file. */
-export type FileKind = 'dotenv' | 'env_file';
+export type FileKind = 'dotenv' | 'env_file' | 'secret' | 'config';
 export type ReadFile = (path: string, kind: FileKind) => string | undefined;
 
 export interface ParseOptions {
@@ -151,7 +153,14 @@ export function parseStack(sources: readonly ComposeSource[], options: ParseOpti
         : undefined,
     projectDirectory,
   });
-  const stack = { name, services: specs, x_alicia, warnings };
+  const used = stackNetworks(finalize, specs);
+  const stack: Stack = {
+    name,
+    services: specs,
+    ...(Object.keys(used).length > 0 ? { networks: used } : {}),
+    x_alicia,
+    warnings,
+  };
   const checked = StackSchema.safeParse(stack);
   if (!checked.success) {
     // The normalizers above check everything the schema does; reaching this is a bug in them,
@@ -172,7 +181,15 @@ function readFileLayer(ctx: FileContext, yaml: YamlSource, value: unknown): File
   }
   if (!isRawMap(value)) fail(ctx, [], 'the file must be a mapping with services: at the top');
   checkKeys(ctx, [], value, TOP_LEVEL_KEYS);
-  const layer: FileLayer = { file: ctx.file, services: {}, tags: {}, volumes: [] };
+  const layer: FileLayer = {
+    file: ctx.file,
+    services: {},
+    tags: {},
+    volumes: [],
+    networks: readTopNetworks(ctx, value.networks),
+    secrets: readTopFiles(ctx, 'secrets', value.secrets),
+    configs: readTopFiles(ctx, 'configs', value.configs),
+  };
   if (value.version !== undefined) {
     warn(ctx, ['version'], 'version is obsolete and ignored (as in Compose v2)');
   }
@@ -202,15 +219,6 @@ function readFileLayer(ctx: FileContext, yaml: YamlSource, value: unknown): File
     layer.tags[name] = tags;
     layer.services[name] = readService(ctx, name, raw);
   }
-  const networks = readMap(ctx, ['networks'], value.networks);
-  for (const [network, options] of Object.entries(networks)) {
-    warnIgnored(
-      ctx,
-      ['networks', network],
-      options,
-      'networks are not created by Alicia; containers use their network_mode',
-    );
-  }
   const volumes = readMap(ctx, ['volumes'], value.volumes);
   for (const [volume, options] of Object.entries(volumes)) {
     layer.volumes.push(volume);
@@ -221,7 +229,7 @@ function readFileLayer(ctx: FileContext, yaml: YamlSource, value: unknown): File
       'volume options (driver, external, name…) are not applied by Alicia; agents create a local volume',
     );
   }
-  for (const key of ['secrets', 'configs', 'models'] as const) {
+  for (const key of ['models'] as const) {
     warnIgnored(ctx, [key], value[key], `top-level ${key} are not supported by Alicia and are ignored`);
   }
   if (value['x-alicia'] !== undefined && value['x-alicia'] !== null) {

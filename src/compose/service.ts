@@ -5,10 +5,12 @@ import { readBytes, readCpus, readDeploy } from './deploy.js';
 import { type FileContext, fail, type KeyPath, warn } from './diagnostics.js';
 import { parseDotenv } from './dotenv.js';
 import { describe } from './durations.js';
+import { readServiceFiles } from './files.js';
 import { readDuration, readHealthcheck } from './healthcheck.js';
 import { HONOURED_SERVICE_KEYS, IGNORED_SERVICE_KEYS } from './keys.js';
 import type { DependencyLayer, Origin, ServiceKey, ServiceLayer } from './layer.js';
 import { DependencyConditionSchema, RestartPolicySchema } from './model.js';
+import { readLinks, readServiceNetworks } from './networks.js';
 import { readPorts } from './ports.js';
 import {
   checkKeys,
@@ -50,7 +52,6 @@ export function readService(ctx: FileContext, name: string, value: unknown): Ser
   const has = (key: string): boolean => map[key] !== undefined && map[key] !== null;
 
   for (const [key, message] of Object.entries(IGNORED_SERVICE_KEYS)) {
-    if (key === 'networks' && onlyDefaultNetwork(map[key])) continue;
     warnIgnored(ctx, at(key), map[key], message);
   }
   if (has('extends')) {
@@ -101,6 +102,10 @@ export function readService(ctx: FileContext, name: string, value: unknown): Ser
   for (const key of ['stop_signal', 'network_mode', 'user', 'working_dir', 'hostname'] as const) {
     if (has(key)) layer[key] = readString(ctx, at(key), map[key]);
   }
+  if (has('networks')) layer.networks = readServiceNetworks(ctx, at('networks'), map.networks);
+  if (has('links')) layer.links = readLinks(ctx, at('links'), map.links);
+  if (has('secrets')) layer.secrets = readServiceFiles(ctx, at('secrets'), map.secrets);
+  if (has('configs')) layer.configs = readServiceFiles(ctx, at('configs'), map.configs);
   if (has('privileged')) layer.privileged = readBool(ctx, at('privileged'), map.privileged);
   if (has('cap_add')) layer.cap_add = readStringList(ctx, at('cap_add'), map.cap_add);
   if (has('cap_drop')) layer.cap_drop = readStringList(ctx, at('cap_drop'), map.cap_drop);
@@ -228,17 +233,6 @@ function readEnvFiles(ctx: FileContext, path: KeyPath, value: unknown): Record<s
     Object.assign(out, parseDotenv(full, text, ctx.lookup));
   });
   return out;
-}
-
-function onlyDefaultNetwork(value: unknown): boolean {
-  if (Array.isArray(value)) return value.every((item) => item === 'default');
-  if (isRawMap(value)) {
-    return Object.entries(value).every(
-      ([key, item]) =>
-        key === 'default' && (item === null || (isRawMap(item) && Object.keys(item).length === 0)),
-    );
-  }
-  return false;
 }
 
 function nonNull(record: Record<string, string | null>): Record<string, string> {

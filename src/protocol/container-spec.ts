@@ -107,6 +107,74 @@ export const ProbeSettingsSchema = z.strictObject({
 });
 export type ProbeSettings = z.infer<typeof ProbeSettingsSchema>;
 
+/** IPAM of a network: Docker's IPAM (driver, pools, options). */
+export const NetworkIpamSchema = z.strictObject({
+  driver: z.string().optional(),
+  config: z.array(
+    z.strictObject({
+      subnet: z.string().optional(),
+      ip_range: z.string().optional(),
+      gateway: z.string().optional(),
+      aux_addresses: z.record(z.string(), z.string()).optional(),
+    }),
+  ),
+  options: z.record(z.string(), z.string()).optional(),
+});
+export type NetworkIpam = z.infer<typeof NetworkIpamSchema>;
+
+/**
+ * A network as the agent makes it on its host, in Docker's terms. `external`: the agent
+ * never creates nor removes it, and refuses to start a container when it is missing.
+ */
+export const NetworkDefinitionSchema = z.strictObject({
+  /** The engine's name: `<stack>_<key>` as Compose names it, or the `name:` given. */
+  name: z.string().min(1),
+  /** The key under the Compose file's `networks:` (Compose's `com.docker.compose.network` label). */
+  key: z.string().min(1),
+  external: z.boolean(),
+  driver: z.string().optional(),
+  driver_opts: z.record(z.string(), z.string()).optional(),
+  ipam: NetworkIpamSchema.optional(),
+  internal: z.boolean().optional(),
+  attachable: z.boolean().optional(),
+  enable_ipv6: z.boolean().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+export type NetworkDefinition = z.infer<typeof NetworkDefinitionSchema>;
+
+/** One network the container joins, with its endpoint settings. */
+export const NetworkAttachmentSchema = z.strictObject({
+  network: NetworkDefinitionSchema,
+  /** DNS names of the container on that network (the service name first, as Compose). */
+  aliases: z.array(z.string()),
+  ipv4_address: z.string().optional(),
+  ipv6_address: z.string().optional(),
+  link_local_ips: z.array(z.string()).optional(),
+  mac_address: z.string().optional(),
+  /** Compose's priority: the highest is joined first (it becomes the container's NetworkMode). */
+  priority: z.number().int().optional(),
+});
+export type NetworkAttachment = z.infer<typeof NetworkAttachmentSchema>;
+
+/**
+ * A file the agent writes under its state dir and bind-mounts read-only: a Compose secret or
+ * config. `content` travels only on the agent's own action topic and is never logged.
+ */
+export const ContainerFileSchema = z.strictObject({
+  kind: z.enum(['secret', 'config']),
+  /** The key under the Compose file's top-level `secrets:` / `configs:`. */
+  name: z.string().min(1),
+  /** Absolute path in the container. */
+  target: z.string().startsWith('/'),
+  /** base64: secrets may be binary. */
+  content_base64: z.string(),
+  uid: z.string().optional(),
+  gid: z.string().optional(),
+  /** File mode (Compose's default 0444). */
+  mode: z.number().int().min(0).max(0o7777),
+});
+export type ContainerFile = z.infer<typeof ContainerFileSchema>;
+
 /** Fields every protocol-1 agent speaks. */
 const BASE_SHAPE = {
   image: z.string().min(1),
@@ -147,6 +215,13 @@ const FEATURE_SHAPE = {
   healthcheck: ContainerHealthcheckSchema.optional(),
   resources: ContainerResourcesSchema.optional(),
   probe: ProbeSettingsSchema.optional(),
+  /**
+   * The networks the container joins (Compose's per-stack networks); with it, network_mode is
+   * absent. A spec with neither gets the agent's default (host, for hand-made specs).
+   */
+  networks: z.array(NetworkAttachmentSchema).min(1).optional(),
+  /** Secret and config files mounted read-only. */
+  files: z.array(ContainerFileSchema).optional(),
 } as const;
 
 export const ContainerSpecSchema = z.strictObject({ ...BASE_SHAPE, ...FEATURE_SHAPE });
