@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 // The host agent's composition root: state on disk, the container runtime, the MQTT
 // transport, and the wiring between them. One agent per host; `startAgent` is what both
 // `alicia agent` and the orchestrator's embedded `alicia up` call.
@@ -84,6 +85,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     options.runtime ??
     (await import('./runtime/docker-runtime.js')).createDockerRuntime({
       log: rootLog.child({ agent: id }),
+      filesDir: join(options.stateDir, 'files'),
       clock,
     });
   const stats = createAgentStats();

@@ -7,7 +7,9 @@ import type {
   ContainerHealthcheck,
   ContainerRestart,
   ContainerSpec,
+  NetworkAttachment,
 } from '../../src/protocol/container-spec.js';
+import { toEndpointSettings } from './docker-networks.js';
 import { containerLabels, containerName } from './labels.js';
 
 /** Docker's API counts healthcheck durations in nanoseconds. */
@@ -15,8 +17,15 @@ const NS_PER_MS = 1_000_000;
 
 export interface DockerCreateContext {
   agent: string;
-  /** Used when the spec names no network_mode: `host` on engines without a bridge. */
-  defaultNetworkMode: string;
+  /**
+   * For a spec that names neither network_mode nor networks. Absent: Compose's default, the
+   * stack's `<stack>_default` bridge network with the service name as alias.
+   */
+  defaultNetworkMode?: string | undefined;
+  /** network_mode `service:x` resolved by the adapter to `container:<id>` on this host. */
+  resolvedNetworkMode?: string | undefined;
+  /** Host paths of the spec's `files`, in the same order (written by the adapter). */
+  filePaths?: readonly string[] | undefined;
   /** Source of `KEY` entries without a value. */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -24,6 +33,10 @@ export interface DockerCreateContext {
 export interface DockerCreatePlan {
   options: Docker.ContainerCreateOptions;
   networkMode: string;
+  /** Every network the container joins (the first is in the create call, NetworkMode). */
+  networks: NetworkAttachment[];
+  /** Joined after create, before start: the Engine API (< 1.44) takes one network at create. */
+  connect: NetworkAttachment[];
   /** Spec keys Docker cannot take as given (logged by the adapter). */
   warnings: string[];
 }
@@ -63,13 +76,32 @@ export function toDockerEnv(
   return out;
 }
 
+/** The `<stack>_default` network Compose puts a service on when its file names none. */
+export function defaultAttachment(instance: InstanceSpec): NetworkAttachment {
+  return {
+    network: { name: `${instance.stack}_default`, key: 'default', external: false },
+    aliases: [instance.service],
+  };
+}
+
+/** The networks the container joins: the spec's, Compose's default, or none (a network_mode). */
+export function attachmentsOf(instance: InstanceSpec, defaultNetworkMode: string | undefined): NetworkAttachment[] {
+  const spec = instance.spec;
+  if (spec.network_mode !== undefined) return [];
+  if (spec.networks !== undefined) return [...spec.networks];
+  return defaultNetworkMode === undefined ? [defaultAttachment(instance)] : [];
+}
+
 export function toDockerCreateOptions(
   instance: InstanceSpec,
   context: DockerCreateContext,
 ): DockerCreatePlan {
   const spec = instance.spec;
   const warnings: string[] = [];
-  const networkMode = spec.network_mode ?? context.defaultNetworkMode;
+  const networks = attachmentsOf(instance, context.defaultNetworkMode);
+  const [first, ...connect] = networks;
+  const networkMode =
+    first?.network.name ?? context.resolvedNetworkMode ?? spec.network_mode ?? context.defaultNetworkMode ?? 'default';
   const hostNetwork = networkMode === 'host';
 
   const exposed: Record<string, Record<string, never>> = {};
@@ -112,6 +144,11 @@ export function toDockerCreateOptions(
     }
   }
 
+  (spec.files ?? []).forEach((file, index) => {
+    const path = context.filePaths?.[index];
+    if (path !== undefined) binds.push(`${path}:${file.target}:ro`);
+  });
+
   const hostConfig: Docker.HostConfig = {
     NetworkMode: networkMode,
     RestartPolicy: toDockerRestartPolicy(spec.restart),
@@ -152,5 +189,10 @@ export function toDockerCreateOptions(
   if (spec.stop_grace_period_ms !== undefined)
     options.StopTimeout = Math.ceil(spec.stop_grace_period_ms / 1000);
   if (spec.healthcheck !== undefined) options.Healthcheck = toDockerHealthcheck(spec.healthcheck);
-  return { options, networkMode, warnings };
+  if (first !== undefined) {
+    options.NetworkingConfig = { EndpointsConfig: { [first.network.name]: toEndpointSettings(first) } };
+    // API 1.41 has the MAC address on the container, for its first network.
+    if (first.mac_address !== undefined) options.MacAddress = first.mac_address;
+  }
+  return { options, networkMode, networks, connect, warnings };
 }

@@ -1,3 +1,4 @@
+import { attachmentsOf } from './docker-options.js';
 // An in-memory ContainerRuntime for fast logic tests and fleet simulation. It passes the
 // same contract suite as the Docker adapter and simulates what the agent relies on:
 // names, labels, states, exit codes, events, and health. A started process passes its
@@ -239,7 +240,12 @@ export function createMemoryRuntime(options: MemoryRuntimeOptions = {}): MemoryR
         agent,
         name,
         labels: containerLabels(spec, agent),
-        networkMode: spec.spec.network_mode ?? options.defaultNetworkMode ?? 'host',
+        // As the Docker adapter: the first network joined, else the mode, else Compose's default.
+        networkMode:
+          attachmentsOf(spec, options.defaultNetworkMode)[0]?.network.name ??
+          spec.spec.network_mode ??
+          options.defaultNetworkMode ??
+          `${spec.stack}_default`,
         restartPolicy: spec.spec.restart.name,
         state: 'created',
         health: 'none',

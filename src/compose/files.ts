@@ -61,8 +61,13 @@ export function readTopFiles(ctx: FileContext, kind: FileKindName, value: unknow
 }
 
 function readMode(ctx: FileContext, path: KeyPath, value: unknown): number {
-  // YAML 1.1 reads 0440 as octal already; a string is written in octal as in `chmod`.
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0o7777) return value;
+  // Compose reads `mode: 0440` as octal (YAML 1.1); this loader's YAML 1.2 reads it as the
+  // decimal 440. A number written only with the digits 0-7 is therefore taken as octal, as
+  // Compose users mean it; one with an 8 or 9 (`mode: 288`) is decimal.
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) {
+    const octal = /^[0-7]+$/.test(String(value)) ? Number.parseInt(String(value), 8) : value;
+    if (octal <= 0o7777) return octal;
+  }
   if (typeof value === 'string' && /^0?[0-7]{1,4}$/.test(value.trim())) return Number.parseInt(value.trim(), 8);
   return fail(ctx, path, `expected a file mode such as 0440, got ${describe(value)}`);
 }
