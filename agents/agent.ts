@@ -1,9 +1,9 @@
-import { join } from 'node:path';
 // The host agent's composition root: state on disk, the container runtime, the MQTT
 // transport, and the wiring between them. One agent per host; `startAgent` is what both
 // `alicia agent` and the orchestrator's embedded `alicia up` call.
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
+import { join } from 'node:path';
 import { type Clock, systemClock, type TimerHandle } from '../src/clock/index.js';
 import { aliciaError } from '../src/core/errors.js';
 import { createLogger } from '../src/logging/logger.js';

@@ -15,7 +15,10 @@ export const COMPOSE_NETWORK_LABEL = 'com.docker.compose.network';
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
 
 /** Docker's NetworkCreate body for a stack network. Pure. */
-export function toNetworkCreateOptions(stack: string, network: NetworkDefinition): Dockerode.NetworkCreateOptions {
+export function toNetworkCreateOptions(
+  stack: string,
+  network: NetworkDefinition,
+): Dockerode.NetworkCreateOptions {
   const options: Dockerode.NetworkCreateOptions = {
     Name: network.name,
     CheckDuplicate: true,
@@ -50,7 +53,7 @@ export function toNetworkCreateOptions(stack: string, network: NetworkDefinition
 /** Docker's EndpointSettings for one attachment (aliases, static addresses). Pure. */
 export function toEndpointSettings(attachment: NetworkAttachment): Dockerode.EndpointSettings {
   const endpoint: Dockerode.EndpointSettings = { Aliases: [...attachment.aliases] };
-  const ipam: NonNullable<Dockerode.EndpointSettings["IPAMConfig"]> = {};
+  const ipam: NonNullable<Dockerode.EndpointSettings['IPAMConfig']> = {};
   if (attachment.ipv4_address !== undefined) ipam.IPv4Address = attachment.ipv4_address;
   if (attachment.ipv6_address !== undefined) ipam.IPv6Address = attachment.ipv6_address;
   if (attachment.link_local_ips !== undefined) ipam.LinkLocalIPs = [...attachment.link_local_ips];

@@ -85,7 +85,10 @@ export function defaultAttachment(instance: InstanceSpec): NetworkAttachment {
 }
 
 /** The networks the container joins: the spec's, Compose's default, or none (a network_mode). */
-export function attachmentsOf(instance: InstanceSpec, defaultNetworkMode: string | undefined): NetworkAttachment[] {
+export function attachmentsOf(
+  instance: InstanceSpec,
+  defaultNetworkMode: string | undefined,
+): NetworkAttachment[] {
   const spec = instance.spec;
   if (spec.network_mode !== undefined) return [];
   if (spec.networks !== undefined) return [...spec.networks];
@@ -101,7 +104,11 @@ export function toDockerCreateOptions(
   const networks = attachmentsOf(instance, context.defaultNetworkMode);
   const [first, ...connect] = networks;
   const networkMode =
-    first?.network.name ?? context.resolvedNetworkMode ?? spec.network_mode ?? context.defaultNetworkMode ?? 'default';
+    first?.network.name ??
+    context.resolvedNetworkMode ??
+    spec.network_mode ??
+    context.defaultNetworkMode ??
+    'default';
   const hostNetwork = networkMode === 'host';
 
   const exposed: Record<string, Record<string, never>> = {};

@@ -8,14 +8,13 @@ import { aliciaError, isAliciaError } from '../../src/core/errors.js';
 import { type Logger, silentLogger } from '../../src/logging/logger.js';
 import type { InstanceSpec } from '../../src/protocol/agent-actions.js';
 import type { NetworkAttachment } from '../../src/protocol/container-spec.js';
+import { createFileStore } from './container-files.js';
 import { watchDockerEvents } from './docker-events.js';
 import { dockerError, fromInspect, statusOf } from './docker-inspect.js';
-import { createFileStore } from './container-files.js';
-import { createNetworkManager } from './docker-networks.js';
+import { createNetworkManager, toEndpointSettings } from './docker-networks.js';
 import { toDockerCreateOptions } from './docker-options.js';
 import { readJsonLines } from './json-lines.js';
 import { LABELS } from './labels.js';
-import { toEndpointSettings } from './docker-networks.js';
 import { loadDockerode } from './load-dockerode.js';
 import type {
   ContainerRuntime,
@@ -243,7 +242,10 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
     if (mode === undefined || !mode.startsWith('service:')) return undefined;
     const service = mode.slice('service:'.length);
     const found = await docker.listContainers({
-      filters: { label: [`${LABELS.stack}=${spec.stack}`, `${LABELS.service}=${service}`], status: ['running'] },
+      filters: {
+        label: [`${LABELS.stack}=${spec.stack}`, `${LABELS.service}=${service}`],
+        status: ['running'],
+      },
     });
     const target = found[0];
     if (target === undefined) {

@@ -1,4 +1,3 @@
-import { attachmentsOf } from './docker-options.js';
 // An in-memory ContainerRuntime for fast logic tests and fleet simulation. It passes the
 // same contract suite as the Docker adapter and simulates what the agent relies on:
 // names, labels, states, exit codes, events, and health. A started process passes its
@@ -9,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { type Clock, systemClock, type TimerHandle } from '../../src/clock/index.js';
 import { aliciaError } from '../../src/core/errors.js';
 import type { InstanceSpec } from '../../src/protocol/agent-actions.js';
+import { attachmentsOf } from './docker-options.js';
 import { containerLabels, containerName, LABELS, reachablePorts } from './labels.js';
 import type {
   ContainerRuntime,

@@ -6,11 +6,11 @@
 // the service alone (so every replica gets the same spec and hash); cross-host names will add
 // extra hosts from the placement here.
 import type {
+  ContainerFile,
   ContainerHealthcheck,
   ContainerResources,
   ContainerRestart,
   ContainerSpec,
-  ContainerFile,
   Mount,
   NetworkAttachment,
   NetworkDefinition,

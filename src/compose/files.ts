@@ -15,12 +15,26 @@ export type FileKindName = 'secrets' | 'configs';
 export const DEFAULT_FILE_MODE = 0o444;
 
 /** The top-level `secrets:` or `configs:` of one file. */
-export function readTopFiles(ctx: FileContext, kind: FileKindName, value: unknown): Record<string, FileSourceLayer> {
+export function readTopFiles(
+  ctx: FileContext,
+  kind: FileKindName,
+  value: unknown,
+): Record<string, FileSourceLayer> {
   const out: Record<string, FileSourceLayer> = {};
   for (const [name, raw] of Object.entries(readMap(ctx, [kind], value))) {
     const path = [kind, name];
     const map = readMap(ctx, path, raw);
-    checkKeys(ctx, path, map, ['file', 'environment', 'content', 'external', 'name', 'template_driver', 'labels', 'driver', 'driver_opts']);
+    checkKeys(ctx, path, map, [
+      'file',
+      'environment',
+      'content',
+      'external',
+      'name',
+      'template_driver',
+      'labels',
+      'driver',
+      'driver_opts',
+    ]);
     const origin = { file: ctx.file, path };
     const sources = ['file', 'environment', 'content'].filter((k) => map[k] !== undefined && map[k] !== null);
     if (map.external !== undefined && map.external !== null && map.external !== false) {
@@ -32,10 +46,15 @@ export function readTopFiles(ctx: FileContext, kind: FileKindName, value: unknow
       );
     }
     if (sources.length !== 1) {
-      fail(ctx, path, `give exactly one of file:, environment: or content: (got ${sources.join(', ') || 'none'})`);
+      fail(
+        ctx,
+        path,
+        `give exactly one of file:, environment: or content: (got ${sources.join(', ') || 'none'})`,
+      );
     }
     for (const k of ['template_driver', 'driver', 'driver_opts', 'labels']) {
-      if (map[k] !== undefined && map[k] !== null) warn(ctx, [...path, k], `${k} belongs to Swarm; it is ignored`);
+      if (map[k] !== undefined && map[k] !== null)
+        warn(ctx, [...path, k], `${k} belongs to Swarm; it is ignored`);
     }
     const source = sources[0];
     let text: string;
@@ -44,7 +63,12 @@ export function readTopFiles(ctx: FileContext, kind: FileKindName, value: unknow
       const full = isAbsolute(file) ? file : resolve(ctx.projectDirectory, file);
       const read = ctx.readFile?.(full, kind === 'secrets' ? 'secret' : 'config');
       if (read === undefined) {
-        fail(ctx, [...path, 'file'], `${kind.slice(0, -1)} file ${full} not found`, 'ALICIA_ERR_COMPOSE_NOT_FOUND');
+        fail(
+          ctx,
+          [...path, 'file'],
+          `${kind.slice(0, -1)} file ${full} not found`,
+          'ALICIA_ERR_COMPOSE_NOT_FOUND',
+        );
       }
       text = read;
     } else if (source === 'environment') {
@@ -68,7 +92,8 @@ function readMode(ctx: FileContext, path: KeyPath, value: unknown): number {
     const octal = /^[0-7]+$/.test(String(value)) ? Number.parseInt(String(value), 8) : value;
     if (octal <= 0o7777) return octal;
   }
-  if (typeof value === 'string' && /^0?[0-7]{1,4}$/.test(value.trim())) return Number.parseInt(value.trim(), 8);
+  if (typeof value === 'string' && /^0?[0-7]{1,4}$/.test(value.trim()))
+    return Number.parseInt(value.trim(), 8);
   return fail(ctx, path, `expected a file mode such as 0440, got ${describe(value)}`);
 }
 
@@ -79,11 +104,13 @@ export function readServiceFiles(ctx: FileContext, path: KeyPath, value: unknown
     const at = [...path, index];
     const origin = { file: ctx.file, path: at };
     if (typeof item === 'string') return { source: item, origin };
-    if (!isRawMap(item)) return fail(ctx, at, `expected a name or a mapping with source, got ${describe(item)}`);
+    if (!isRawMap(item))
+      return fail(ctx, at, `expected a name or a mapping with source, got ${describe(item)}`);
     checkKeys(ctx, at, item, ['source', 'target', 'uid', 'gid', 'mode']);
     if (item.source === undefined || item.source === null) fail(ctx, [...at, 'source'], 'source is required');
     const out: ServiceFileLayer = { source: readString(ctx, [...at, 'source'], item.source), origin };
-    if (item.target !== undefined && item.target !== null) out.target = readString(ctx, [...at, 'target'], item.target);
+    if (item.target !== undefined && item.target !== null)
+      out.target = readString(ctx, [...at, 'target'], item.target);
     if (item.uid !== undefined && item.uid !== null) out.uid = readString(ctx, [...at, 'uid'], item.uid);
     if (item.gid !== undefined && item.gid !== null) out.gid = readString(ctx, [...at, 'gid'], item.gid);
     if (item.mode !== undefined && item.mode !== null) out.mode = readMode(ctx, [...at, 'mode'], item.mode);

@@ -13,8 +13,8 @@ import type {
   Resources,
   ServiceNetwork,
   ServiceSpec,
-  StackNetwork,
   ServiceXAlicia,
+  StackNetwork,
   StackWarning,
 } from './model.js';
 

@@ -129,10 +129,16 @@ export function mergeService(base: ServiceLayer, over: ServiceLayer): ServiceLay
       }
       case 'secrets':
       case 'configs':
-        set(key, uniqueBy([...(base[key] ?? []), ...(over[key] ?? [])], (f) => f.target ?? f.source));
+        set(
+          key,
+          uniqueBy([...(base[key] ?? []), ...(over[key] ?? [])], (f) => f.target ?? f.source),
+        );
         break;
       case 'links':
-        set('links', uniqueBy([...(base.links ?? []), ...(over.links ?? [])], (l) => `${l.service}:${l.alias}`));
+        set(
+          'links',
+          uniqueBy([...(base.links ?? []), ...(over.links ?? [])], (l) => `${l.service}:${l.alias}`),
+        );
         break;
       case 'cap_add':
       case 'cap_drop':

@@ -93,7 +93,8 @@ function readIpam(ctx: FileContext, path: KeyPath, value: unknown): NonNullable<
   const map = readMap(ctx, path, value);
   checkKeys(ctx, path, map, ['driver', 'config', 'options']);
   const ipam: NonNullable<StackNetwork['ipam']> = { config: [] };
-  if (map.driver !== undefined && map.driver !== null) ipam.driver = readString(ctx, [...path, 'driver'], map.driver);
+  if (map.driver !== undefined && map.driver !== null)
+    ipam.driver = readString(ctx, [...path, 'driver'], map.driver);
   if (map.options !== undefined && map.options !== null) {
     ipam.options = stringMap(ctx, [...path, 'options'], map.options);
   }
@@ -154,7 +155,11 @@ export function readServiceNetworks(
 }
 
 /** `links: [db, "db:database"]` → (service, alias): the alias resolves to the service. */
-export function readLinks(ctx: FileContext, path: KeyPath, value: unknown): { service: string; alias: string }[] {
+export function readLinks(
+  ctx: FileContext,
+  path: KeyPath,
+  value: unknown,
+): { service: string; alias: string }[] {
   return readStringList(ctx, path, value).map((entry) => {
     const [service = '', alias] = entry.split(':');
     return { service, alias: alias ?? service };
