@@ -58,6 +58,7 @@ export function readTopFiles(
     }
     const source = sources[0];
     let text: string;
+    let from: NonNullable<FileSourceLayer['from']> = { kind: 'content' };
     if (source === 'file') {
       const file = readString(ctx, [...path, 'file'], map.file);
       const full = isAbsolute(file) ? file : resolve(ctx.projectDirectory, file);
@@ -71,6 +72,7 @@ export function readTopFiles(
         );
       }
       text = read;
+      from = { kind: 'file', path: full };
     } else if (source === 'environment') {
       const variable = readString(ctx, [...path, 'environment'], map.environment);
       const found = ctx.lookup(variable);
@@ -78,8 +80,9 @@ export function readTopFiles(
         fail(ctx, [...path, 'environment'], `variable "${variable}" is not set; set it before deploying`);
       }
       text = found;
+      from = { kind: 'environment', variable };
     } else text = readString(ctx, [...path, 'content'], map.content);
-    out[name] = { content_base64: Buffer.from(text, 'utf8').toString('base64'), origin };
+    out[name] = { content_base64: Buffer.from(text, 'utf8').toString('base64'), from, origin };
   }
   return out;
 }

@@ -155,7 +155,12 @@ export function finalizeService(
       `network_mode: ${layer.network_mode} and networks cannot be combined; keep one of them`,
     );
   }
-  if (layer.network_mode === undefined) spec.networks = serviceNetworks(ctx, layer.networks);
+  // A service that names no network is on `default`; it is written out only when the file
+  // declares `default` itself: otherwise the agent's default is the same <stack>_default
+  // network, and a plain service needs no protocol feature.
+  if (layer.network_mode === undefined && (layer.networks !== undefined || ctx.merged.networks.default)) {
+    spec.networks = serviceNetworks(ctx, layer.networks);
+  }
   for (const kind of ['secrets', 'configs'] as const) {
     const uses = layer[kind];
     if (uses === undefined) continue;
@@ -172,6 +177,7 @@ export function finalizeService(
         source: use.source,
         target: fileTarget(kind, use.source, use.target),
         content_base64: declared.content_base64 ?? '',
+        from: declared.from ?? { kind: 'content' },
         ...(use.uid !== undefined ? { uid: use.uid } : {}),
         ...(use.gid !== undefined ? { gid: use.gid } : {}),
         mode: use.mode ?? DEFAULT_FILE_MODE,

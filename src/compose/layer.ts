@@ -9,6 +9,7 @@ import type {
   Healthcheck,
   Port,
   RestartPolicy,
+  ServiceFile,
   StackNetwork,
   Volume,
 } from './model.js';
@@ -147,6 +148,7 @@ export interface ServiceFileLayer {
 export interface FileSourceLayer {
   /** base64 content, already read (file, environment or content). */
   content_base64?: string;
+  from?: ServiceFile['from'];
   /** external: Swarm's; refused. */
   origin: Origin;
 }

@@ -165,6 +165,12 @@ export const ServiceFileSchema = z.strictObject({
   target: z.string().startsWith('/'),
   /** base64 of the content (file, environment variable or inline `content:`). */
   content_base64: z.string(),
+  /** Where the content came from, so `alicia config` names it instead of printing it. */
+  from: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('file'), path: z.string() }),
+    z.strictObject({ kind: z.literal('environment'), variable: z.string() }),
+    z.strictObject({ kind: z.literal('content') }),
+  ]),
   uid: z.string().optional(),
   gid: z.string().optional(),
   mode: z.number().int().min(0).max(0o7777),

@@ -6,7 +6,15 @@
 import { buildGraph } from '../core/graph/index.js';
 import { formatConstraint } from './constraints.js';
 import { formatDuration } from './durations.js';
-import type { Backoff, Resources, ServiceSpec, ServiceXAlicia, Stack } from './model.js';
+import type {
+  Backoff,
+  Resources,
+  ServiceFile,
+  ServiceSpec,
+  ServiceXAlicia,
+  Stack,
+  StackNetwork,
+} from './model.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -22,6 +30,18 @@ export function toComposeJson(stack: Stack): JsonObject {
   }
   const out: JsonObject = { name: stack.name, services };
   if (Object.keys(volumes).length > 0) out.volumes = volumes;
+  const networks: JsonObject = {};
+  for (const [key, network] of Object.entries(stack.networks ?? {})) {
+    if (key !== 'default' || Object.keys(network).length > 1) networks[key] = renderNetwork(network);
+  }
+  if (Object.keys(networks).length > 0) out.networks = networks;
+  for (const kind of ['secrets', 'configs'] as const) {
+    const files: JsonObject = {};
+    for (const service of Object.values(stack.services)) {
+      for (const use of service[kind] ?? []) files[use.source] = renderFileSource(use);
+    }
+    if (Object.keys(files).length > 0) out[kind] = files;
+  }
   const x: JsonObject = {};
   if (stack.x_alicia.backoff) x.backoff = renderBackoff(stack.x_alicia.backoff);
   if (stack.x_alicia.startup_timeout_ms !== undefined) {
@@ -93,11 +113,50 @@ function renderService(service: ServiceSpec): JsonObject {
     if (value !== undefined) out[key] = value;
   }
   if (Object.keys(service.labels).length > 0) out.labels = { ...service.labels };
+  if (service.networks !== undefined) {
+    const networks: JsonObject = {};
+    for (const [key, entry] of Object.entries(service.networks)) {
+      const { definition: _definition, ...endpoint } = entry;
+      networks[key] = JSON.parse(JSON.stringify(endpoint)) as JsonObject;
+    }
+    out.networks = networks;
+  }
+  for (const kind of ['secrets', 'configs'] as const) {
+    const uses = service[kind];
+    if (uses === undefined) continue;
+    out[kind] = uses.map((use) => {
+      const rendered: JsonObject = {
+        source: use.source,
+        target: use.target,
+        mode: use.mode.toString(8).padStart(4, '0'),
+      };
+      if (use.uid !== undefined) rendered.uid = use.uid;
+      if (use.gid !== undefined) rendered.gid = use.gid;
+      return rendered;
+    });
+  }
   if (service.privileged) out.privileged = true;
   if (service.cap_add.length > 0) out.cap_add = [...service.cap_add];
   if (service.cap_drop.length > 0) out.cap_drop = [...service.cap_drop];
   out['x-alicia'] = renderXAlicia(service.x_alicia);
   return out;
+}
+
+function renderNetwork(network: StackNetwork): JsonObject {
+  // The model's fields are Compose's own names: written back as they are.
+  return JSON.parse(JSON.stringify(network)) as JsonObject;
+}
+
+/** A secret's source, never its content (except content the file itself spelled out). */
+function renderFileSource(use: ServiceFile): JsonObject {
+  switch (use.from.kind) {
+    case 'file':
+      return { file: use.from.path };
+    case 'environment':
+      return { environment: use.from.variable };
+    case 'content':
+      return { content: Buffer.from(use.content_base64, 'base64').toString('utf8') };
+  }
 }
 
 function renderResources(resources: Resources): JsonObject {

@@ -59,7 +59,7 @@ async function observe(byService: (info: Docker.ContainerInspectInfo) => string)
     const networks: Record<string, string[]> = {};
     for (const [name, endpoint] of Object.entries(info.NetworkSettings.Networks)) {
       // The engine adds the short container id as an alias; it differs run to run.
-      networks[name] = (endpoint.Aliases ?? []).filter((alias) => !info.Id.startsWith(alias)).sort();
+      networks[name] = (endpoint.Aliases ?? []).filter((alias: string) => !info.Id.startsWith(alias)).sort();
     }
     out[byService(info)] = { networks };
   }
@@ -133,7 +133,7 @@ describe('e2e: a stack that needs the network', () => {
     const networks = await docker.listNetworks({
       filters: { label: ['com.docker.compose.project=netstack'] },
     });
-    expect(networks.map((n) => [n.Name, n.Labels['com.docker.compose.network']]).sort()).toEqual([
+    expect(networks.map((n) => [n.Name, n.Labels?.['com.docker.compose.network']]).sort()).toEqual([
       ['netstack_back', 'back'],
       ['netstack_default', 'default'],
     ]);

@@ -9,11 +9,7 @@ const svc = (body: string) => `services:\n  s:\n    image: busybox\n${body}`;
 
 describe('warnings', () => {
   it.each([
-    ['networks', '    networks: [backend]\n', 'custom networks are not supported'],
-    ['links', '    links: [db]\n', 'links are not supported'],
     ['external_links', '    external_links: [other_db_1:db]\n', 'external links are not supported'],
-    ['secrets', '    secrets: [token]\n', 'mount the file with a read-only bind volume'],
-    ['configs', '    configs: [conf]\n', 'mount the file with a read-only bind volume'],
     [
       'extra_hosts',
       '    extra_hosts: ["host.docker.internal:host-gateway"]\n',
@@ -75,7 +71,7 @@ describe('warnings', () => {
     ]);
   });
 
-  it('warns about top-level networks, volumes with options, secrets and configs, and version', () => {
+  it('warns about volumes with options and version (networks, secrets and configs are honoured)', () => {
     const text = [
       'version: "3.8"',
       'services:',
@@ -88,17 +84,11 @@ describe('warnings', () => {
       '  data: {external: true}',
       '  plain:',
       'secrets:',
-      '  token: {file: ./token.txt}',
+      '  token: {content: abc}',
       'configs:',
-      '  conf: {file: ./app.conf}',
+      '  conf: {content: abc}',
     ].join('\n');
-    expect(warningsOf(text).map((w) => w.path)).toEqual([
-      'version',
-      'networks.backend',
-      'volumes.data',
-      'secrets',
-      'configs',
-    ]);
+    expect(warningsOf(text).map((w) => w.path)).toEqual(['version', 'volumes.data']);
   });
 
   it('warns once per unset variable, at the first place it is used', () => {

@@ -26,7 +26,7 @@ describe('ContainerSpec', () => {
   });
 
   it('knows its features, each an optional top-level field', () => {
-    expect(FEATURES).toEqual(['healthcheck', 'probe', 'resources']);
+    expect(FEATURES).toEqual(['files', 'healthcheck', 'networks', 'probe', 'resources']);
     for (const feature of FEATURES) expect(SPEC_FIELDS).toContain(feature);
     expect(ContainerSpecSchema.safeParse(base()).success).toBe(true);
   });
