@@ -79,27 +79,42 @@ export function createNetworkManager(docker: Dockerode, log: Logger): NetworkMan
     }
   }
 
+  /**
+   * Creations in flight, by name: Docker's CheckDuplicate is best effort, and two instances
+   * of a stack starting together would otherwise both create `<stack>_default` (then every
+   * use of the name is "ambiguous").
+   */
+  const creating = new Map<string, Promise<void>>();
+
+  async function ensureOne(stack: string, network: NetworkDefinition, host: string): Promise<void> {
+    if (await exists(network.name)) return;
+    if (network.external) {
+      throw aliciaError(
+        'ALICIA_ERR_NOT_FOUND',
+        `external network ${network.name} does not exist on host ${host}; create it there first (docker network create ${network.name})`,
+        { details: { network: network.name, host } },
+      );
+    }
+    try {
+      await docker.createNetwork(toNetworkCreateOptions(stack, network));
+      log.info({ stack, network: network.name }, 'network created');
+    } catch (err) {
+      // 409: made a moment ago by someone else.
+      if (statusOf(err) !== 409) throw dockerError(err, `create network ${network.name}`);
+    }
+  }
+
   return {
     async ensure(stack, attachments, host) {
       for (const { network } of attachments) {
-        if (await exists(network.name)) continue;
-        if (network.external) {
-          throw aliciaError(
-            'ALICIA_ERR_NOT_FOUND',
-            `external network ${network.name} does not exist on host ${host}; create it there first (docker network create ${network.name})`,
-            { details: { network: network.name, host } },
-          );
+        let pending = creating.get(network.name);
+        if (pending === undefined) {
+          pending = ensureOne(stack, network, host).finally(() => creating.delete(network.name));
+          creating.set(network.name, pending);
         }
-        try {
-          await docker.createNetwork(toNetworkCreateOptions(stack, network));
-          log.info({ stack, network: network.name }, 'network created');
-        } catch (err) {
-          // 409: another instance of the stack made it a moment ago.
-          if (statusOf(err) !== 409) throw dockerError(err, `create network ${network.name}`);
-        }
+        await pending;
       }
     },
-
     async prune(stack) {
       let networks: Dockerode.NetworkInspectInfo[];
       try {

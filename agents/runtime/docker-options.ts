@@ -76,6 +76,76 @@ export function toDockerEnv(
   return out;
 }
 
+/**
+ * The runtime keys (the protocol's RUNTIME_SHAPE) onto Docker's Config and HostConfig, field
+ * by field as `docker create` would set them.
+ */
+export function applyRuntimeOptions(
+  spec: ContainerSpec,
+  options: Docker.ContainerCreateOptions,
+  host: Docker.HostConfig,
+): void {
+  const h = host as Record<string, unknown>;
+  if (spec.devices) {
+    host.Devices = spec.devices.map((d) => ({
+      PathOnHost: d.path_on_host,
+      PathInContainer: d.path_in_container,
+      CgroupPermissions: d.cgroup_permissions,
+    }));
+  }
+  if (spec.device_cgroup_rules) h.DeviceCgroupRules = [...spec.device_cgroup_rules];
+  if (spec.device_requests) {
+    h.DeviceRequests = spec.device_requests.map((r) => ({
+      Driver: r.driver ?? '',
+      Count: r.count ?? (r.device_ids ? 0 : -1),
+      DeviceIDs: r.device_ids ?? null,
+      Capabilities: r.capabilities,
+      Options: r.options ?? {},
+    }));
+  }
+  if (spec.group_add) host.GroupAdd = [...spec.group_add];
+  if (spec.extra_hosts) host.ExtraHosts = [...spec.extra_hosts];
+  if (spec.dns) host.Dns = [...spec.dns];
+  if (spec.dns_search) host.DnsSearch = [...spec.dns_search];
+  if (spec.dns_opt) host.DnsOptions = [...spec.dns_opt];
+  if (spec.sysctls) host.Sysctls = { ...spec.sysctls };
+  if (spec.ulimits) host.Ulimits = spec.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }));
+  if (spec.shm_size_bytes !== undefined) host.ShmSize = spec.shm_size_bytes;
+  if (spec.init !== undefined) h.Init = spec.init;
+  if (spec.tty !== undefined) options.Tty = spec.tty;
+  if (spec.stdin_open !== undefined) options.OpenStdin = spec.stdin_open;
+  if (spec.pid_mode !== undefined) host.PidMode = spec.pid_mode;
+  if (spec.ipc_mode !== undefined) host.IpcMode = spec.ipc_mode;
+  if (spec.uts_mode !== undefined) h.UTSMode = spec.uts_mode;
+  if (spec.cgroupns_mode !== undefined) h.CgroupnsMode = spec.cgroupns_mode;
+  if (spec.security_opt) host.SecurityOpt = [...spec.security_opt];
+  if (spec.read_only !== undefined) host.ReadonlyRootfs = spec.read_only;
+  if (spec.tmpfs) h.Tmpfs = { ...spec.tmpfs };
+  if (spec.oom_score_adj !== undefined) host.OomScoreAdj = spec.oom_score_adj;
+  if (spec.oom_kill_disable !== undefined) host.OomKillDisable = spec.oom_kill_disable;
+  if (spec.log_config)
+    host.LogConfig = { Type: spec.log_config.driver, Config: { ...spec.log_config.options } };
+  if (spec.domainname !== undefined) options.Domainname = spec.domainname;
+  if (spec.mac_address !== undefined) options.MacAddress = spec.mac_address;
+  if (spec.cgroup_parent !== undefined) host.CgroupParent = spec.cgroup_parent;
+  if (spec.userns_mode !== undefined) host.UsernsMode = spec.userns_mode;
+  if (spec.runtime !== undefined) h.Runtime = spec.runtime;
+  if (spec.isolation !== undefined) h.Isolation = spec.isolation;
+  if (spec.storage_opt) h.StorageOpt = { ...spec.storage_opt };
+  if (spec.cpu_shares !== undefined) host.CpuShares = spec.cpu_shares;
+  if (spec.cpu_period_us !== undefined) host.CpuPeriod = spec.cpu_period_us;
+  if (spec.cpu_quota_us !== undefined) host.CpuQuota = spec.cpu_quota_us;
+  if (spec.cpu_rt_period_us !== undefined) h.CpuRealtimePeriod = spec.cpu_rt_period_us;
+  if (spec.cpu_rt_runtime_us !== undefined) h.CpuRealtimeRuntime = spec.cpu_rt_runtime_us;
+  if (spec.cpuset_cpus !== undefined) host.CpusetCpus = spec.cpuset_cpus;
+  if (spec.cpuset_mems !== undefined) host.CpusetMems = spec.cpuset_mems;
+  if (spec.cpu_count !== undefined) h.CpuCount = spec.cpu_count;
+  if (spec.cpu_percent !== undefined) h.CpuPercent = spec.cpu_percent;
+  if (spec.memswap_limit_bytes !== undefined) host.MemorySwap = spec.memswap_limit_bytes;
+  if (spec.mem_swappiness !== undefined) host.MemorySwappiness = spec.mem_swappiness;
+  if (spec.blkio_weight !== undefined) host.BlkioWeight = spec.blkio_weight;
+}
+
 /** The `<stack>_default` network Compose puts a service on when its file names none. */
 export function defaultAttachment(instance: InstanceSpec): NetworkAttachment {
   return {
@@ -196,6 +266,7 @@ export function toDockerCreateOptions(
   if (spec.stop_grace_period_ms !== undefined)
     options.StopTimeout = Math.ceil(spec.stop_grace_period_ms / 1000);
   if (spec.healthcheck !== undefined) options.Healthcheck = toDockerHealthcheck(spec.healthcheck);
+  applyRuntimeOptions(spec, options, hostConfig);
   if (first !== undefined) {
     options.NetworkingConfig = { EndpointsConfig: { [first.network.name]: toEndpointSettings(first) } };
     // API 1.41 has the MAC address on the container, for its first network.

@@ -172,6 +172,8 @@ export function compileContainerSpec(
   if (service.stop_grace_period_ms !== undefined) spec.stop_grace_period_ms = service.stop_grace_period_ms;
   if (service.network_mode !== undefined) spec.network_mode = service.network_mode;
   else if (service.networks !== undefined) spec.networks = compileNetworks(stack, service);
+  // The runtime keys are already in Docker's terms (the protocol's RUNTIME_SHAPE).
+  if (service.runtime !== undefined) Object.assign(spec, structuredClone(service.runtime));
   const files = compileFiles(service);
   if (files.length > 0) spec.files = files;
   if (service.healthcheck !== undefined) spec.healthcheck = compileHealthcheck(service.healthcheck);

@@ -148,6 +148,7 @@ export function finalizeService(
     const value = layer[key];
     if (value !== undefined) Object.assign(spec, { [key]: value });
   }
+  if (layer.runtime !== undefined) spec.runtime = layer.runtime;
   if (layer.network_mode !== undefined && layer.networks !== undefined) {
     failAt(
       ctx,
@@ -242,8 +243,15 @@ export function stackNetworks(
         );
       }
       if (link.alias === link.service) continue;
-      for (const [key, network] of Object.entries(target.networks ?? {})) {
-        if (spec.networks?.[key] && !network.aliases.includes(link.alias)) network.aliases.push(link.alias);
+      // A service that names no network is on `default`: written out here to carry the alias.
+      const implicit = (): Record<string, ServiceNetwork> => ({
+        default: { definition: { external: false }, aliases: [] },
+      });
+      if (target.network_mode !== undefined || spec.network_mode !== undefined) continue;
+      target.networks ??= implicit();
+      const mine = spec.networks ?? implicit();
+      for (const [key, network] of Object.entries(target.networks)) {
+        if (mine[key] && !network.aliases.includes(link.alias)) network.aliases.push(link.alias);
       }
     }
   }

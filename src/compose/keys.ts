@@ -1,3 +1,5 @@
+import { RUNTIME_KEYS } from './runtime-keys.js';
+
 // Every service attribute of the Compose specification, sorted by what Alicia does with
 // it. A key in none of these lists is not Compose at all and is an error, as in Compose.
 
@@ -37,6 +39,8 @@ export const HONOURED_SERVICE_KEYS = [
   'container_name',
   'extends',
   'x-alicia',
+  'expose',
+  ...RUNTIME_KEYS,
 ] as const;
 
 const NOT_SUPPORTED = 'is not supported by Alicia and is ignored';
@@ -45,63 +49,20 @@ const NOT_SUPPORTED = 'is not supported by Alicia and is ignored';
 export const IGNORED_SERVICE_KEYS: Readonly<Record<string, string>> = {
   external_links:
     'external links are not supported by Alicia; reach other services through their published ports',
-  extra_hosts: `extra_hosts ${NOT_SUPPORTED}`,
-  devices: `device mappings are not supported by Alicia and are ignored`,
-  logging: "logging settings are not supported by Alicia; the engine's default log driver is used",
   profiles: 'profiles are not supported by Alicia: the service is deployed with every other service',
-  expose: 'expose only documents ports; Alicia publishes the ports listed under ports',
-  dns: `dns ${NOT_SUPPORTED}`,
-  dns_opt: `dns_opt ${NOT_SUPPORTED}`,
-  dns_search: `dns_search ${NOT_SUPPORTED}`,
-  domainname: `domainname ${NOT_SUPPORTED}`,
-  tmpfs: 'tmpfs is not supported in this form; use a volume with type: tmpfs',
-  ulimits: `ulimits ${NOT_SUPPORTED}`,
-  sysctls: `sysctls ${NOT_SUPPORTED}`,
-  security_opt: `security_opt ${NOT_SUPPORTED}`,
-  init: `init ${NOT_SUPPORTED}`,
-  tty: `tty ${NOT_SUPPORTED}`,
-  stdin_open: `stdin_open ${NOT_SUPPORTED}`,
-  read_only: `read_only ${NOT_SUPPORTED}`,
-  shm_size: `shm_size ${NOT_SUPPORTED}`,
-  pid: `pid ${NOT_SUPPORTED}`,
-  ipc: `ipc ${NOT_SUPPORTED}`,
-  uts: `uts ${NOT_SUPPORTED}`,
-  userns_mode: `userns_mode ${NOT_SUPPORTED}`,
-  cgroup: `cgroup ${NOT_SUPPORTED}`,
-  cgroup_parent: `cgroup_parent ${NOT_SUPPORTED}`,
   platform: 'platform is not supported by Alicia; place the service with a node.platform.arch constraint',
   pull_policy: 'pull_policy is not supported by Alicia; agents pull an image when it is missing',
   pull_refresh_after: `pull_refresh_after ${NOT_SUPPORTED}`,
-  runtime: `runtime ${NOT_SUPPORTED}`,
-  isolation: `isolation ${NOT_SUPPORTED}`,
   volumes_from: 'volumes_from is not supported by Alicia; declare the volumes on this service',
   annotations: `annotations ${NOT_SUPPORTED}`,
   attach: `attach ${NOT_SUPPORTED}`,
-  blkio_config: `blkio_config ${NOT_SUPPORTED}`,
-  cpu_count: `cpu_count ${NOT_SUPPORTED}; use deploy.resources.limits.cpus`,
-  cpu_percent: `cpu_percent ${NOT_SUPPORTED}; use deploy.resources.limits.cpus`,
-  cpu_shares: `cpu_shares ${NOT_SUPPORTED}`,
-  cpu_quota: `cpu_quota ${NOT_SUPPORTED}; use deploy.resources.limits.cpus`,
-  cpu_period: `cpu_period ${NOT_SUPPORTED}`,
-  cpu_rt_period: `cpu_rt_period ${NOT_SUPPORTED}`,
-  cpu_rt_runtime: `cpu_rt_runtime ${NOT_SUPPORTED}`,
-  cpuset: `cpuset ${NOT_SUPPORTED}`,
   credential_spec: `credential_spec ${NOT_SUPPORTED}`,
-  device_cgroup_rules: `device_cgroup_rules ${NOT_SUPPORTED}`,
   develop: 'develop (watch mode) is not supported by Alicia',
-  gpus: `gpus ${NOT_SUPPORTED}`,
-  group_add: `group_add ${NOT_SUPPORTED}`,
   label_file: 'label_file is not supported by Alicia; list the labels under labels',
-  mac_address: `mac_address ${NOT_SUPPORTED}`,
-  mem_swappiness: `mem_swappiness ${NOT_SUPPORTED}`,
-  memswap_limit: `memswap_limit ${NOT_SUPPORTED}`,
   models: `models ${NOT_SUPPORTED}`,
-  oom_kill_disable: `oom_kill_disable ${NOT_SUPPORTED}`,
-  oom_score_adj: `oom_score_adj ${NOT_SUPPORTED}`,
   post_start: `post_start hooks are not supported by Alicia`,
   pre_stop: `pre_stop hooks are not supported by Alicia`,
   provider: `provider services are not supported by Alicia`,
-  storage_opt: `storage_opt ${NOT_SUPPORTED}`,
   use_api_socket: `use_api_socket ${NOT_SUPPORTED}`,
 };
 

@@ -13,6 +13,7 @@ import type {
   StackNetwork,
   Volume,
 } from './model.js';
+import type { RuntimeOptions } from './runtime-keys.js';
 
 /** Where a value was written, so errors found after merging still name the file. */
 export interface Origin {
@@ -112,6 +113,8 @@ export interface ServiceLayer {
   networks?: Record<string, ServiceNetworkLayer>;
   /** `links` entries as (service, alias). */
   links?: { service: string; alias: string }[];
+  /** The runtime keys (devices, dns, sysctls, …) in Docker's terms. */
+  runtime?: RuntimeOptions;
   secrets?: ServiceFileLayer[];
   configs?: ServiceFileLayer[];
   user?: string;

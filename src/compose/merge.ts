@@ -15,6 +15,7 @@ import type {
   StackXAliciaLayer,
 } from './layer.js';
 import { portKey } from './ports.js';
+import { mergeRuntime } from './runtime-keys.js';
 
 export interface MergedFiles {
   name?: string;
@@ -127,6 +128,9 @@ export function mergeService(base: ServiceLayer, over: ServiceLayer): ServiceLay
         set('networks', networks);
         break;
       }
+      case 'runtime':
+        set('runtime', mergeRuntime(base.runtime ?? {}, over.runtime ?? {}));
+        break;
       case 'secrets':
       case 'configs':
         set(

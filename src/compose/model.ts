@@ -8,6 +8,7 @@ import {
   DEFAULT_BACKOFF,
   HealthTestSchema,
   NetworkIpamSchema,
+  RUNTIME_SHAPE,
 } from '../protocol/container-spec.js';
 import { NameSchema } from '../protocol/ids.js';
 
@@ -201,6 +202,8 @@ export const ServiceSpecSchema = z.strictObject({
   networks: z.record(z.string(), ServiceNetworkSchema).optional(),
   secrets: z.array(ServiceFileSchema).optional(),
   configs: z.array(ServiceFileSchema).optional(),
+  /** The runtime keys (devices, dns, sysctls, ulimits, …) in Docker's terms. */
+  runtime: z.strictObject(RUNTIME_SHAPE).optional(),
   user: z.string().optional(),
   working_dir: z.string().optional(),
   hostname: z.string().optional(),

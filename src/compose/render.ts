@@ -135,6 +135,7 @@ function renderService(service: ServiceSpec): JsonObject {
       return rendered;
     });
   }
+  if (service.runtime !== undefined) Object.assign(out, renderRuntime(service.runtime));
   if (service.privileged) out.privileged = true;
   if (service.cap_add.length > 0) out.cap_add = [...service.cap_add];
   if (service.cap_drop.length > 0) out.cap_drop = [...service.cap_drop];
@@ -157,6 +158,63 @@ function renderFileSource(use: ServiceFile): JsonObject {
     case 'content':
       return { content: Buffer.from(use.content_base64, 'base64').toString('utf8') };
   }
+}
+
+/** Docker's terms back to Compose's keys. */
+function renderRuntime(runtime: NonNullable<ServiceSpec['runtime']>): JsonObject {
+  const out: JsonObject = {};
+  const {
+    devices,
+    device_requests,
+    ulimits,
+    shm_size_bytes,
+    pid_mode,
+    ipc_mode,
+    uts_mode,
+    cgroupns_mode,
+    tmpfs,
+    log_config,
+    cpu_period_us,
+    cpu_quota_us,
+    cpu_rt_period_us,
+    cpu_rt_runtime_us,
+    cpuset_cpus,
+    memswap_limit_bytes,
+    blkio_weight,
+    ...same
+  } = runtime;
+  Object.assign(out, JSON.parse(JSON.stringify(same)) as JsonObject);
+  if (devices)
+    out.devices = devices.map((d) => `${d.path_on_host}:${d.path_in_container}:${d.cgroup_permissions}`);
+  if (device_requests)
+    out.gpus = JSON.parse(
+      JSON.stringify(
+        device_requests.map(({ capabilities, count, ...rest }) => ({
+          ...rest,
+          ...(count !== undefined ? { count: count === -1 ? 'all' : count } : {}),
+          capabilities: capabilities[0] ?? [],
+        })),
+      ),
+    ) as Json;
+  if (ulimits) out.ulimits = Object.fromEntries(ulimits.map((u) => [u.name, { soft: u.soft, hard: u.hard }]));
+  if (shm_size_bytes !== undefined) out.shm_size = String(shm_size_bytes);
+  if (pid_mode !== undefined) out.pid = pid_mode;
+  if (ipc_mode !== undefined) out.ipc = ipc_mode;
+  if (uts_mode !== undefined) out.uts = uts_mode;
+  if (cgroupns_mode !== undefined) out.cgroup = cgroupns_mode;
+  if (tmpfs)
+    out.tmpfs = Object.entries(tmpfs).map(([path, options]) =>
+      options === '' ? path : `${path}:${options}`,
+    );
+  if (log_config) out.logging = { driver: log_config.driver, options: { ...log_config.options } };
+  if (cpu_period_us !== undefined) out.cpu_period = cpu_period_us;
+  if (cpu_quota_us !== undefined) out.cpu_quota = cpu_quota_us;
+  if (cpu_rt_period_us !== undefined) out.cpu_rt_period = cpu_rt_period_us;
+  if (cpu_rt_runtime_us !== undefined) out.cpu_rt_runtime = cpu_rt_runtime_us;
+  if (cpuset_cpus !== undefined) out.cpuset = cpuset_cpus;
+  if (memswap_limit_bytes !== undefined) out.memswap_limit = String(memswap_limit_bytes);
+  if (blkio_weight !== undefined) out.blkio_config = { weight: blkio_weight };
+  return out;
 }
 
 function renderResources(resources: Resources): JsonObject {

@@ -23,12 +23,15 @@ import {
   readStringList,
   warnIgnored,
 } from './read.js';
+import { RUNTIME_KEYS, readRuntimeKeys } from './runtime-keys.js';
 import { shellSplit } from './shell-split.js';
 import { readVolumes } from './volumes.js';
 import { readServiceXAlicia } from './x-alicia.js';
 
 /** The layer fields each Compose attribute fills (for `!reset` / `!override` and error origins). */
 export const LAYER_KEYS_OF: Readonly<Record<string, readonly ServiceKey[]>> = {
+  ...Object.fromEntries(RUNTIME_KEYS.map((key) => [key, ['runtime']])),
+  expose: ['ports'],
   deploy: ['replicas', 'constraints', 'limits', 'reservations', 'deploy_restart'],
   stop_grace_period: ['stop_grace_period_ms'],
   'x-alicia': ['x_alicia'],
@@ -106,6 +109,13 @@ export function readService(ctx: FileContext, name: string, value: unknown): Ser
   if (has('links')) layer.links = readLinks(ctx, at('links'), map.links);
   if (has('secrets')) layer.secrets = readServiceFiles(ctx, at('secrets'), map.secrets);
   if (has('configs')) layer.configs = readServiceFiles(ctx, at('configs'), map.configs);
+  const runtime = readRuntimeKeys(ctx, path, map);
+  if (runtime !== null) layer.runtime = runtime;
+  if (has('expose')) {
+    // expose: ports the container listens on, not published (Docker's ExposedPorts).
+    const exposed = readPorts(ctx, at('expose'), map.expose);
+    layer.ports = [...(layer.ports ?? []), ...exposed.map(({ published: _p, host_ip: _h, ...port }) => port)];
+  }
   if (has('privileged')) layer.privileged = readBool(ctx, at('privileged'), map.privileged);
   if (has('cap_add')) layer.cap_add = readStringList(ctx, at('cap_add'), map.cap_add);
   if (has('cap_drop')) layer.cap_drop = readStringList(ctx, at('cap_drop'), map.cap_drop);

@@ -175,6 +175,86 @@ export const ContainerFileSchema = z.strictObject({
 });
 export type ContainerFile = z.infer<typeof ContainerFileSchema>;
 
+/** A device mapped into the container (Docker's DeviceMapping). */
+export const DeviceMappingSchema = z.strictObject({
+  path_on_host: z.string().min(1),
+  path_in_container: z.string().min(1),
+  /** r, w, m in any combination. */
+  cgroup_permissions: z.string().regex(/^[rwm]{1,3}$/),
+});
+export type DeviceMapping = z.infer<typeof DeviceMappingSchema>;
+
+/** Docker's DeviceRequest (GPUs: `gpus:` and deploy.resources.reservations.devices). */
+export const DeviceRequestSchema = z.strictObject({
+  driver: z.string().optional(),
+  /** -1: all devices. */
+  count: z.number().int().optional(),
+  device_ids: z.array(z.string()).optional(),
+  capabilities: z.array(z.array(z.string())),
+  options: z.record(z.string(), z.string()).optional(),
+});
+export type DeviceRequest = z.infer<typeof DeviceRequestSchema>;
+
+export const UlimitSchema = z.strictObject({
+  name: z.string().min(1),
+  soft: z.number().int(),
+  hard: z.number().int(),
+});
+export type Ulimit = z.infer<typeof UlimitSchema>;
+
+/**
+ * The runtime keys of a Compose service in Docker's terms (HostConfig and Config fields),
+ * one optional field and one feature each. The Compose model reuses this shape.
+ */
+export const RUNTIME_SHAPE = {
+  devices: z.array(DeviceMappingSchema).optional(),
+  device_cgroup_rules: z.array(z.string()).optional(),
+  device_requests: z.array(DeviceRequestSchema).optional(),
+  group_add: z.array(z.string()).optional(),
+  /** `host:ip` entries; `host-gateway` as the ip is resolved by the engine. */
+  extra_hosts: z.array(z.string()).optional(),
+  dns: z.array(z.string()).optional(),
+  dns_search: z.array(z.string()).optional(),
+  dns_opt: z.array(z.string()).optional(),
+  sysctls: z.record(z.string(), z.string()).optional(),
+  ulimits: z.array(UlimitSchema).optional(),
+  shm_size_bytes: z.number().int().nonnegative().optional(),
+  init: z.boolean().optional(),
+  tty: z.boolean().optional(),
+  stdin_open: z.boolean().optional(),
+  pid_mode: z.string().optional(),
+  ipc_mode: z.string().optional(),
+  uts_mode: z.string().optional(),
+  cgroupns_mode: z.enum(['host', 'private']).optional(),
+  security_opt: z.array(z.string()).optional(),
+  read_only: z.boolean().optional(),
+  /** Mount path → tmpfs options (`size=64m,mode=1777`). */
+  tmpfs: z.record(z.string(), z.string()).optional(),
+  oom_score_adj: z.number().int().min(-1000).max(1000).optional(),
+  oom_kill_disable: z.boolean().optional(),
+  log_config: z.strictObject({ driver: z.string(), options: z.record(z.string(), z.string()) }).optional(),
+  domainname: z.string().optional(),
+  mac_address: z.string().optional(),
+  cgroup_parent: z.string().optional(),
+  userns_mode: z.string().optional(),
+  runtime: z.string().optional(),
+  isolation: z.string().optional(),
+  storage_opt: z.record(z.string(), z.string()).optional(),
+  cpu_shares: z.number().int().nonnegative().optional(),
+  cpu_period_us: z.number().int().nonnegative().optional(),
+  cpu_quota_us: z.number().int().optional(),
+  cpu_rt_period_us: z.number().int().nonnegative().optional(),
+  cpu_rt_runtime_us: z.number().int().optional(),
+  cpuset_cpus: z.string().optional(),
+  cpuset_mems: z.string().optional(),
+  cpu_count: z.number().int().nonnegative().optional(),
+  cpu_percent: z.number().int().min(0).max(100).optional(),
+  /** -1: unlimited swap. */
+  memswap_limit_bytes: z.number().int().min(-1).optional(),
+  mem_swappiness: z.number().int().min(-1).max(100).optional(),
+  blkio_weight: z.number().int().min(0).max(1000).optional(),
+} as const;
+
 /** Fields every protocol-1 agent speaks. */
 const BASE_SHAPE = {
   image: z.string().min(1),
@@ -222,6 +302,7 @@ const FEATURE_SHAPE = {
   networks: z.array(NetworkAttachmentSchema).min(1).optional(),
   /** Secret and config files mounted read-only. */
   files: z.array(ContainerFileSchema).optional(),
+  ...RUNTIME_SHAPE,
 } as const;
 
 export const ContainerSpecSchema = z.strictObject({ ...BASE_SHAPE, ...FEATURE_SHAPE });
