@@ -10,18 +10,7 @@ const svc = (body: string) => `services:\n  s:\n    image: busybox\n${body}`;
 describe('warnings', () => {
   it.each([
     ['external_links', '    external_links: [other_db_1:db]\n', 'external links are not supported'],
-    [
-      'extra_hosts',
-      '    extra_hosts: ["host.docker.internal:host-gateway"]\n',
-      'extra_hosts is not supported',
-    ],
-    ['devices', '    devices: ["/dev/ttyUSB0:/dev/ttyUSB0"]\n', 'device mappings are not supported'],
-    ['logging', '    logging: {driver: syslog}\n', 'default log driver'],
     ['profiles', '    profiles: [debug]\n', 'deployed with every other service'],
-    ['expose', '    expose: ["8080"]\n', 'expose only documents ports'],
-    ['tmpfs', '    tmpfs: /run\n', 'use a volume with type: tmpfs'],
-    ['ulimits', '    ulimits: {nofile: 65535}\n', 'ulimits is not supported'],
-    ['init', '    init: true\n', 'init is not supported'],
     ['platform', '    platform: linux/arm64\n', 'node.platform.arch constraint'],
     ['container_name', '    container_name: my-box\n', 'Alicia names containers itself'],
     ['deploy.labels', '    deploy: {labels: {a: b}}\n', 'deploy.labels label a Swarm service'],
