@@ -2,9 +2,16 @@
 // compiled into the wire ContainerSpec as features, errors naming the path.
 import { describe, expect, it } from 'vitest';
 import { compileContainerSpec } from '../../../src/compose/compile.js';
+import type { ServiceSpec, Stack } from '../../../src/compose/model.js';
 import { isAliciaError } from '../../../src/core/errors.js';
 import { ContainerSpecSchema, requiredFeatures } from '../../../src/protocol/container-spec.js';
 import { parse } from './helpers.js';
+
+function only(stack: Stack): ServiceSpec {
+  const service = stack.services.s;
+  if (!service) throw new Error('no service s');
+  return service;
+}
 
 const svc = (body: string, top = '') => `services:\n  s:\n    image: busybox\n${body}${top}`;
 
@@ -22,7 +29,7 @@ describe('networks', () => {
   it('a plain service needs no feature: the agent puts it on <stack>_default', () => {
     const stack = parse(svc(''));
     expect(stack.services.s?.networks).toBeUndefined();
-    expect(requiredFeatures(compileContainerSpec(stack.name, stack.services.s!))).toEqual([]);
+    expect(requiredFeatures(compileContainerSpec(stack.name, only(stack)))).toEqual([]);
   });
 
   it('compiles declared networks with Compose names, the service name first among aliases, by priority', () => {
@@ -32,7 +39,7 @@ describe('networks', () => {
         'networks:\n  back:\n    ipam: {config: [{subnet: 172.30.0.0/24}]}\n    internal: true\n  front:\n    external: true\n    name: proxy\n',
       ),
     );
-    const spec = ContainerSpecSchema.parse(compileContainerSpec(stack.name, stack.services.s!));
+    const spec = ContainerSpecSchema.parse(compileContainerSpec(stack.name, only(stack)));
     expect(spec.networks?.map((n) => [n.network.name, n.network.external, n.aliases])).toEqual([
       ['proxy', true, ['s']],
       [`${stack.name}_back`, false, ['s', 'api']],
@@ -64,7 +71,7 @@ describe('secrets and configs', () => {
       ),
       { env: { PW: 'hunter2' } },
     );
-    const spec = compileContainerSpec(stack.name, stack.services.s!);
+    const spec = compileContainerSpec(stack.name, only(stack));
     expect(
       spec.files?.map((f) => [
         f.kind,
@@ -108,7 +115,7 @@ describe('runtime keys', () => {
         ].join('\n'),
       ),
     );
-    const spec = compileContainerSpec(stack.name, stack.services.s!);
+    const spec = compileContainerSpec(stack.name, only(stack));
     expect(spec.devices).toEqual([
       { path_on_host: '/dev/ttyUSB0', path_in_container: '/dev/ttyUSB0', cgroup_permissions: 'rwm' },
       { path_on_host: '/dev/null', path_in_container: '/dev/ttyACM0', cgroup_permissions: 'rw' },
