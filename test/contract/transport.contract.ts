@@ -159,6 +159,7 @@ export function transportContract(name: string, startBroker: () => Promise<Broke
       const m = await first;
       expect(m.message).toEqual({
         ok: true,
+        kind: 'agent_state',
         topic: { kind: 'agent_state', agent },
         payload: presence('online', 3),
       });
