@@ -200,24 +200,57 @@ export function toDockerCreateOptions(
 
   const binds: string[] = [];
   const mounts: Docker.MountConfig = [];
+  const optionsOf = (target: string) => spec.mount_options?.find((o) => o.target === target);
   for (const mount of spec.mounts) {
+    const extra = optionsOf(mount.target);
     switch (mount.type) {
-      case 'bind':
+      case 'bind': {
         // Binds (not Mounts): Docker creates a missing host directory, as Compose does.
-        binds.push(`${mount.source ?? ''}:${mount.target}${mount.read_only ? ':ro' : ''}`);
+        const modes = [
+          ...(mount.read_only ? ['ro'] : []),
+          ...(extra?.propagation ? [extra.propagation] : []),
+          ...(extra?.selinux ? [extra.selinux] : []),
+        ];
+        binds.push(`${mount.source ?? ''}:${mount.target}${modes.length > 0 ? `:${modes.join(',')}` : ''}`);
         break;
-      case 'volume':
-        mounts.push({
+      }
+      case 'volume': {
+        const volume: Docker.MountSettings = {
           Type: 'volume',
           Target: mount.target,
           ReadOnly: mount.read_only,
           // An empty source makes an anonymous volume.
           Source: mount.source ?? '',
-        });
+        };
+        if (extra?.nocopy !== undefined || extra?.subpath !== undefined) {
+          // Subpath needs Docker 26 (API 1.45); older engines ignore it.
+          volume.VolumeOptions = {
+            ...(extra.nocopy !== undefined ? { NoCopy: extra.nocopy } : {}),
+            ...(extra.subpath !== undefined ? { Subpath: extra.subpath } : {}),
+          } as Docker.MountSettings['VolumeOptions'];
+          if (extra.subpath !== undefined)
+            warnings.push(`volume subpath ${extra.subpath} needs Docker 26 or later`);
+        }
+        mounts.push(volume);
         break;
-      case 'tmpfs':
-        mounts.push({ Type: 'tmpfs', Source: '', Target: mount.target, ReadOnly: mount.read_only });
+      }
+      case 'tmpfs': {
+        const tmpfs: Docker.MountSettings = {
+          Type: 'tmpfs',
+          Source: '',
+          Target: mount.target,
+          ReadOnly: mount.read_only,
+        };
+        if (extra?.tmpfs_size_bytes !== undefined || extra?.tmpfs_mode !== undefined) {
+          tmpfs.TmpfsOptions = {
+            ...(extra.tmpfs_size_bytes !== undefined ? { SizeBytes: extra.tmpfs_size_bytes } : {}),
+            ...(extra.tmpfs_mode !== undefined ? { Mode: extra.tmpfs_mode } : {}),
+            // dockerode's type wants both; the Engine API takes either alone.
+          } as Docker.MountSettings['TmpfsOptions'];
+        }
+        mounts.push(tmpfs);
         break;
+      }
     }
   }
 

@@ -13,6 +13,7 @@ import { watchDockerEvents } from './docker-events.js';
 import { dockerError, fromInspect, statusOf } from './docker-inspect.js';
 import { createNetworkManager, toEndpointSettings } from './docker-networks.js';
 import { toDockerCreateOptions } from './docker-options.js';
+import { ensureVolumes } from './docker-volumes.js';
 import { readJsonLines } from './json-lines.js';
 import { LABELS } from './labels.js';
 import { loadDockerode } from './load-dockerode.js';
@@ -289,6 +290,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
       for (const warning of plan.warnings) log.warn({ instance: spec.instance }, warning);
       let container: Dockerode.Container;
       try {
+        await ensureVolumes(docker, spec.stack, spec.spec.volumes ?? [], agent);
         container = await withNetworks(spec.stack, plan.networks, agent, () =>
           // Create first, pull only when that finds no image (as `docker run` does): an image
           // check before every create costs a round trip on the start path for nothing.

@@ -15,6 +15,7 @@ import type {
   NetworkAttachment,
   NetworkDefinition,
   PortBinding,
+  VolumeDefinition,
 } from '../protocol/container-spec.js';
 import type {
   Healthcheck,
@@ -23,6 +24,7 @@ import type {
   RestartPolicy,
   ServiceSpec,
   StackNetwork,
+  StackVolume,
   Volume,
 } from './model.js';
 
@@ -122,10 +124,17 @@ function compilePort(port: Port): PortBinding {
   return out;
 }
 
-function compileMount(stack: string, volume: Volume): Mount {
+/** The engine's name of a named volume: `name:`, the key when external, else <project>_<key>. */
+function engineVolumeName(stack: string, key: string, def: StackVolume | undefined): string {
+  if (def?.name !== undefined) return def.name;
+  return def?.external ? key : volumeName(stack, key);
+}
+
+function compileMount(stack: string, volume: Volume, defs: ServiceSpec['named_volumes']): Mount {
   const out: Mount = { type: volume.type, target: volume.target, read_only: volume.read_only };
-  if (volume.type === 'volume' && volume.source !== undefined) out.source = volumeName(stack, volume.source);
-  else if (volume.type === 'bind' && volume.source !== undefined) out.source = volume.source;
+  if (volume.type === 'volume' && volume.source !== undefined) {
+    out.source = engineVolumeName(stack, volume.source, defs?.[volume.source]);
+  } else if (volume.type === 'bind' && volume.source !== undefined) out.source = volume.source;
   return out;
 }
 
@@ -156,7 +165,7 @@ export function compileContainerSpec(
     env: { ...service.environment },
     labels: { ...service.labels },
     ports: service.ports.map(compilePort),
-    mounts: service.volumes.map((volume) => compileMount(stack, volume)),
+    mounts: service.volumes.map((volume) => compileMount(stack, volume, service.named_volumes)),
     restart: compileRestart(service.restart),
     privileged: service.privileged,
     cap_add: [...service.cap_add],
@@ -172,6 +181,18 @@ export function compileContainerSpec(
   if (service.stop_grace_period_ms !== undefined) spec.stop_grace_period_ms = service.stop_grace_period_ms;
   if (service.network_mode !== undefined) spec.network_mode = service.network_mode;
   else if (service.networks !== undefined) spec.networks = compileNetworks(stack, service);
+  const volumes = Object.entries(service.named_volumes ?? {}).map(([key, def]) => {
+    const out: VolumeDefinition = { name: engineVolumeName(stack, key, def), key, external: def.external };
+    if (def.driver !== undefined) out.driver = def.driver;
+    if (def.driver_opts !== undefined) out.driver_opts = { ...def.driver_opts };
+    if (def.labels !== undefined) out.labels = { ...def.labels };
+    return out;
+  });
+  if (volumes.length > 0) spec.volumes = volumes;
+  const mountOptions = service.volumes.flatMap((volume) =>
+    volume.options === undefined ? [] : [{ target: volume.target, ...volume.options }],
+  );
+  if (mountOptions.length > 0) spec.mount_options = mountOptions;
   // The runtime keys are already in Docker's terms (the protocol's RUNTIME_SHAPE).
   if (service.runtime !== undefined) Object.assign(spec, structuredClone(service.runtime));
   const files = compileFiles(service);

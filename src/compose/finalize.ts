@@ -15,6 +15,7 @@ import type {
   ServiceSpec,
   ServiceXAlicia,
   StackNetwork,
+  StackVolume,
   StackWarning,
 } from './model.js';
 
@@ -149,6 +150,15 @@ export function finalizeService(
     if (value !== undefined) Object.assign(spec, { [key]: value });
   }
   if (layer.runtime !== undefined) spec.runtime = layer.runtime;
+  const namedVolumes: Record<string, StackVolume> = {};
+  for (const volume of spec.volumes) {
+    const def =
+      volume.type === 'volume' && volume.source !== undefined
+        ? ctx.merged.volume_defs[volume.source]
+        : undefined;
+    if (def && volume.source !== undefined) namedVolumes[volume.source] = def;
+  }
+  if (Object.keys(namedVolumes).length > 0) spec.named_volumes = namedVolumes;
   if (layer.network_mode !== undefined && layer.networks !== undefined) {
     failAt(
       ctx,

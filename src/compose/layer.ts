@@ -11,6 +11,7 @@ import type {
   RestartPolicy,
   ServiceFile,
   StackNetwork,
+  StackVolume,
   Volume,
 } from './model.js';
 import type { RuntimeOptions } from './runtime-keys.js';
@@ -171,6 +172,8 @@ export interface FileLayer {
   tags: Record<string, Partial<Record<ServiceKey, 'reset' | 'override'>>>;
   /** Named volumes declared under top-level `volumes`. */
   volumes: string[];
+  /** Settings of the named volumes declared with any. */
+  volume_defs: Record<string, StackVolume>;
   /** Top-level networks declared in this file. */
   networks: Record<string, StackNetworkLayer>;
   secrets: Record<string, FileSourceLayer>;

@@ -14,6 +14,7 @@ import type {
   StackNetworkLayer,
   StackXAliciaLayer,
 } from './layer.js';
+import type { StackVolume } from './model.js';
 import { portKey } from './ports.js';
 import { mergeRuntime } from './runtime-keys.js';
 
@@ -24,6 +25,7 @@ export interface MergedFiles {
   services: Record<string, MergedService>;
   /** Named volumes declared at the top level of any file. */
   volumes: Set<string>;
+  volume_defs: Record<string, StackVolume>;
   /** Top-level networks, secrets and configs: later files merge over earlier ones key by key. */
   networks: Record<string, StackNetworkLayer>;
   secrets: Record<string, FileSourceLayer>;
@@ -37,6 +39,7 @@ export function mergeFiles(files: readonly FileLayer[]): MergedFiles {
   const merged: MergedFiles = {
     services: {},
     volumes: new Set(),
+    volume_defs: {},
     networks: {},
     secrets: {},
     configs: {},
@@ -48,6 +51,7 @@ export function mergeFiles(files: readonly FileLayer[]): MergedFiles {
       merged.nameFile = file.file;
     }
     for (const volume of file.volumes) merged.volumes.add(volume);
+    Object.assign(merged.volume_defs, file.volume_defs);
     for (const [key, network] of Object.entries(file.networks)) {
       const base = merged.networks[key];
       merged.networks[key] = base ? { ...deepMerge(base, network), origin: network.origin } : network;

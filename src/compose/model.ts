@@ -7,6 +7,7 @@ import {
   BackoffSchema,
   DEFAULT_BACKOFF,
   HealthTestSchema,
+  MountOptionsSchema,
   NetworkIpamSchema,
   RUNTIME_SHAPE,
 } from '../protocol/container-spec.js';
@@ -73,6 +74,8 @@ export const VolumeSchema = z.strictObject({
   source: z.string().optional(),
   target: z.string().min(1),
   read_only: z.boolean(),
+  /** Mount options (bind propagation, SELinux label, volume nocopy/subpath, tmpfs size/mode). */
+  options: MountOptionsSchema.optional(),
 });
 export type Volume = z.infer<typeof VolumeSchema>;
 
@@ -147,6 +150,16 @@ export const StackNetworkSchema = z.strictObject({
 });
 export type StackNetwork = z.infer<typeof StackNetworkSchema>;
 
+/** A top-level named volume with settings (one declared `{}` needs none). */
+export const StackVolumeSchema = z.strictObject({
+  name: z.string().optional(),
+  external: z.boolean(),
+  driver: z.string().optional(),
+  driver_opts: z.record(z.string(), z.string()).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+export type StackVolume = z.infer<typeof StackVolumeSchema>;
+
 /** A service's place on one network of the stack (Compose's per-service `networks` entry). */
 export const ServiceNetworkSchema = z.strictObject({
   /** The network's top-level settings, copied in so a service compiles on its own. */
@@ -202,6 +215,8 @@ export const ServiceSpecSchema = z.strictObject({
   networks: z.record(z.string(), ServiceNetworkSchema).optional(),
   secrets: z.array(ServiceFileSchema).optional(),
   configs: z.array(ServiceFileSchema).optional(),
+  /** Settings of the named volumes it mounts that have any (copied in to compile on its own). */
+  named_volumes: z.record(z.string(), StackVolumeSchema).optional(),
   /** The runtime keys (devices, dns, sysctls, ulimits, …) in Docker's terms. */
   runtime: z.strictObject(RUNTIME_SHAPE).optional(),
   user: z.string().optional(),

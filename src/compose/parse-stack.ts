@@ -25,11 +25,12 @@ import {
   type ServiceSpec,
   type Stack,
   StackSchema,
+  type StackVolume,
   type StackWarning,
 } from './model.js';
 import { readTopNetworks } from './networks.js';
 import { resolveProjectName } from './project.js';
-import { checkKeys, isRawMap, readMap, readString, warnIgnored } from './read.js';
+import { checkKeys, isRawMap, readBool, readListOrDict, readMap, readString, warnIgnored } from './read.js';
 import { layerKeysOf, readService } from './service.js';
 import { readStackXAlicia } from './x-alicia.js';
 import { parseYamlSource, tagKey, type YamlSource } from './yaml-source.js';
@@ -186,6 +187,7 @@ function readFileLayer(ctx: FileContext, yaml: YamlSource, value: unknown): File
     services: {},
     tags: {},
     volumes: [],
+    volume_defs: {},
     networks: readTopNetworks(ctx, value.networks),
     secrets: readTopFiles(ctx, 'secrets', value.secrets),
     configs: readTopFiles(ctx, 'configs', value.configs),
@@ -222,12 +224,8 @@ function readFileLayer(ctx: FileContext, yaml: YamlSource, value: unknown): File
   const volumes = readMap(ctx, ['volumes'], value.volumes);
   for (const [volume, options] of Object.entries(volumes)) {
     layer.volumes.push(volume);
-    warnIgnored(
-      ctx,
-      ['volumes', volume],
-      options,
-      'volume options (driver, external, name…) are not applied by Alicia; agents create a local volume',
-    );
+    const def = readVolumeDefinition(ctx, ['volumes', volume], options);
+    if (def !== null) layer.volume_defs[volume] = def;
   }
   for (const key of ['models'] as const) {
     warnIgnored(ctx, [key], value[key], `top-level ${key} are not supported by Alicia and are ignored`);
@@ -263,6 +261,30 @@ function interpolateTree(ctx: FileContext, value: unknown, path: KeyPath, seen =
     );
   }
   return value;
+}
+
+/** A top-level volume's settings; null when it has none (Docker makes a plain local volume). */
+function readVolumeDefinition(ctx: FileContext, path: KeyPath, value: unknown): StackVolume | null {
+  const map = readMap(ctx, path, value);
+  checkKeys(ctx, path, map, ['name', 'driver', 'driver_opts', 'external', 'labels']);
+  const def: StackVolume = { external: false };
+  const has = (key: string) => map[key] !== undefined && map[key] !== null;
+  if (has('external')) {
+    if (isRawMap(map.external)) {
+      def.external = true;
+      if (map.external.name !== undefined)
+        def.name = readString(ctx, [...path, 'external', 'name'], map.external.name);
+    } else def.external = readBool(ctx, [...path, 'external'], map.external);
+  }
+  if (has('name')) def.name = readString(ctx, [...path, 'name'], map.name);
+  if (has('driver')) def.driver = readString(ctx, [...path, 'driver'], map.driver);
+  const record = (key: string) =>
+    Object.fromEntries(
+      Object.entries(readListOrDict(ctx, [...path, key], map[key], '')).map(([k, v]) => [k, v ?? '']),
+    );
+  if (has('driver_opts')) def.driver_opts = record('driver_opts');
+  if (has('labels')) def.labels = record('labels');
+  return Object.keys(def).length > 1 || def.external ? def : null;
 }
 
 function serviceOrigin(layers: readonly FileLayer[], name: string): { file: string; path: KeyPath } {

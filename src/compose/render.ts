@@ -25,7 +25,10 @@ export function toComposeJson(stack: Stack): JsonObject {
   for (const [name, service] of Object.entries(stack.services)) {
     services[name] = renderService(service);
     for (const volume of service.volumes) {
-      if (volume.type === 'volume' && volume.source !== undefined) volumes[volume.source] = {};
+      if (volume.type === 'volume' && volume.source !== undefined) {
+        const def = service.named_volumes?.[volume.source];
+        volumes[volume.source] = def ? (JSON.parse(JSON.stringify(def)) as JsonObject) : {};
+      }
     }
   }
   const out: JsonObject = { name: stack.name, services };
@@ -69,6 +72,25 @@ function renderService(service: ServiceSpec): JsonObject {
       const rendered: JsonObject = { type: volume.type, target: volume.target };
       if (volume.source !== undefined) rendered.source = volume.source;
       if (volume.read_only) rendered.read_only = true;
+      const o = volume.options;
+      if (o?.propagation !== undefined || o?.selinux !== undefined) {
+        rendered.bind = {
+          ...(o.propagation !== undefined ? { propagation: o.propagation } : {}),
+          ...(o.selinux !== undefined ? { selinux: o.selinux } : {}),
+        };
+      }
+      if (o?.nocopy !== undefined || o?.subpath !== undefined) {
+        rendered.volume = {
+          ...(o.nocopy !== undefined ? { nocopy: o.nocopy } : {}),
+          ...(o.subpath !== undefined ? { subpath: o.subpath } : {}),
+        };
+      }
+      if (o?.tmpfs_size_bytes !== undefined || o?.tmpfs_mode !== undefined) {
+        rendered.tmpfs = {
+          ...(o.tmpfs_size_bytes !== undefined ? { size: String(o.tmpfs_size_bytes) } : {}),
+          ...(o.tmpfs_mode !== undefined ? { mode: o.tmpfs_mode.toString(8) } : {}),
+        };
+      }
       return rendered;
     });
   }

@@ -63,6 +63,29 @@ export const MountSchema = z.strictObject({
 });
 export type Mount = z.infer<typeof MountSchema>;
 
+/** Options of one mount beyond type/source/target/read_only (the `mount_options` feature). */
+export const MountOptionsSchema = z.strictObject({
+  propagation: z.enum(['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate']).optional(),
+  selinux: z.enum(['z', 'Z']).optional(),
+  nocopy: z.boolean().optional(),
+  subpath: z.string().optional(),
+  tmpfs_size_bytes: z.number().int().positive().optional(),
+  tmpfs_mode: z.number().int().min(0).max(0o7777).optional(),
+});
+export type MountOptions = z.infer<typeof MountOptionsSchema>;
+
+/** A named volume the agent makes before the container (Compose's top-level `volumes`). */
+export const VolumeDefinitionSchema = z.strictObject({
+  /** The engine's name: `<stack>_<key>`, the `name:` given, or the key when external. */
+  name: z.string().min(1),
+  key: z.string().min(1),
+  external: z.boolean(),
+  driver: z.string().optional(),
+  driver_opts: z.record(z.string(), z.string()).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+export type VolumeDefinition = z.infer<typeof VolumeDefinitionSchema>;
+
 /** HostConfig resources. */
 export const ContainerResourcesSchema = z.strictObject({
   /** CPUs, fractional (0.5 = half a core): Docker's NanoCpus / 1e9. */
@@ -302,6 +325,10 @@ const FEATURE_SHAPE = {
   networks: z.array(NetworkAttachmentSchema).min(1).optional(),
   /** Secret and config files mounted read-only. */
   files: z.array(ContainerFileSchema).optional(),
+  /** Named volumes with a driver, options, a name or external: made (or checked) before create. */
+  volumes: z.array(VolumeDefinitionSchema).optional(),
+  /** Options of the mounts with the same target (absent: none). */
+  mount_options: z.array(MountOptionsSchema.extend({ target: z.string().min(1) })).optional(),
   ...RUNTIME_SHAPE,
 } as const;
 

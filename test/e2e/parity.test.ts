@@ -39,7 +39,11 @@ function compose(...args: string[]) {
 }
 
 async function cleanup(): Promise<void> {
-  compose('down', '--remove-orphans', '--timeout', '0');
+  compose('down', '--remove-orphans', '--timeout', '0', '--volumes');
+  await docker
+    .getVolume('parity_cache')
+    .remove()
+    .catch(() => undefined);
   await removeLabelled(docker, 'alicia.stack', PROJECT);
   for (const network of await docker.listNetworks({ filters: { name: [`${PROJECT}_`] } })) {
     await docker.getNetwork(network.Id).remove();
@@ -114,6 +118,16 @@ async function snapshot(info: Docker.ContainerInspectInfo): Promise<Snapshot> {
       .filter((a: string) => !info.Id.startsWith(a))
       .sort();
   }
+  // Effective mounts (whether asked as Binds or Mounts), the secret's apart: its source differs.
+  out.mounts = (info.Mounts ?? [])
+    .filter((m) => m.Destination !== '/run/secrets/token')
+    // Mode echoes how the mount was asked for ("nocopy" in a Binds string, "z" for Mounts with
+    // VolumeOptions.NoCopy), not what it does: left out, NoCopy is asserted below.
+    .map(({ Mode: _mode, ...m }) => ({ ...m }))
+    .sort((a, b) => a.Destination.localeCompare(b.Destination));
+  out['HostConfig.Mounts.tmpfs'] = (info.HostConfig.Mounts ?? [])
+    .filter((m) => m.Type === 'tmpfs')
+    .map((m) => ({ target: m.Target, options: m.TmpfsOptions ?? null }));
   const mounts = (info.Mounts ?? []).filter((m) => m.Destination === '/run/secrets/token');
   if (mounts.length > 0) {
     out['secret.mount'] = { destination: mounts[0]?.Destination, rw: mounts[0]?.RW };
@@ -193,6 +207,12 @@ describe('e2e: parity with docker-compose, field by field', () => {
       child?.once('exit', (code) => reject(new Error(`alicia up exited (${code}):\n${out}`)));
     });
     const alicia = await snapshots('alicia.service');
+    const boxInfo = await docker
+      .getContainer(
+        `alicia-${(await docker.listContainers({ filters: { label: ['alicia.service=box'] } }))[0]?.Labels['alicia.instance']}`,
+      )
+      .inspect();
+    const aliciaNoCopy = boxInfo.HostConfig.Mounts?.find((m) => m.Target === '/cache')?.VolumeOptions?.NoCopy;
     // The device is really there, as /dev/ttyACM0.
     const box = (await docker.listContainers({ filters: { label: ['alicia.service=box'] } }))[0];
     expect(box && (await execIn(docker, box.Id, ['test', '-c', '/dev/ttyACM0']))).toBe(0);
@@ -207,6 +227,8 @@ describe('e2e: parity with docker-compose, field by field', () => {
     child.kill('SIGINT');
     expect(await exited, out).toBe(0);
 
+    // Volumes outlive the stack (as under Compose): docker-compose makes its own.
+    await docker.getVolume('parity_cache').remove();
     const up = compose('up', '-d');
     expect(up.status, up.stderr).toBe(0);
     const composed = await snapshots('com.docker.compose.service');
@@ -233,6 +255,12 @@ describe('e2e: parity with docker-compose, field by field', () => {
       { PathOnHost: '/dev/null', PathInContainer: '/dev/ttyACM0', CgroupPermissions: 'rwm' },
     ]);
     expect(alicia.box?.['secret.content']).toBe('parity-secret');
+    expect(alicia.box?.['HostConfig.Mounts.tmpfs']).toEqual([
+      { target: '/scratch', options: { SizeBytes: 2 * 1024 * 1024 } },
+    ]);
+    expect(aliciaNoCopy).toBe(true);
+    const cache = await docker.getVolume('parity_cache').inspect();
+    expect(cache.Options).toEqual({ type: 'tmpfs', device: 'tmpfs', o: 'size=10m' });
     expect(alicia.box?.['network.parity_front.aliases']).toEqual(['box', 'web']);
     expect(alicia.box?.['network.parity_default.aliases']).toEqual(['box', 'boxalias']);
   }, 180_000);

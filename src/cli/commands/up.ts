@@ -3,8 +3,10 @@
 // progress per service, then stays in the foreground printing events until Ctrl-C, which
 // stops the stack in reverse order, removes what it created and exits 0. With --broker,
 // the deploy goes to a running orchestrator and the command exits when it is done.
+
 import type { Command } from 'commander';
 import type { Stack } from '../../compose/model.js';
+import { LOCAL_COMPOSE_POLICY } from '../../core/agent-plan/policy.js';
 import type { AliciaEvent } from '../../protocol/events.js';
 import type { DeployBundle } from '../../protocol/requests.js';
 import { addTlsOptions } from '../client.js';
@@ -189,6 +191,8 @@ async function embeddedUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): P
       brokerUrl: broker.url,
       ...(agentCredentials ?? {}),
       stateDir: path.join(stateDir, `agent-${agentId}`),
+      // The user's own file on the user's own machine: allow what docker-compose allows.
+      policy: LOCAL_COMPOSE_POLICY,
       // One host, one process: report container changes within 25 ms rather than 100 ms,
       // so each dependency's health gates its dependents sooner.
       snapshotDebounceMs: 25,

@@ -94,8 +94,9 @@ const CHECKS: Record<string, (stack: Stack, dir: string) => void> = {
     expect(stack.warnings).toEqual([]);
   },
   monitoring: (stack) => {
-    // pid: host is honoured now (issue 11); only the bind propagation option is not.
-    expect(stack.warnings.map((w) => w.path)).toEqual(['services.node-exporter.volumes[0]']);
+    // pid: host and the bind propagation (rslave) are honoured now (issue 11).
+    expect(stack.warnings).toEqual([]);
+    expect(s(stack, 'node-exporter').volumes[0]?.options).toEqual({ propagation: 'rslave' });
     expect(s(stack, 'node-exporter').runtime?.pid_mode).toBe('host');
     expect(s(stack, 'prometheus').constraints).toEqual([
       { field: 'node.labels.role', op: '==', value: 'monitoring' },

@@ -140,3 +140,46 @@ describe('runtime keys', () => {
     expect(errorOf(svc('    devices: ["/dev/a:/dev/b:rx"]\n')).message).toContain('services.s.devices[0]');
   });
 });
+
+describe('mount options and named volumes', () => {
+  it('keeps propagation, SELinux, nocopy, subpath and tmpfs size/mode, and compiles them as mount_options', () => {
+    const stack = parse(
+      svc(
+        [
+          '    volumes:',
+          '      - /srv:/srv:ro,rslave,z',
+          '      - data:/data:nocopy',
+          '      - {type: volume, source: data, target: /sub, volume: {subpath: a/b}}',
+          '      - {type: tmpfs, target: /t, tmpfs: {size: 1m, mode: 1777}}',
+          '',
+        ].join('\n'),
+        'volumes:\n  data:\n    driver_opts: {type: nfs, o: "addr=10.0.0.1", device: ":/export"}\n',
+      ),
+    );
+    const spec = compileContainerSpec(stack.name, only(stack));
+    expect(spec.mount_options).toEqual([
+      { target: '/srv', propagation: 'rslave', selinux: 'z' },
+      { target: '/data', nocopy: true },
+      { target: '/sub', subpath: 'a/b' },
+      { target: '/t', tmpfs_size_bytes: 1024 * 1024, tmpfs_mode: 0o1777 },
+    ]);
+    expect(spec.volumes).toEqual([
+      {
+        name: `${stack.name}_data`,
+        key: 'data',
+        external: false,
+        driver_opts: { type: 'nfs', o: 'addr=10.0.0.1', device: ':/export' },
+      },
+    ]);
+    expect(stack.warnings).toEqual([]);
+  });
+
+  it('mounts an external volume by its own name', () => {
+    const stack = parse(
+      svc('    volumes: ["media:/media"]\n', 'volumes:\n  media: {external: true, name: nas-media}\n'),
+    );
+    const spec = compileContainerSpec(stack.name, only(stack));
+    expect(spec.mounts[0]?.source).toBe('nas-media');
+    expect(spec.volumes?.[0]).toEqual({ name: 'nas-media', key: 'media', external: true });
+  });
+});

@@ -36,11 +36,11 @@ describe('warnings', () => {
       'x-alicia.backoff',
     ],
     ['ports[0].name', '    ports: [{target: 80, name: web}]\n', 'descriptive only'],
-    ['volumes[0]', '    volumes: ["./a:/a:z"]\n', 'mount option "z" is not applied'],
+    // z/Z, propagation, nocopy, subpath and tmpfs size/mode are honoured since issue 11.
     [
-      'volumes[0].bind.propagation',
-      '    volumes: [{type: bind, source: ./a, target: /a, bind: {propagation: rshared}}]\n',
-      'bind.propagation',
+      'volumes[0].volume.labels',
+      '    volumes: [{type: volume, target: /a, volume: {labels: {a: b}}}]\n',
+      'volume.labels',
     ],
     [
       'volumes[0].consistency',
@@ -60,7 +60,7 @@ describe('warnings', () => {
     ]);
   });
 
-  it('warns about volumes with options and version (networks, secrets and configs are honoured)', () => {
+  it('warns about version (networks, volumes with options, secrets and configs are honoured)', () => {
     const text = [
       'version: "3.8"',
       'services:',
@@ -77,7 +77,7 @@ describe('warnings', () => {
       'configs:',
       '  conf: {content: abc}',
     ].join('\n');
-    expect(warningsOf(text).map((w) => w.path)).toEqual(['version', 'volumes.data']);
+    expect(warningsOf(text).map((w) => w.path)).toEqual(['version']);
   });
 
   it('warns once per unset variable, at the first place it is used', () => {
