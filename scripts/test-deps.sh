@@ -9,6 +9,8 @@ declare -A want=(
   [mosquitto_sub]=mosquitto-clients [docker-compose]=docker-compose [openssl]=openssl
 )
 missing=()
+# systemd: `systemd-analyze verify` of packaging/systemd/ (docker-compose also runs packaging/compose.yaml).
+want[systemd-analyze]=systemd
 for cmd in "${!want[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${want[$cmd]}")
 done
