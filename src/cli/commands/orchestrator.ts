@@ -16,6 +16,9 @@ interface Flags {
   tlsCa?: string;
   tlsCert?: string;
   tlsKey?: string;
+  uiPort?: string;
+  uiHost?: string;
+  uiBrokerWs?: string;
 }
 
 export function registerOrchestrator(program: Command): void {
@@ -32,6 +35,12 @@ export function registerOrchestrator(program: Command): void {
     .option('--reschedule-grace-ms <n>', "offline this long before a host's instances move (default 1000)")
     .option('--command-secret-file <file>', 'shared secret to sign commands with')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
+    .option('--ui-port <n>', 'serve the dashboard on this port (0 = any free port); off when absent')
+    .option('--ui-host <host>', 'dashboard address (default 127.0.0.1; others need broker users)')
+    .option(
+      '--ui-broker-ws <url>',
+      "the broker's MQTT-over-WebSocket URL as browsers reach it (with --ui-port)",
+    )
     .action(async (flags: Flags) => {
       const { fail } = await import('../output.js');
       try {
@@ -68,6 +77,30 @@ export function registerOrchestrator(program: Command): void {
           commandSecret: secret,
           log,
         });
+        const ui =
+          flags.uiPort === undefined
+            ? null
+            : await (async () => {
+                if (flags.uiBrokerWs === undefined || !/^wss?:\/\//.test(flags.uiBrokerWs)) {
+                  throw aliciaError(
+                    'ALICIA_ERR_CONFIG_INVALID',
+                    `--ui-port needs --ui-broker-ws ws://… (or wss://…): the broker's WebSocket listener, which the page talks to`,
+                  );
+                }
+                const { startDashboard } = await import('../../ui-server/index.js');
+                return startDashboard({
+                  host: flags.uiHost ?? '127.0.0.1',
+                  port: flags.uiPort,
+                  brokerWsUrl: flags.uiBrokerWs,
+                  prefix: flags.prefix,
+                  secured: (flags.username ?? process.env.ALICIA_USERNAME) !== undefined,
+                  log,
+                });
+              })().catch(async (err: unknown) => {
+                await orchestrator.close();
+                throw err;
+              });
+        if (ui) process.stdout.write(`Dashboard: ${ui.url}\n`);
         log.info(
           { session: orchestrator.session },
           'orchestrator running; Ctrl-C stops it (containers keep running)',
@@ -77,7 +110,7 @@ export function registerOrchestrator(program: Command): void {
           if (stopping) process.exit(1);
           stopping = true;
           log.info({ signal }, 'stopping orchestrator');
-          orchestrator.close().then(
+          Promise.all([ui?.close(), orchestrator.close()]).then(
             () => process.exit(0),
             (err: unknown) => {
               log.error({ err }, 'close failed');
