@@ -125,7 +125,7 @@ export function finalizeService(
     restart,
     replicas: layer.replicas ?? layer.scale ?? 1,
     constraints: layer.constraints ?? [],
-    labels: layer.labels ?? {},
+    labels: { ...layer.label_file, ...layer.labels },
     privileged: layer.privileged ?? false,
     cap_add: layer.cap_add ?? [],
     cap_drop: layer.cap_drop ?? [],

@@ -40,6 +40,8 @@ export const HONOURED_SERVICE_KEYS = [
   'extends',
   'x-alicia',
   'expose',
+  'profiles',
+  'label_file',
   ...RUNTIME_KEYS,
 ] as const;
 
@@ -49,7 +51,6 @@ const NOT_SUPPORTED = 'is not supported by Alicia and is ignored';
 export const IGNORED_SERVICE_KEYS: Readonly<Record<string, string>> = {
   external_links:
     'external links are not supported by Alicia; reach other services through their published ports',
-  profiles: 'profiles are not supported by Alicia: the service is deployed with every other service',
   platform: 'platform is not supported by Alicia; place the service with a node.platform.arch constraint',
   pull_policy: 'pull_policy is not supported by Alicia; agents pull an image when it is missing',
   pull_refresh_after: `pull_refresh_after ${NOT_SUPPORTED}`,
@@ -58,7 +59,6 @@ export const IGNORED_SERVICE_KEYS: Readonly<Record<string, string>> = {
   attach: `attach ${NOT_SUPPORTED}`,
   credential_spec: `credential_spec ${NOT_SUPPORTED}`,
   develop: 'develop (watch mode) is not supported by Alicia',
-  label_file: 'label_file is not supported by Alicia; list the labels under labels',
   models: `models ${NOT_SUPPORTED}`,
   post_start: `post_start hooks are not supported by Alicia`,
   pre_stop: `pre_stop hooks are not supported by Alicia`,

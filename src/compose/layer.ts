@@ -116,6 +116,10 @@ export interface ServiceLayer {
   links?: { service: string; alias: string }[];
   /** The runtime keys (devices, dns, sysctls, …) in Docker's terms. */
   runtime?: RuntimeOptions;
+  /** Compose profiles: the service runs only when one of them is active. */
+  profiles?: string[];
+  /** Labels read from `label_file` (lower precedence than `labels`). */
+  label_file?: Record<string, string>;
   secrets?: ServiceFileLayer[];
   configs?: ServiceFileLayer[];
   user?: string;

@@ -91,6 +91,7 @@ export function mergeService(base: ServiceLayer, over: ServiceLayer): ServiceLay
     switch (key) {
       case 'environment':
       case 'env_file':
+      case 'label_file':
       case 'labels':
         set(key, { ...base[key], ...over[key] } as ServiceLayer[typeof key]);
         break;

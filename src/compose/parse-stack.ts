@@ -50,6 +50,8 @@ export interface ParseOptions {
   projectName?: string | undefined;
   /** Base for relative paths and `.env`; defaults to the directory of the first file. */
   projectDirectory?: string | undefined;
+  /** Active profiles (`--profile`); default: COMPOSE_PROFILES from the environment. */
+  profiles?: readonly string[] | undefined;
   /** The process environment; wins over `.env`. */
   env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Reads `.env` and env_file files (absolute paths); undefined when absent. */
@@ -97,6 +99,23 @@ export function parseStack(sources: readonly ComposeSource[], options: ParseOpti
   });
 
   const merged = mergeFiles(layers);
+  // Profiles: a service with `profiles` runs only when one of them is active (--profile,
+  // else COMPOSE_PROFILES, comma-separated); one without runs always. As in Compose.
+  const active = new Set(
+    (options.profiles ?? (lookup('COMPOSE_PROFILES') ?? '').split(','))
+      .map((p) => p.trim())
+      .filter((p) => p !== ''),
+  );
+  for (const [name, service] of Object.entries(merged.services)) {
+    const profiles = service.layer.profiles;
+    if (
+      profiles !== undefined &&
+      profiles.length > 0 &&
+      !profiles.some((p) => active.has(p) || active.has('*'))
+    ) {
+      delete merged.services[name];
+    }
+  }
   const names = Object.keys(merged.services);
   if (names.length === 0) {
     throw composeError(

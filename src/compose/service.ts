@@ -109,6 +109,8 @@ export function readService(ctx: FileContext, name: string, value: unknown): Ser
   if (has('links')) layer.links = readLinks(ctx, at('links'), map.links);
   if (has('secrets')) layer.secrets = readServiceFiles(ctx, at('secrets'), map.secrets);
   if (has('configs')) layer.configs = readServiceFiles(ctx, at('configs'), map.configs);
+  if (has('profiles')) layer.profiles = readStringList(ctx, at('profiles'), map.profiles);
+  if (has('label_file')) layer.label_file = readLabelFiles(ctx, at('label_file'), map.label_file);
   const runtime = readRuntimeKeys(ctx, path, map);
   if (runtime !== null) layer.runtime = runtime;
   if (has('expose')) {
@@ -241,6 +243,19 @@ function readEnvFiles(ctx: FileContext, path: KeyPath, value: unknown): Record<s
       return;
     }
     Object.assign(out, parseDotenv(full, text, ctx.lookup));
+  });
+  return out;
+}
+
+/** `label_file`: one path or a list, `KEY=value` lines as in an env file. */
+function readLabelFiles(ctx: FileContext, path: KeyPath, value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  readStringList(ctx, path, value, true).forEach((file, index) => {
+    const at = typeof value === 'string' ? path : [...path, index];
+    const full = isAbsolute(file) ? file : resolve(ctx.projectDirectory, file);
+    const text = ctx.readFile?.(full, 'env_file');
+    if (text === undefined) fail(ctx, at, `label file ${full} not found`, 'ALICIA_ERR_COMPOSE_NOT_FOUND');
+    Object.assign(out, nonNull(parseDotenv(full, text, ctx.lookup)));
   });
   return out;
 }

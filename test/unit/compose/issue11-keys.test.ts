@@ -183,3 +183,31 @@ describe('mount options and named volumes', () => {
     expect(spec.volumes?.[0]).toEqual({ name: 'nas-media', key: 'media', external: true });
   });
 });
+
+describe('profiles and label_file', () => {
+  const text = [
+    'services:',
+    '  app: {image: x}',
+    '  debug: {image: x, profiles: [debug]}',
+    '  tools: {image: x, profiles: [tools, ops]}',
+    '',
+  ].join('\n');
+
+  it('runs a service with profiles only when one is active (COMPOSE_PROFILES or --profile)', () => {
+    expect(Object.keys(parse(text).services)).toEqual(['app']);
+    expect(Object.keys(parse(text, { env: { COMPOSE_PROFILES: 'ops, debug' } }).services)).toEqual([
+      'app',
+      'debug',
+      'tools',
+    ]);
+    expect(Object.keys(parse(text, { profiles: ['tools'] }).services)).toEqual(['app', 'tools']);
+  });
+
+  it('reads label_file as KEY=value lines, under the labels written in the file', () => {
+    const stack = parse(svc('    label_file: ./labels.env\n    labels: {b: file-wins}\n'), {
+      disk: { '/project/labels.env': 'a=1\nb=2\n' },
+    });
+    expect(only(stack).labels).toEqual({ a: '1', b: 'file-wins' });
+    expect(errorOf(svc('    label_file: ./none.env\n')).code).toBe('ALICIA_ERR_COMPOSE_NOT_FOUND');
+  });
+});

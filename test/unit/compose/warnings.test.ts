@@ -10,7 +10,6 @@ const svc = (body: string) => `services:\n  s:\n    image: busybox\n${body}`;
 describe('warnings', () => {
   it.each([
     ['external_links', '    external_links: [other_db_1:db]\n', 'external links are not supported'],
-    ['profiles', '    profiles: [debug]\n', 'deployed with every other service'],
     ['platform', '    platform: linux/arm64\n', 'node.platform.arch constraint'],
     ['container_name', '    container_name: my-box\n', 'Alicia names containers itself'],
     ['deploy.labels', '    deploy: {labels: {a: b}}\n', 'deploy.labels label a Swarm service'],
