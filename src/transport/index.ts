@@ -1,4 +1,7 @@
 export type {
+  ForeignHandler,
+  ProtocolLevel,
+  PublishListener,
   MessageHandler,
   PublishOptions,
   Transport,
