@@ -394,14 +394,5 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }
 
-/** One event as a line for people: time, type, stack/service and the rest as key=value. */
-export function formatEvent(event: AliciaEvent): string {
-  const { stack, service, ...rest } = event.event_data;
-  const where = [stack, service].filter((x) => typeof x === 'string' && x !== '').join('/');
-  const extra = Object.entries(rest)
-    .filter(([, v]) => v !== undefined && v !== null)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ');
-  const time = event.timestamp.slice(11, 23);
-  return [time, event.event_type.padEnd(20), where, extra].filter((x) => x !== '').join('  ');
-}
+// Moved to the event view (exhaustive over event types); kept here for existing importers.
+export { formatEvent } from './event-view.js';

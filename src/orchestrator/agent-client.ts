@@ -2,6 +2,7 @@
 // is published again with the same transaction (the agent answers again from its record
 // and never runs it twice) until it expires; then we wait for a late answer up to a limit.
 import { nanoid } from 'nanoid';
+import type { Clock, TimerHandle } from '../clock/index.js';
 import { aliciaError } from '../core/errors.js';
 import type { Logger } from '../logging/logger.js';
 import {
@@ -18,7 +19,7 @@ export interface AgentClientOptions {
   transport: Transport;
   topics: Topics;
   log: Logger;
-  now: () => number;
+  clock: Clock;
   /** The orchestrator's presence session, carried in every command. */
   session: () => number;
   /** Re-publish an unanswered command after this long (ms). */
@@ -49,12 +50,12 @@ interface Pending {
   agent: string;
   resolve(response: ActionResponse): void;
   reject(err: Error): void;
-  retry: NodeJS.Timeout | null;
-  deadline: NodeJS.Timeout;
+  retry: TimerHandle | null;
+  deadline: TimerHandle;
 }
 
 export function createAgentClient(options: AgentClientOptions): AgentClient {
-  const { transport, topics, log } = options;
+  const { transport, topics, log, clock } = options;
   const retryMs = options.retryMs ?? 2_000;
   const ttlMs = options.ttlMs ?? 30_000;
   const answerTimeoutMs = options.answerTimeoutMs ?? 180_000;
@@ -64,14 +65,14 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     const p = pending.get(transaction);
     if (p === undefined) return undefined;
     pending.delete(transaction);
-    if (p.retry) clearTimeout(p.retry);
-    clearTimeout(p.deadline);
+    clock.clearTimeout(p.retry);
+    clock.clearTimeout(p.deadline);
     return p;
   };
 
   return {
     send(agent, action, body) {
-      const issued = options.now();
+      const issued = clock.now();
       const transaction = nanoid();
       let command = {
         ...body,
@@ -89,7 +90,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
           resolve,
           reject,
           retry: null,
-          deadline: setTimeout(() => {
+          deadline: clock.setTimeout(() => {
             clear(transaction);
             reject(
               aliciaError(
@@ -109,8 +110,8 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
             log.warn({ err, agent, action, transaction }, 'command not published');
           });
           // Stop re-sending once the agent would refuse it as stale; keep waiting for the answer.
-          if (options.now() + retryMs < issued + ttlMs) {
-            entry.retry = setTimeout(() => {
+          if (clock.now() + retryMs < issued + ttlMs) {
+            entry.retry = clock.setTimeout(() => {
               log.debug(
                 { agent, action, transaction, attempt: n + 1 },
                 'no answer yet; sending the command again',

@@ -6,11 +6,12 @@ import { prettifyError } from 'zod';
 import { parseBundle } from '../compose/bundle.js';
 import { aliciaError } from '../core/errors.js';
 import {
-  type EventType,
+  HEALING_EVENT_TYPES,
   REQUESTS,
   type ReplyData,
   type RequestBody,
   type RequestMethod,
+  toHistoryEntry,
 } from '../protocol/index.js';
 import type { Context } from './context.js';
 import { runDeploy } from './deploy-runner.js';
@@ -34,15 +35,6 @@ export type Handler<M extends RequestMethod> = (
   api: ApiContext,
 ) => Promise<ReplyData<M>>;
 export type Handlers = { [M in RequestMethod]: Handler<M> };
-
-const HISTORY_TYPES: ReadonlySet<EventType> = new Set([
-  'service_unhealthy',
-  'service_restarted',
-  'service_recovered',
-  'service_failed',
-  'service_rescheduled',
-  'healing_action',
-]);
 
 export const handlers: Handlers = {
   async deploy(bundle, { orchestrator: ctx, signal }) {
@@ -73,18 +65,12 @@ export const handlers: Handlers = {
   agents: async (_r, { orchestrator: ctx }) => ({ agents: agentRows(ctx) }),
   health: async (_r, { orchestrator: ctx, startedMs }) => systemHealth(ctx, startedMs),
   async history(r, { orchestrator: ctx }) {
-    const events = ctx.events.history({ service: r.service, types: HISTORY_TYPES, limit: r.limit ?? 100 });
-    return {
-      entries: events.map((e) => ({
-        time: e.timestamp,
-        action: e.event_type,
-        service: e.event_data.service ?? null,
-        instance: e.event_data.instance ?? null,
-        reason: e.event_data.reason ?? null,
-        success: e.event_type !== 'service_failed' && e.event_type !== 'service_unhealthy',
-        recovery_ms: typeof e.event_data.recovery_ms === 'number' ? e.event_data.recovery_ms : null,
-      })),
-    };
+    const events = ctx.events.history({
+      service: r.service,
+      types: HEALING_EVENT_TYPES,
+      limit: r.limit ?? 100,
+    });
+    return { entries: events.flatMap((e) => toHistoryEntry(e) ?? []) };
   },
 };
 

@@ -1,13 +1,15 @@
-// What every part of the control plane shares: adapters, the in-memory desired state (the
-// store's copy is written after each change), per-stack locks and in-flight bookkeeping.
+// What every part of the control plane shares: adapters, the desired state (read here,
+// changed only through its named operations), per-stack locks and in-flight bookkeeping.
+import type { Clock } from '../clock/index.js';
 import { type AliciaError, aliciaError } from '../core/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { Topics, WireError } from '../protocol/index.js';
 import type { Transport } from '../transport/index.js';
 import type { AgentClient } from './agent-client.js';
+import type { DesiredState } from './desired-state.js';
 import type { EventPublisher } from './events.js';
 import type { Registry } from './registry.js';
-import type { OrchestratorState, StackRecord, Store } from './store.js';
+import type { OrchestratorState, StackRecord } from './store.js';
 
 export interface Settings {
   /** Interval agents heartbeat at (ms); liveness thresholds derive from it. */
@@ -24,17 +26,20 @@ export interface Settings {
 
 export interface Context {
   readonly log: Logger;
+  /** Time and every timer of the control plane (the one Clock port). */
+  readonly clock: Clock;
+  /** `clock.now()`, for the many readers that only need the time. */
   readonly now: () => number;
   readonly topics: Topics;
   readonly transport: Transport;
   readonly registry: Registry;
   readonly agentClient: AgentClient;
   readonly events: EventPublisher;
-  readonly store: Store;
   readonly settings: Settings;
+  /** The desired state, read only (`desired.state`). */
   readonly state: OrchestratorState;
-  /** Writes the desired state; callers await it before acting on agents. */
-  persist(): Promise<void>;
+  /** The one writer of the desired state: named operations that persist before they resolve. */
+  readonly desired: DesiredState;
   /** Runs `fn` alone for `stack`: deploys, scales, stops and downs of one stack never interleave. */
   withLock<T>(stack: string, fn: () => Promise<T>): Promise<T>;
   isLocked(stack: string): boolean;

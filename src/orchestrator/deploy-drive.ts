@@ -1,9 +1,11 @@
 // Drives the pure deploy state machine (core/deploy) for one deploy: steps it on every
 // containers snapshot and liveness change (coalesced per microtask), on the next startup
 // deadline, and on cancellation; carries out its start and ready actions.
+import type { TimerHandle } from '../clock/index.js';
 import {
   type Assignment,
   type DeployAction,
+  type DeployEvent,
   type DeployPlan,
   type DeployState,
   type InstanceView,
@@ -11,9 +13,18 @@ import {
   nextDeadline,
   stepDeploy,
 } from '../core/deploy/index.js';
+import type { DisagreeingEvents } from '../protocol/index.js';
 import { type Context, instanceKey } from './context.js';
 import { removeInstances, startInstances } from './instance-ops.js';
 import type { StackRecord } from './store.js';
+
+// Compile-time: every event the deploy state machine describes is the protocol's event_data
+// of its type (service_starting gains its instances and hosts here, so it is completed below).
+type Published = Exclude<DeployEvent, { event_type: 'service_starting' }>;
+const deployEventsAgree: [DisagreeingEvents<Published>] extends [never]
+  ? true
+  : DisagreeingEvents<Published> = true;
+void deployEventsAgree;
 
 export interface DriveInput {
   fresh: Map<string, Assignment[]>;
@@ -56,7 +67,7 @@ export function drive(
     const work: Promise<unknown>[] = [];
     const init = initDeploy(plan, ctx.now());
     let state: DeployState = init.state;
-    let timer: NodeJS.Timeout | null = null;
+    let timer: TimerHandle | null = null;
     let queued = false;
     let finished = false;
 
@@ -73,69 +84,69 @@ export function drive(
       if (change.kind === 'containers' || change.kind === 'liveness') schedule();
     });
 
-    const act = (action: DeployAction): void => {
-      switch (action.type) {
-        case 'event': {
-          if (input.quietDeploy && action.event_type.startsWith('deploy_')) return;
-          const data: Record<string, unknown> = { ...action.data };
-          const service = typeof data.service === 'string' ? data.service : undefined;
-          if (service !== undefined && action.event_type === 'service_starting') {
-            const list = targetsOf(service);
-            data.instances = list.map((a) => a.instance);
-            data.hosts = [...new Set(list.map((a) => a.agent))].sort();
-          }
-          ctx.events.emit(action.event_type, data);
-          return;
-        }
-        case 'start': {
-          const list = input.fresh.get(action.service) ?? [];
-          // Start-first, unless the service publishes ports: with host networking the new
-          // container could not bind them while the old one holds them, so stop-first.
-          const ports = (record.stack.services[action.service]?.ports.length ?? 0) > 0;
-          const first = ports ? (input.replaced.get(action.service) ?? []) : [];
-          if (first.length > 0) {
-            input.replaced.delete(action.service);
-            const gone = new Set(first.map((a) => a.instance));
-            record.assignments = record.assignments.filter((a) => !gone.has(a.instance));
-          }
-          record.assignments.push(...list);
-          work.push(
-            ctx
-              .persist()
-              .then(() => removeInstances(ctx, first))
-              .then(() => startInstances(ctx, record, list, schedule))
-              .catch((err: unknown) => ctx.log.error({ err, service: action.service }, 'start failed')),
-          );
-          return;
-        }
-        case 'ready': {
-          const old = input.replaced.get(action.service) ?? [];
-          if (old.length === 0) return;
-          const gone = new Set(old.map((a) => a.instance));
-          record.assignments = record.assignments.filter((a) => !gone.has(a.instance));
-          ctx.events.emit('service_updated', {
-            stack: record.name,
-            service: action.service,
-            replaced: old.map((a) => a.instance),
-            instances: targetsOf(action.service).map((a) => a.instance),
+    // One executor per action kind: a new kind of deploy action does not compile until it has one.
+    const executors: {
+      readonly [K in DeployAction['type']]: (action: Extract<DeployAction, { type: K }>) => void;
+    } = {
+      event: (action) => {
+        if (input.quietDeploy && action.event_type.startsWith('deploy_')) return;
+        if (action.event_type === 'service_starting') {
+          // Where it starts is known here, not in the core.
+          const list = targetsOf(action.data.service);
+          ctx.events.emit('service_starting', {
+            ...action.data,
+            instances: list.map((a) => a.instance),
+            hosts: [...new Set(list.map((a) => a.agent))].sort(),
           });
-          work.push(
-            ctx
-              .persist()
-              .then(() => removeInstances(ctx, old))
-              .catch((err: unknown) =>
-                ctx.log.error({ err, service: action.service }, 'removing replaced instances failed'),
-              ),
-          );
           return;
         }
-      }
+        ctx.events.emit(action.event_type, action.data);
+      },
+      start: (action) => {
+        const list = input.fresh.get(action.service) ?? [];
+        // Start-first, unless the service publishes ports: with host networking the new
+        // container could not bind them while the old one holds them, so stop-first.
+        const ports = (record.stack.services[action.service]?.ports.length ?? 0) > 0;
+        const first = ports ? (input.replaced.get(action.service) ?? []) : [];
+        if (first.length > 0) input.replaced.delete(action.service);
+        // Both changes land in one write, awaited before any agent is told.
+        const written = Promise.all([
+          ctx.desired.unassign(record.name, first),
+          ctx.desired.assign(record.name, list),
+        ]);
+        work.push(
+          written
+            .then(() => removeInstances(ctx, first))
+            .then(() => startInstances(ctx, record, list, schedule))
+            .catch((err: unknown) => ctx.log.error({ err, service: action.service }, 'start failed')),
+        );
+      },
+      ready: (action) => {
+        const old = input.replaced.get(action.service) ?? [];
+        if (old.length === 0) return;
+        const written = ctx.desired.unassign(record.name, old);
+        ctx.events.emit('service_updated', {
+          stack: record.name,
+          service: action.service,
+          replaced: old.map((a) => a.instance),
+          instances: targetsOf(action.service).map((a) => a.instance),
+        });
+        work.push(
+          written
+            .then(() => removeInstances(ctx, old))
+            .catch((err: unknown) =>
+              ctx.log.error({ err, service: action.service }, 'removing replaced instances failed'),
+            ),
+        );
+      },
     };
+    // The cast pairs an action with its own kind's executor.
+    const act = (action: DeployAction): void => (executors[action.type] as (a: DeployAction) => void)(action);
 
     const apply = (result: { state: DeployState; actions: readonly DeployAction[] }): void => {
       state = result.state;
       for (const action of result.actions) act(action);
-      if (timer) clearTimeout(timer);
+      ctx.clock.clearTimeout(timer);
       timer = null;
       if (state.outcome !== null) {
         finished = true;
@@ -144,7 +155,7 @@ export function drive(
         return;
       }
       const due = nextDeadline(plan, state);
-      if (due !== null) timer = setTimeout(schedule, Math.max(0, due - ctx.now()));
+      if (due !== null) timer = ctx.clock.setTimeout(schedule, Math.max(0, due - ctx.now()));
     };
 
     const cancel = (): void => {
@@ -175,6 +186,8 @@ export function drive(
               stack: plan.stack,
               duration_ms: duration,
               reason,
+              failed: [],
+              blocked: pending,
               error: { code: 'ALICIA_ERR_DEPLOY_FAILED', message: reason },
             },
           },

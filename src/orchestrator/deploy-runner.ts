@@ -4,7 +4,6 @@
 // service as soon as its own dependencies are met, replaces changed services start-first,
 // removes surplus in reverse dependency order, and resolves or throws with the reason.
 
-import { compileContainerSpec } from '../compose/compile.js';
 import type { Stack } from '../compose/model.js';
 import {
   type Assignment,
@@ -17,11 +16,12 @@ import {
 import { aliciaError } from '../core/errors.js';
 import { buildGraph, type ServiceGraph } from '../core/graph/index.js';
 import { createPlacer } from '../core/placement/index.js';
-import { requiredFeatures, specHash } from '../protocol/index.js';
+import { requiredFeatures } from '../protocol/index.js';
 import type { Context } from './context.js';
 import { drive } from './deploy-drive.js';
-import { gcSpecs, removeInOrder } from './removal.js';
-import type { StackRecord } from './store.js';
+import { pruneSpecs, removeInOrder } from './removal.js';
+import { serviceSpecs } from './service-spec.js';
+import type { StackRecordData } from './store.js';
 
 export interface DeployOptions {
   /** `scale` keeps stopped services stopped and emits no deploy_* events. */
@@ -68,12 +68,12 @@ function graphOf(stack: Stack): ServiceGraph {
 async function waitForAgents(ctx: Context): Promise<void> {
   if (ctx.registry.nodes().length > 0) return;
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ctx.settings.agentWaitMs);
+    const timer = ctx.clock.setTimeout(done, ctx.settings.agentWaitMs);
     const off = ctx.registry.onChange(() => {
       if (ctx.registry.nodes().length > 0) done();
     });
     function done(): void {
-      clearTimeout(timer);
+      ctx.clock.clearTimeout(timer);
       off();
       resolve();
     }
@@ -109,20 +109,17 @@ export async function runDeploy(ctx: Context, stack: Stack, options: DeployOptio
 
   const replicas: Record<string, number> = {};
   const targets: Record<string, ServiceTarget> = {};
-  const specs: StackRecord['specs'] = { ...(previous?.specs ?? {}) };
-  for (const [name, spec] of Object.entries(stack.services)) {
-    const n = stopped.has(name) ? 0 : (scale[name] ?? spec.replicas);
+  const specs: StackRecordData['specs'] = { ...(previous?.specs ?? {}) };
+  for (const [name, { service, spec, hash }] of serviceSpecs(stack)) {
+    const n = stopped.has(name) ? 0 : (scale[name] ?? service.replicas);
     replicas[name] = n;
-    // What the agents receive: the service compiled to the protocol's ContainerSpec.
-    const container = compileContainerSpec(stack.name, spec);
-    const hash = specHash(container);
-    specs[hash] = container;
+    specs[hash] = spec;
     targets[name] = {
       replicas: n,
       spec_hash: hash,
-      constraints: spec.constraints,
-      hosts: spec.x_alicia.hosts,
-      features: requiredFeatures(container),
+      constraints: service.constraints,
+      hosts: service.x_alicia.hosts,
+      features: requiredFeatures(spec),
     };
   }
 
@@ -143,18 +140,14 @@ export async function runDeploy(ctx: Context, stack: Stack, options: DeployOptio
   // The new record: the new stack, but only the current assignments so far. Assignments
   // of a service are added when it starts, so the background reconcile never starts a
   // service ahead of its dependencies.
-  const record: StackRecord = {
-    name: stack.name,
+  const record = await ctx.desired.applyStack(stack.name, {
     stack,
     specs,
     scale,
     stopped: [...stopped].sort(),
-    assignments: [...current],
+    assignments: current,
     deployed_ms: ctx.now(),
-  };
-  ctx.state.stacks[stack.name] = record;
-  delete ctx.state.removed[stack.name];
-  await ctx.persist();
+  });
 
   const fresh = byService([...plan.add, ...plan.replace.map((r) => r.next)]);
   const replaced = byService(plan.replace.map((r) => r.old));
@@ -196,8 +189,7 @@ export async function runDeploy(ctx: Context, stack: Stack, options: DeployOptio
   if (outcome.state.outcome?.ok) {
     await removeInOrder(ctx, record, surplus, graph);
   }
-  gcSpecs(record);
-  await ctx.persist();
+  await pruneSpecs(ctx, record);
 
   const report: DeployReport = {
     stack: stack.name,

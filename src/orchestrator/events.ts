@@ -2,28 +2,24 @@
 // alicia/services/<event_type> (QoS 1); errors also on alicia/services/orchestration_errors,
 // recoveries on alicia/services/recovery. Events are kept in a bounded ring for `history`.
 import { nanoid } from 'nanoid';
+import type { ZodType } from 'zod';
 import type { Logger } from '../logging/logger.js';
-import { type AliciaEvent, type EventType, PROTOCOL_VERSION, type Topics } from '../protocol/index.js';
+import {
+  type AliciaEvent,
+  EVENT_DATA_SCHEMAS,
+  type EventDataInput,
+  type EventOf,
+  type EventType,
+  eventSubject,
+  extraChannels,
+  PROTOCOL_VERSION,
+  type Topics,
+} from '../protocol/index.js';
 import type { Transport } from '../transport/index.js';
 
-/** Events that report a failure: also published on `orchestration_errors`. */
-const ERROR_EVENTS: ReadonlySet<EventType> = new Set([
-  'deploy_failed',
-  'service_failed',
-  'service_unhealthy',
-  'orchestration_error',
-  'agent_lost',
-]);
-/** Events that report a recovery or a healing action: also published on `recovery`. */
-const RECOVERY_EVENTS: ReadonlySet<EventType> = new Set([
-  'service_recovered',
-  'service_restarted',
-  'service_rescheduled',
-  'healing_action',
-]);
-
 export interface EventPublisher {
-  emit(type: EventType, data: Record<string, unknown>): AliciaEvent;
+  /** Publishes one event; `data` is checked against its type's schema by the compiler. */
+  emit<T extends EventType>(type: T, data: EventDataInput<T>): EventOf<T>;
   /** In-process listeners (progress display, tests). */
   onEvent(listener: (event: AliciaEvent) => void): () => void;
   /** Most recent events first, optionally of one service, at most `limit`. */
@@ -58,8 +54,15 @@ export function createEventPublisher(options: {
   }
 
   return {
-    emit(type, data) {
-      const event: AliciaEvent = {
+    emit<T extends EventType>(type: T, data: EventDataInput<T>): EventOf<T> {
+      // The compiler checked `data` against its type; a cast (value built from a cast
+      // elsewhere) still gets caught here, loudly, rather than by every subscriber.
+      const schema: ZodType = EVENT_DATA_SCHEMAS[type];
+      const checked = schema.safeParse(data);
+      if (!checked.success)
+        log.error({ event_type: type, issues: checked.error.issues }, 'event data invalid');
+      // A generic T does not narrow the union; the pair (type, data) is of one variant.
+      const event = {
         v: PROTOCOL_VERSION,
         id: nanoid(),
         seq,
@@ -67,16 +70,15 @@ export function createEventPublisher(options: {
         event_data: data,
         timestamp: new Date(options.now()).toISOString(),
         source,
-      };
+      } as EventOf<T>;
       seq += 1;
       ring.push(event);
       if (ring.length > keep) ring.splice(0, ring.length - keep);
-      log.info({ event_type: type, ...data }, type);
+      log.info({ event_type: type, ...(data as object) }, String(type));
       // MQTT.js writes packets in call order on one connection, so subscribers see them in seq order.
       publish(topics.servicesEvents, event);
       publish(topics.serviceChannel(type), event);
-      if (ERROR_EVENTS.has(type)) publish(topics.serviceChannel('orchestration_errors'), event);
-      if (RECOVERY_EVENTS.has(type)) publish(topics.serviceChannel('recovery'), event);
+      for (const channel of extraChannels(type)) publish(topics.serviceChannel(channel), event);
       for (const listener of listeners) {
         try {
           listener(event);
@@ -95,7 +97,7 @@ export function createEventPublisher(options: {
       for (let i = ring.length - 1; i >= 0 && out.length < (filter.limit ?? 100); i -= 1) {
         const event = ring[i];
         if (event === undefined) continue;
-        if (filter.service !== undefined && event.event_data.service !== filter.service) continue;
+        if (filter.service !== undefined && eventSubject(event).service !== filter.service) continue;
         if (filter.types !== undefined && !filter.types.has(event.event_type)) continue;
         out.push(event);
       }

@@ -6,7 +6,7 @@ import { buildGraph, type ServiceGraph } from '../core/graph/index.js';
 import { type Context, findStack } from './context.js';
 import { type DeployReport, runDeploy } from './deploy-runner.js';
 import { restartInstances } from './instance-ops.js';
-import { gcSpecs, removeInOrder } from './removal.js';
+import { removeInOrder } from './removal.js';
 import type { StackRecord } from './store.js';
 
 function graphOf(record: StackRecord): ServiceGraph {
@@ -73,14 +73,13 @@ export async function stopService(
     const graph = graphOf(record);
     const toStop = withDependents(graph, request.service);
     const assignments = record.assignments.filter((a) => toStop.has(a.service));
-    record.stopped = [...new Set([...record.stopped, ...toStop])].sort();
+    await ctx.desired.markStopped(name, toStop);
     await removeInOrder(ctx, record, assignments, graph, (service, phase) => {
       ctx.events.emit(phase === 'stopping' ? 'service_stopping' : 'service_stopped', {
         stack: name,
         service,
       });
     });
-    await ctx.persist();
     return { stack: name, stopped: [...toStop].sort() };
   });
 }
@@ -150,11 +149,8 @@ export async function downStack(
       });
       if (phase === 'stopped') ctx.events.emit('service_removed', { stack: record.name, service });
     });
-    delete ctx.state.stacks[record.name];
-    // Remembered so that containers of this stack on a host that was offline are removed when it returns.
-    ctx.state.removed[record.name] = ctx.now();
-    gcSpecs(record);
-    await ctx.persist();
+    // Remembered as removed so that containers of this stack on a host that was offline are removed when it returns.
+    await ctx.desired.removeStack(record.name, ctx.now());
     await onRemoved?.(record);
     const services = Object.keys(record.stack.services).sort();
     ctx.events.emit('stack_removed', { stack: record.name, services, instances: assignments.length });

@@ -1,7 +1,9 @@
 // The orchestrator's composition root: builds the adapters (MQTT transport, state store,
-// clock), wires the registry, commands, events, watcher, status and request API, announces
-// presence (retained online, will offline, a session counter so a late will is ignored).
+// clock: every timer of the control plane goes through it), wires the registry, the
+// desired state (its one writer), agent client, events, watcher, status and request API,
+// announces presence (retained online, will offline, a session counter so a late will is ignored).
 
+import { type Clock, systemClock } from '../clock/index.js';
 import type { Logger } from '../logging/logger.js';
 import { silentLogger } from '../logging/logger.js';
 import {
@@ -27,17 +29,14 @@ import { ALICIA_VERSION } from '../version.js';
 import { createAgentClient } from './agent-client.js';
 import { type ApiContext, requestInProcess } from './api.js';
 import type { Context, Settings } from './context.js';
+import { createDesiredState } from './desired-state.js';
 import { createEventPublisher, type EventPublisher } from './events.js';
 import { clearLegacyServiceStates } from './migrate-topics.js';
 import { createRegistry } from './registry.js';
 import { createRequestHandler, type RequestStats } from './requests.js';
 import { createStatusPublisher } from './status.js';
-import { createStore, type OrchestratorState } from './store.js';
+import { createStore } from './store.js';
 import { createWatcher } from './watch.js';
-
-export interface Clock {
-  now(): number;
-}
 
 export interface OrchestratorOptions {
   brokerUrl: string;
@@ -58,6 +57,7 @@ export interface OrchestratorOptions {
   /** Re-send an unanswered command after this long (ms, default 2000). */
   commandRetryMs?: number | undefined;
   log?: Logger | undefined;
+  /** Time and timers (default: the system clock). */
   clock?: Clock | undefined;
 }
 
@@ -93,12 +93,13 @@ export interface Orchestrator {
 
 export async function startOrchestrator(options: OrchestratorOptions): Promise<Orchestrator> {
   const log = (options.log ?? silentLogger()).child({ component: 'orchestrator' });
-  const clock = options.clock ?? { now: () => Date.now() };
+  const clock = options.clock ?? systemClock;
   const now = () => clock.now();
   const prefix = options.prefix ?? 'alicia';
   const topics = createTopics(prefix);
   const store = createStore(options.stateDir);
-  const state: OrchestratorState = await store.load();
+  const desired = createDesiredState(store, await store.load());
+  const { state } = desired;
   const startedMs = now();
   const heartbeatMs = options.heartbeatMs ?? 1000;
   const settings: Settings = {
@@ -146,41 +147,24 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     transport,
     topics,
     log: log.child({ component: 'agent-client' }),
-    now,
+    clock,
     session: () => session,
     retryMs: options.commandRetryMs,
     commandSecret: options.commandSecret,
   });
   const events = createEventPublisher({ transport, topics, log: log.child({ component: 'events' }), now });
-  let persistChain: Promise<void> = Promise.resolve();
-  /** The next write, not started yet: callers until it starts share it (it includes their change). */
-  let persistQueued: Promise<void> | null = null;
   const ctx: Context = {
     log,
+    clock,
     now,
     topics,
     transport,
     registry,
     agentClient,
     events,
-    store,
     settings,
     state,
-    persist() {
-      // A deploy step that starts three services asks three times in one turn: one write
-      // (it reads the state when it starts) answers them all instead of three in a row.
-      if (persistQueued !== null) return persistQueued;
-      // A failed write is its callers' error; the next write is still tried.
-      const queued = persistChain
-        .catch(() => undefined)
-        .then(() => {
-          persistQueued = null;
-          return store.save(state);
-        });
-      persistQueued = queued;
-      persistChain = queued;
-      return queued;
-    },
+    desired,
     withLock(stack, fn) {
       const before = locks.get(stack) ?? Promise.resolve();
       const run = before.then(fn, fn);
@@ -260,8 +244,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
 
   transport.onConnect(() => {
     session = nextSession;
-    state.session = session;
-    ctx.persist().catch((err: unknown) => log.error({ err }, 'session not persisted'));
+    desired.setSession(session).catch((err: unknown) => log.error({ err }, 'session not persisted'));
     transport
       .publish(topics.orchestratorState, presence('online', session), { qos: 1, retain: true })
       .catch((err: unknown) => log.warn({ err }, 'presence not published'));
@@ -276,7 +259,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   ]);
   await clearLegacyServiceStates(transport, topics, log);
 
-  const ticker = setInterval(
+  const ticker = clock.setInterval(
     () => {
       registry.tick();
       void watcher.reschedule();
@@ -284,7 +267,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     Math.max(50, Math.floor(heartbeatMs / 2)),
   );
   // A slow sweep retries whatever a lost command left undone.
-  const sweeper = setInterval(() => watcher.scheduleReconcile(0), 5_000);
+  const sweeper = clock.setInterval(() => watcher.scheduleReconcile(0), 5_000);
 
   return {
     get session() {
@@ -308,13 +291,13 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
         registry.nodes().filter((n) => (registry.get(n.id)?.containers ?? null) !== null).length >= count;
       if (enough()) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
+        const timer = clock.setTimeout(() => {
           off();
           reject(new Error(`fewer than ${count} agents online after ${timeoutMs} ms`));
         }, timeoutMs);
         const off = registry.onChange(() => {
           if (!enough()) return;
-          clearTimeout(timer);
+          clock.clearTimeout(timer);
           off();
           resolve();
         });
@@ -322,8 +305,8 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     },
     async close() {
       closing = true;
-      clearInterval(ticker);
-      clearInterval(sweeper);
+      clock.clearInterval(ticker);
+      clock.clearInterval(sweeper);
       watcher.close();
       status.close();
       agentClient.close();
@@ -331,7 +314,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       await transport
         .publish(topics.orchestratorState, presence('offline', session), { qos: 1, retain: true })
         .catch(() => undefined);
-      await persistChain.catch(() => undefined);
+      await desired.flush();
       await transport.close();
     },
   };

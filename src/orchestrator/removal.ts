@@ -1,11 +1,10 @@
 // Removing instances in reverse dependency order, and keeping a record's specs tidy.
 
-import { compileContainerSpec } from '../compose/compile.js';
 import { type Assignment, stoppable } from '../core/deploy/index.js';
 import type { ServiceGraph } from '../core/graph/index.js';
-import { specHash } from '../protocol/index.js';
-import { type Context, instanceKey } from './context.js';
+import type { Context } from './context.js';
 import { removeInstances } from './instance-ops.js';
+import { usedSpecHashes } from './service-spec.js';
 import type { StackRecord } from './store.js';
 
 const byService = (list: readonly Assignment[]): Map<string, Assignment[]> => {
@@ -15,11 +14,8 @@ const byService = (list: readonly Assignment[]): Map<string, Assignment[]> => {
 };
 
 /** Drops specs no assignment refers to any more. */
-export function gcSpecs(record: StackRecord): void {
-  const used = new Set(record.assignments.map((a) => a.spec_hash));
-  for (const spec of Object.values(record.stack.services))
-    used.add(specHash(compileContainerSpec(record.stack.name, spec)));
-  for (const hash of Object.keys(record.specs)) if (!used.has(hash)) delete record.specs[hash];
+export function pruneSpecs(ctx: Context, record: StackRecord): Promise<void> {
+  return ctx.desired.keepSpecs(record.name, usedSpecHashes(record));
 }
 
 /** Stops and removes instances service by service, dependents before their dependencies. */
@@ -35,10 +31,8 @@ export async function removeInOrder(
   const toStop = new Set(groups.keys());
   const stopped = new Set<string>();
   const stopping = new Set<string>();
-  const gone = new Set(assignments.map((a) => instanceKey(a.agent, a.instance)));
   // Out of the desired state first: the background reconcile must not start them again.
-  record.assignments = record.assignments.filter((a) => !gone.has(instanceKey(a.agent, a.instance)));
-  await ctx.persist();
+  await ctx.desired.unassign(record.name, assignments);
   await new Promise<void>((resolve) => {
     const next = (): void => {
       if (stopped.size === toStop.size) {

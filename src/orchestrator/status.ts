@@ -1,6 +1,7 @@
 // Views of the cluster: per-service state (retained on alicia/stacks/<stack>/services/<service>/state),
 // the system health summary (retained on alicia/orchestrator/health), and the rows of
 // `ps` and `agents`.
+import type { TimerHandle } from '../clock/index.js';
 import type { Assignment } from '../core/deploy/index.js';
 import { isOneShotRestart } from '../core/restart-policy.js';
 import type { AgentRow, Health, InstanceState, ServiceState, SystemHealth } from '../protocol/index.js';
@@ -144,7 +145,7 @@ export function agentRows(ctx: Context): AgentRow[] {
 export function createStatusPublisher(ctx: Context, options: { startedMs: number; healthEveryMs?: number }) {
   const last = new Map<string, string>();
   let lastHealth = '';
-  let timer: NodeJS.Timeout | null = null;
+  let timer: TimerHandle | null = null;
   let closed = false;
 
   const publishAll = async (): Promise<void> => {
@@ -164,16 +165,15 @@ export function createStatusPublisher(ctx: Context, options: { startedMs: number
   };
   const refresh = (): void => {
     if (timer || closed) return;
-    timer = setTimeout(() => {
+    timer = ctx.clock.setTimeout(() => {
       timer = null;
       publishAll().catch((err: unknown) => ctx.log.warn({ err }, 'status not published'));
     }, 100);
   };
-  const heartbeat = setInterval(() => {
+  const heartbeat = ctx.clock.setInterval(() => {
     lastHealth = '';
     refresh();
   }, options.healthEveryMs ?? 10_000);
-  heartbeat.unref();
 
   return {
     refresh,
@@ -187,8 +187,8 @@ export function createStatusPublisher(ctx: Context, options: { startedMs: number
     },
     close(): void {
       closed = true;
-      clearInterval(heartbeat);
-      if (timer) clearTimeout(timer);
+      ctx.clock.clearInterval(heartbeat);
+      ctx.clock.clearTimeout(timer);
     },
   };
 }

@@ -1,11 +1,12 @@
 // The orchestrator's desired state on disk: applied stacks (normalized Stack, specs by
 // hash, scale overrides, instance assignments) and the session counter. One JSON file,
-// replaced atomically (write temp, fsync, rename, fsync the directory), so a crash leaves
+// written only through desired-state.ts, replaced atomically (write temp, fsync, rename, fsync the directory), so a crash leaves
 // the old state or the new one, never half of one.
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { prettifyError, z } from 'zod';
-import { NameSchema, StackSchema } from '../compose/model.js';
+import { compileContainerSpec } from '../compose/compile.js';
+import { NameSchema, ServiceSpecSchema, StackSchema } from '../compose/model.js';
 import type { Assignment } from '../core/deploy/index.js';
 import { aliciaError } from '../core/errors.js';
 import { ContainerSpecSchema } from '../protocol/container-spec.js';
@@ -34,7 +35,18 @@ export const StackRecordSchema = z.strictObject({
   assignments: z.array(AssignmentSchema),
   deployed_ms: z.number().int().nonnegative(),
 });
-export type StackRecord = z.infer<typeof StackRecordSchema>;
+/** A stack's record as stored (mutable: only the desired-state module edits one). */
+export type StackRecordData = z.infer<typeof StackRecordSchema>;
+/** A stack's record as everyone but the desired-state module sees it: read only. */
+export interface StackRecord {
+  readonly name: StackRecordData['name'];
+  readonly stack: StackRecordData['stack'];
+  readonly specs: Readonly<StackRecordData['specs']>;
+  readonly scale: Readonly<StackRecordData['scale']>;
+  readonly stopped: readonly string[];
+  readonly assignments: readonly Assignment[];
+  readonly deployed_ms: number;
+}
 
 export const OrchestratorStateSchema = z.strictObject({
   v: z.literal(1),
@@ -44,13 +56,21 @@ export const OrchestratorStateSchema = z.strictObject({
   /** Stacks taken down, with when (ms): containers of theirs that show up later (a host that was offline) are removed. */
   removed: z.record(z.string(), z.number().int().nonnegative()),
 });
-export type OrchestratorState = z.infer<typeof OrchestratorStateSchema>;
+/** The desired state as stored (mutable: only the desired-state module edits it). */
+export type OrchestratorStateData = z.infer<typeof OrchestratorStateSchema>;
+/** The desired state as everyone but the desired-state module sees it: read only. */
+export interface OrchestratorState {
+  readonly v: 1;
+  readonly session: number;
+  readonly stacks: Readonly<Record<string, StackRecord>>;
+  readonly removed: Readonly<Record<string, number>>;
+}
 
 export const STATE_FILE = 'orchestrator-state.json';
 
 export interface Store {
   readonly file: string;
-  load(): Promise<OrchestratorState>;
+  load(): Promise<OrchestratorStateData>;
   /** Writes are serialized: the last one called is the one on disk. */
   save(state: OrchestratorState): Promise<void>;
 }
@@ -83,7 +103,7 @@ export function createStore(dir: string): Store {
           cause: err,
         });
       }
-      const parsed = OrchestratorStateSchema.safeParse(json);
+      const parsed = OrchestratorStateSchema.safeParse(upgradeSpecs(json));
       if (!parsed.success) {
         // Refuse rather than start from nothing: starting empty would orphan every container.
         throw aliciaError(
@@ -102,9 +122,25 @@ export function createStore(dir: string): Store {
   };
 }
 
-/** A deep copy that can be edited without touching the state it came from. */
-export function cloneRecord(record: StackRecord): StackRecord {
-  return structuredClone(record);
+/**
+ * State files written before the wire ContainerSpec held each service's Compose spec under
+ * its hash. Such a spec is compiled in place and keeps its hash: the agents' containers carry
+ * that hash, so the upgrade replaces nothing; the next deploy of a changed file does.
+ */
+export function upgradeSpecs(json: unknown): unknown {
+  if (!isObject(json) || !isObject(json.stacks)) return json;
+  for (const record of Object.values(json.stacks)) {
+    if (!isObject(record) || !isObject(record.specs) || typeof record.name !== 'string') continue;
+    for (const [hash, spec] of Object.entries(record.specs)) {
+      if (ContainerSpecSchema.safeParse(spec).success) continue;
+      const old = ServiceSpecSchema.safeParse(spec);
+      if (old.success) record.specs[hash] = compileContainerSpec(record.name, old.data);
+    }
+  }
+  return json;
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 export type { Assignment };

@@ -6,81 +6,190 @@ import { TopicIdSchema } from './ids.js';
 import { TimestampMsSchema } from './presence.js';
 import { VersionSchema } from './version.js';
 
-export const EVENT_TYPES = [
-  'deploy_started',
-  'deploy_completed',
-  'deploy_failed',
-  'service_waiting',
-  'service_starting',
-  'service_started',
-  'service_healthy',
-  'service_degraded',
-  'service_unhealthy',
-  'service_restarted',
-  'service_recovered',
-  'service_failed',
-  'service_completed',
-  'service_stopping',
-  'service_stopped',
-  'service_removed',
-  'service_scaled',
-  'service_updated',
-  'service_rescheduled',
-  'healing_action',
-  'agent_online',
-  'agent_suspect',
-  'agent_offline',
-  'agent_lost',
-  'stack_removed',
-  'orchestration_error',
-] as const;
+/** The error an event reports (an `ALICIA_ERR_*` code and its message). */
+const EventErrorSchema = z.strictObject({ code: z.string(), message: z.string() });
+const Names = z.array(z.string());
+const Count = z.number().int().nonnegative();
+const Ms = z.number().nonnegative();
+
+/** Fields of every event about one service. */
+const service = { stack: z.string(), service: z.string() };
+/** Fields of every event about one instance of a service on one agent. */
+const instance = { ...service, instance: z.string(), agent: z.string() };
+/** Liveness transitions of an agent (from the registry). */
+const liveness = z.strictObject({ agent: z.string(), session: Count, reason: z.string() });
+
+/**
+ * Every event type and its `event_data`, strict: the one closed union. A new type is
+ * added here, in EVENT_CATEGORIES and in every exhaustive consumer (the compiler lists them).
+ */
+export const EVENT_DATA_SCHEMAS = {
+  deploy_started: z.strictObject({ stack: z.string(), services: Names }),
+  deploy_completed: z.strictObject({ stack: z.string(), duration_ms: Ms }),
+  deploy_failed: z.strictObject({
+    stack: z.string(),
+    duration_ms: Ms,
+    reason: z.string(),
+    failed: Names,
+    blocked: Names,
+    error: EventErrorSchema,
+  }),
+  service_waiting: z.strictObject({
+    ...service,
+    waiting_for: Names,
+    /** dependency -> its depends_on condition. */
+    conditions: z.record(z.string(), z.string()),
+  }),
+  service_starting: z.strictObject({ ...service, replicas: Count, instances: Names, hosts: Names }),
+  service_started: z.strictObject({ ...service, elapsed_ms: Ms }),
+  service_healthy: z.strictObject({ ...service, elapsed_ms: Ms }),
+  service_degraded: z.strictObject(instance),
+  service_unhealthy: z.strictObject({ ...instance, restarts: Count }),
+  /** By its agent (one instance, Docker's restart count) or by an operator (every instance). */
+  service_restarted: z.union([
+    z.strictObject({
+      ...instance,
+      restarts: Count,
+      reason: z.string(),
+      /** The agent's recovery attempts so far, when it is healing the instance. */
+      attempts: Count.nullable(),
+    }),
+    z.strictObject({ ...service, instances: Names, reason: z.string() }),
+  ]),
+  service_recovered: z.strictObject({ ...instance, recovery_ms: Ms }),
+  /** A deploy step that failed (or was blocked by a failed `dependency`), or an instance its agent gave up on. */
+  service_failed: z.strictObject({
+    ...service,
+    instance: z.string().optional(),
+    agent: z.string().optional(),
+    dependency: z.string().optional(),
+    reason: z.string(),
+    error: EventErrorSchema,
+  }),
+  service_completed: z.strictObject({ ...service, elapsed_ms: Ms, exit_code: z.number().int() }),
+  service_stopping: z.strictObject(service),
+  service_stopped: z.strictObject(service),
+  service_removed: z.strictObject(service),
+  service_scaled: z.strictObject({
+    ...service,
+    from: Count,
+    to: Count,
+    direction: z.enum(['up', 'down']),
+    instances: Names.optional(),
+  }),
+  service_updated: z.strictObject({ ...service, replaced: Names, instances: Names }),
+  service_rescheduled: z.strictObject({
+    ...service,
+    instance: z.string(),
+    from: z.string(),
+    to: z.string(),
+    reason: z.string(),
+  }),
+  healing_action: z.strictObject({
+    stack: z.string().optional(),
+    service: z.string().optional(),
+    action: z.enum(['start_missing', 'remove_unwanted', 'restart']),
+    /** `instance` or `agent/instance` ids the action touches. */
+    instances: Names.optional(),
+    reason: z.string(),
+  }),
+  agent_online: liveness,
+  agent_suspect: liveness,
+  agent_offline: liveness,
+  agent_lost: z.strictObject({ agent: z.string(), instances: Count, offline_ms: Ms }),
+  stack_removed: z.strictObject({ stack: z.string(), services: Names, instances: Count }),
+  orchestration_error: z.strictObject({
+    stack: z.string().optional(),
+    service: z.string().optional(),
+    instance: z.string().optional(),
+    agent: z.string().optional(),
+    reason: z.string(),
+    error: EventErrorSchema,
+  }),
+} as const;
+
+export type EventType = keyof typeof EVENT_DATA_SCHEMAS;
+export const EVENT_TYPES = Object.keys(EVENT_DATA_SCHEMAS) as readonly EventType[] as readonly [
+  EventType,
+  ...EventType[],
+];
 export const EventTypeSchema = z.enum(EVENT_TYPES);
-export type EventType = z.infer<typeof EventTypeSchema>;
+export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA_SCHEMAS)[T]>;
+/** What an emitter passes for an event of type T (z.input: optional fields may be left out). */
+export type EventDataInput<T extends EventType> = z.input<(typeof EVENT_DATA_SCHEMAS)[T]>;
 
-/** Fields most events carry; each event type may add its own (kept, not stripped). */
-export const EventDataSchema = z.looseObject({
-  stack: z.string().optional(),
-  service: z.string().optional(),
-  instance: z.string().optional(),
-  agent: z.string().optional(),
-  reason: z.string().optional(),
-  error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
-});
+const envelope = {
+  v: VersionSchema,
+  /** nanoid, unique per event. */
+  id: z.string().min(1),
+  /** Grows by one per event from one source; a gap means a lost event. */
+  seq: z.number().int().nonnegative(),
+  /** ISO 8601, for people reading `mosquitto_sub -v`. */
+  timestamp: z.iso.datetime(),
+  /** Who emitted it: `orchestrator` or `agent:<id>`. */
+  source: z.string().min(1),
+};
 
-export const ServiceScaledDataSchema = EventDataSchema.extend({
-  service: z.string(),
-  from: z.number().int().nonnegative(),
-  to: z.number().int().nonnegative(),
-  direction: z.enum(['up', 'down']),
-});
+function variant<T extends EventType>(type: T) {
+  return z.strictObject({ ...envelope, event_type: z.literal(type), event_data: EVENT_DATA_SCHEMAS[type] });
+}
 
-export const EventSchema = z
-  .strictObject({
-    v: VersionSchema,
-    /** nanoid, unique per event. */
-    id: z.string().min(1),
-    /** Grows by one per event from one source; a gap means a lost event. */
-    seq: z.number().int().nonnegative(),
-    event_type: EventTypeSchema,
-    event_data: EventDataSchema,
-    /** ISO 8601, for people reading `mosquitto_sub -v`. */
-    timestamp: z.iso.datetime(),
-    /** Who emitted it: `orchestrator` or `agent:<id>`. */
-    source: z.string().min(1),
-  })
-  .superRefine((event, ctx) => {
-    if (event.event_type === 'service_scaled') {
-      const scaled = ServiceScaledDataSchema.safeParse(event.event_data);
-      if (!scaled.success) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['event_data'],
-          message: 'service_scaled needs service, from, to, direction',
-        });
-      }
-    }
-  });
+/** One lifecycle event: a union discriminated by `event_type`, each with its own `event_data`. */
+export const EventSchema = z.discriminatedUnion('event_type', [
+  variant('deploy_started'),
+  variant('deploy_completed'),
+  variant('deploy_failed'),
+  variant('service_waiting'),
+  variant('service_starting'),
+  variant('service_started'),
+  variant('service_healthy'),
+  variant('service_degraded'),
+  variant('service_unhealthy'),
+  variant('service_restarted'),
+  variant('service_recovered'),
+  variant('service_failed'),
+  variant('service_completed'),
+  variant('service_stopping'),
+  variant('service_stopped'),
+  variant('service_removed'),
+  variant('service_scaled'),
+  variant('service_updated'),
+  variant('service_rescheduled'),
+  variant('healing_action'),
+  variant('agent_online'),
+  variant('agent_suspect'),
+  variant('agent_offline'),
+  variant('agent_lost'),
+  variant('stack_removed'),
+  variant('orchestration_error'),
+]);
 export type AliciaEvent = z.infer<typeof EventSchema>;
+/** The event of one type. */
+export type EventOf<T extends EventType> = Extract<AliciaEvent, { event_type: T }>;
+
+// Compile-time check that the union above lists every type of EVENT_DATA_SCHEMAS.
+type MissingVariant = Exclude<EventType, AliciaEvent['event_type']>;
+const everyVariant: [MissingVariant] extends [never] ? true : MissingVariant = true;
+void everyVariant;
+
+/**
+ * The event types of `E` (events described outside the protocol, e.g. by the core, as
+ * `{event_type, data}`) whose data is not that type's event_data; never when all agree.
+ * Publishers assert it is never, so the two definitions cannot drift apart.
+ */
+export type DisagreeingEvents<E extends { readonly event_type: EventType; readonly data: unknown }> =
+  E extends unknown ? (E['data'] extends EventDataInput<E['event_type']> ? never : E['event_type']) : never;
+
+/** The stack, service, instance and agent an event is about, where it names them. */
+export function eventSubject(event: AliciaEvent): {
+  stack?: string | undefined;
+  service?: string | undefined;
+  instance?: string | undefined;
+  agent?: string | undefined;
+} {
+  const d: Partial<Record<'stack' | 'service' | 'instance' | 'agent', string>> = event.event_data;
+  return { stack: d.stack, service: d.service, instance: d.instance, agent: d.agent };
+}
 
 export const ServiceStateSchema = z.strictObject({
   v: VersionSchema,

@@ -39,13 +39,30 @@ export {
   HealthSchema,
   InstanceStateSchema,
 } from './containers.js';
-export type { AliciaEvent, EventType, ServiceState, SystemHealth } from './events.js';
+export type { EventCategory, HistoryEntry } from './event-categories.js';
 export {
+  EVENT_CATEGORIES,
+  extraChannels,
+  HEALING_EVENT_TYPES,
+  HistoryEntrySchema,
+  toHistoryEntry,
+} from './event-categories.js';
+export type {
+  AliciaEvent,
+  DisagreeingEvents,
+  EventData,
+  EventDataInput,
+  EventOf,
+  EventType,
+  ServiceState,
+  SystemHealth,
+} from './events.js';
+export {
+  EVENT_DATA_SCHEMAS,
   EVENT_TYPES,
-  EventDataSchema,
   EventSchema,
   EventTypeSchema,
-  ServiceScaledDataSchema,
+  eventSubject,
   ServiceStateSchema,
   SystemHealthSchema,
 } from './events.js';
@@ -68,7 +85,6 @@ export type {
   DeployBundle,
   DeployReport,
   DownResult,
-  HistoryEntry,
   Reply,
   ReplyData,
   Request,
@@ -83,7 +99,6 @@ export {
   DeployBundleSchema,
   DeployReportSchema,
   DownResultSchema,
-  HistoryEntrySchema,
   MAX_BUNDLE_BYTES,
   MAX_BUNDLE_FILE_BYTES,
   REQUESTS,

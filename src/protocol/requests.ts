@@ -8,7 +8,8 @@
 // method (a method without a handler does not compile).
 import { z } from 'zod';
 import { WireErrorSchema } from './agent-actions.js';
-import { EventTypeSchema, ServiceStateSchema, SystemHealthSchema } from './events.js';
+import { HistoryEntrySchema } from './event-categories.js';
+import { ServiceStateSchema, SystemHealthSchema } from './events.js';
 import { NameSchema } from './ids.js';
 import type { RequestMethod } from './topics.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type PROTOCOL_VERSION, VersionSchema } from './version.js';
@@ -132,18 +133,6 @@ export const AgentRowSchema = z.strictObject({
   agent_version: z.string().nullable(),
 });
 export type AgentRow = z.infer<typeof AgentRowSchema>;
-
-export const HistoryEntrySchema = z.strictObject({
-  /** ISO 8601. */
-  time: z.string(),
-  action: EventTypeSchema,
-  service: z.string().nullable(),
-  instance: z.string().nullable(),
-  reason: z.string().nullable(),
-  success: z.boolean(),
-  recovery_ms: z.number().nullable(),
-});
-export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 
 /** The one request map: every method's request body and reply data. */
 export const REQUESTS = {

@@ -369,7 +369,7 @@ export function createMqttTransport(options: TransportOptions): Transport {
     ready: () => ready,
     close() {
       // Idempotent: every caller waits for the one DISCONNECT (or the end of reconnecting).
-      if (closing) return closing;
+      if (closing !== null) return closing;
       closed = true;
       // A ready() still waiting would otherwise hang until connectTimeoutMs (and hold the
       // process open that long).

@@ -1,7 +1,7 @@
 // Needs Docker: real containers on the private engine, a real agent, the orchestrator on an
 // aedes broker (port 0), and the real `mosquitto_sub` on the error channel.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AliciaEvent } from '../../src/protocol/index.js';
+import { type AliciaEvent, eventSubject } from '../../src/protocol/index.js';
 import { removeLabelled, testDocker } from '../helpers/docker.js';
 import { mosquittoSub, type Subscriber } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/net.js';
@@ -78,9 +78,9 @@ describe('e2e: a dependency that never becomes healthy', () => {
     // The failures are on alicia/services/orchestration_errors for any MQTT client.
     await sub.waitFor((l) => l.includes('"deploy_failed"'), 'deploy_failed');
     const errors = (sub.payloads('alicia/services/orchestration_errors') as AliciaEvent[]).filter(
-      (e) => e.event_data.stack === STACK,
+      (e) => eventSubject(e).stack === STACK,
     );
-    expect(errors.map((e) => `${e.event_type}:${e.event_data.service ?? ''}`)).toEqual([
+    expect(errors.map((e) => `${e.event_type}:${eventSubject(e).service ?? ''}`)).toEqual([
       'service_failed:db',
       'service_failed:api',
       'service_failed:web',

@@ -2,7 +2,7 @@
 // agents on it (distinct ids and labels), the orchestrator, an aedes broker on port 0,
 // and the real `mosquitto_sub` reading the event stream.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AliciaEvent } from '../../src/protocol/index.js';
+import { type AliciaEvent, eventSubject } from '../../src/protocol/index.js';
 import { removeLabelled, testDocker } from '../helpers/docker.js';
 import { mosquittoSub, type Subscriber } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/net.js';
@@ -42,8 +42,8 @@ function twoHosts(): Promise<Harness> {
 /** `event_type:service` of the events mosquitto_sub printed, for this stack. */
 function seen(s: Subscriber, stack: string): string[] {
   return (s.payloads('alicia/services/events') as AliciaEvent[])
-    .filter((e) => e.event_data.stack === stack)
-    .map((e) => (e.event_data.service ? `${e.event_type}:${e.event_data.service}` : e.event_type));
+    .filter((e) => eventSubject(e).stack === stack)
+    .map((e) => (eventSubject(e).service ? `${e.event_type}:${eventSubject(e).service}` : e.event_type));
 }
 
 async function containersOf(stack: string) {

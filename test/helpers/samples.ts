@@ -144,7 +144,7 @@ export const SAMPLES: Record<string, unknown> = {
     id: 'V1StGXR8_Z5jdHi6B-myU',
     seq: 13,
     event_type: 'service_started',
-    event_data: { stack: 'demo', service: 'web', instance: 'demo_web_1', agent: 'pi-1' },
+    event_data: { stack: 'demo', service: 'web', elapsed_ms: 850 },
     timestamp: '2026-11-22T13:00:00.000Z',
     source: 'orchestrator',
   },

@@ -4,6 +4,7 @@
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.js';
+import { systemClock } from '../../src/clock/index.js';
 import { silentLogger } from '../../src/logging/logger.js';
 import { createAgentClient } from '../../src/orchestrator/agent-client.js';
 import { type ActionResponse, createTopics, parseIncoming } from '../../src/protocol/index.js';
@@ -31,7 +32,7 @@ async function setup(options: { retryMs: number; ttlMs: number; answerTimeoutMs:
     transport,
     topics,
     log: silentLogger(),
-    now: Date.now,
+    clock: systemClock,
     session: () => 7,
     ...options,
   });

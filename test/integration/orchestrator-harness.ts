@@ -19,7 +19,7 @@ import {
   type OrchestratorOptions,
   startOrchestrator,
 } from '../../src/orchestrator/index.js';
-import type { AliciaEvent, DeployBundle } from '../../src/protocol/index.js';
+import { type AliciaEvent, type DeployBundle, eventSubject } from '../../src/protocol/index.js';
 
 /** Two services: api waits for db to be healthy. */
 export const DB_API_YAML = `
@@ -216,6 +216,6 @@ export function nextEvent(
 /** `event_type:service` labels of events, for order assertions. */
 export function labels(events: readonly AliciaEvent[], stack?: string): string[] {
   return events
-    .filter((e) => stack === undefined || e.event_data.stack === stack)
-    .map((e) => (e.event_data.service ? `${e.event_type}:${e.event_data.service}` : e.event_type));
+    .filter((e) => stack === undefined || eventSubject(e).stack === stack)
+    .map((e) => (eventSubject(e).service ? `${e.event_type}:${eventSubject(e).service}` : e.event_type));
 }

@@ -131,7 +131,9 @@ describe('operations and healing', () => {
       instance: db.instance,
       agent: 'a',
     });
-    expect(event.event_data.recovery_ms).toEqual(expect.any(Number));
+    expect(event.event_type === 'service_recovered' && event.event_data.recovery_ms).toEqual(
+      expect.any(Number),
+    );
     const seq = labels(harness.events).filter((l) => l.endsWith(':db') && !l.startsWith('deploy'));
     const tail = seq.slice(seq.indexOf('service_unhealthy:db'));
     expect(tail).toEqual(['service_unhealthy:db', 'service_restarted:db', 'service_recovered:db']);

@@ -2,10 +2,12 @@
 // runtime, no containers) that freezes (SIGSTOP) keeps its TCP connection, so the broker
 // sends no will for seconds; the orchestrator still notices from the missing heartbeats:
 // suspect, then offline by TTL, then online again when the process thaws (SIGCONT).
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventSubject } from '../../src/protocol/index.js';
 import { agentProcess, Closer, explained } from './agent-harness.js';
 import { closeHarnesses, nextEvent, startHarness } from './orchestrator-harness.js';
 
@@ -25,7 +27,7 @@ describe('orchestrator liveness with a frozen agent process', () => {
     const event = (type: string, what: string) =>
       nextEvent(
         harness.orchestrator,
-        (e) => e.event_type === type && e.event_data.agent === 'frozen',
+        (e) => e.event_type === type && eventSubject(e).agent === 'frozen',
         what,
         15_000,
       );

@@ -1,4 +1,5 @@
-// `alicia events`: follows lifecycle events like `docker events` (Ctrl-C to stop).
+// `alicia events`: follows lifecycle events like `docker events` (Ctrl-C to stop); each
+// event is printed by the event view (one line per event, exhaustive over event types).
 import type { Command } from 'commander';
 import type { EventType } from '../../protocol/events.js';
 import { addConnectionOptions, type ConnectionFlags } from '../client.js';
@@ -19,7 +20,8 @@ export function registerEvents(program: Command): void {
       .description('Follow lifecycle events (alicia/services/events); --json prints one JSON object per line')
       .option('--type <type>', 'only events of this type (repeatable or comma-separated)', collect),
   ).action(async (flags: Flags) => {
-    const { clientFromFlags, formatEvent } = await import('../client.js');
+    const { clientFromFlags } = await import('../client.js');
+    const { formatEvent } = await import('../event-view.js');
     const { fail } = await import('../output.js');
     try {
       const { EVENT_TYPES } = await import('../../protocol/events.js');

@@ -71,7 +71,13 @@ export function registerUp(program: Command): void {
 }
 
 /** Per-service progress lines: redrawn in place on a TTY, one line per change otherwise. */
-function createProgress(services: readonly string[], options: { json: boolean; tty: boolean }) {
+type EventView = typeof import('../event-view.js');
+
+function createProgress(
+  services: readonly string[],
+  options: { json: boolean; tty: boolean },
+  view: Pick<EventView, 'progressOf' | 'describeProgress'>,
+) {
   const started = Date.now();
   const rows = new Map<string, { status: string; at: number }>(
     services.map((s) => [s, { status: 'pending', at: 0 }]),
@@ -99,32 +105,11 @@ function createProgress(services: readonly string[], options: { json: boolean; t
         process.stdout.write(`${JSON.stringify(event)}\n`);
         return;
       }
-      const service = event.event_data.service;
-      if (typeof service !== 'string' || !rows.has(service)) return;
-      const d = event.event_data as Record<string, unknown>;
-      let status: string | null = null;
-      switch (event.event_type) {
-        case 'service_waiting':
-          status = `waiting for ${Array.isArray(d.waiting_for) ? d.waiting_for.join(', ') : 'dependencies'}`;
-          break;
-        case 'service_starting':
-          status = `starting${Array.isArray(d.hosts) ? ` on ${d.hosts.join(', ')}` : ''}`;
-          break;
-        case 'service_started':
-          status = 'started';
-          break;
-        case 'service_healthy':
-          status = 'healthy';
-          break;
-        case 'service_completed':
-          status = 'completed';
-          break;
-        case 'service_failed':
-          status = `failed: ${typeof d.reason === 'string' ? d.reason : 'unknown reason'}`;
-          break;
-        default:
-          return;
-      }
+      // One exhaustive switch over event types decides what a service's row shows.
+      const progress = view.progressOf(event);
+      if (progress === null || !rows.has(progress.service)) return;
+      const service = progress.service;
+      const status = view.describeProgress(progress);
       rows.set(service, { status, at: Date.now() - started });
       draw(service);
     },
@@ -246,7 +231,7 @@ async function embeddedUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): P
   await orchestrator.waitForAgents(1, 15_000);
   const services = Object.keys(stack.services);
   say(`Deploying ${stack.name} (${services.length} services) on ${broker.url}, agent ${agentId}`);
-  const progress = createProgress(services, { json, tty: isTty() });
+  const progress = createProgress(services, { json, tty: isTty() }, await import('../event-view.js'));
   orchestrator.events.onEvent((event) => {
     if (phase === 'deploying') progress.onEvent(event);
     else if (json) process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -279,9 +264,10 @@ async function remoteUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): Pro
       process.stdout.write(
         `Deploying ${stack.name} (${services.length} services) via ${flags.broker ?? process.env.ALICIA_BROKER}\n`,
       );
-    const progress = createProgress(services, { json, tty: isTty() });
+    const view = await import('../event-view.js');
+    const progress = createProgress(services, { json, tty: isTty() }, view);
     await client.followEvents((event) => {
-      if (event.event_data.stack === stack.name) progress.onEvent(event);
+      if (view.eventSubject(event).stack === stack.name) progress.onEvent(event);
     });
     await client.request('deploy', bundle, { timeoutMs: timeoutS * 1000 });
     if (!json) process.stdout.write(`Stack ${stack.name} is up in ${progress.elapsed()}.\n`);

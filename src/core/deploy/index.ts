@@ -21,6 +21,7 @@ export {
 } from './plan.js';
 export type {
   DeployAction,
+  DeployEvent,
   DeployEventType,
   DeployOutcome,
   DeployPlan,

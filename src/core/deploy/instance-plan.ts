@@ -1,8 +1,10 @@
-// Which instances a stack should have after a deploy or a scale, on which hosts, and what
-// that means for the ones it has: keep, replace (spec changed), add, remove. Pure.
+// Which instances a stack should have after a deploy or a scale, on which hosts (this
+// module decides that), and what that means for the ones it has: keep, replace (spec
+// changed), add, remove (reconcile's matching answers that). Pure.
 import type { AliciaError } from '../errors.js';
 import type { PlacementConstraint, PlacementNode, Placer } from '../placement/index.js';
 import { excludedBy } from '../placement/index.js';
+import { matchInstances } from '../reconcile/index.js';
 
 /** An instance the orchestrator assigned to a host (persisted desired state). */
 export interface Assignment {
@@ -54,9 +56,12 @@ const byAge = (a: Assignment, b: Assignment): number => a.created_ms - b.created
 
 /**
  * Plans the instances of every service of `targets` (services of the stack), given the
- * current assignments of the stack. Services present in `current` but not in `targets`
- * are removed. Scale down removes the oldest first; a changed spec is replaced slot by
- * slot, on the same host when that host is still eligible.
+ * current assignments of the stack. This decides the desired set (which instances should
+ * exist, where); how it relates to the current one (keep, replace, add, remove) is the
+ * same matching reconcile uses (core/reconcile matchInstances), across hosts. Services
+ * present in `current` but not in `targets` are removed. Scale down removes the oldest
+ * first; a changed spec is replaced slot by slot, on the same host when that host is still
+ * eligible.
  */
 export function planInstances(input: {
   stack: string;
@@ -69,19 +74,13 @@ export function planInstances(input: {
 }): InstancePlanResult {
   const { stack, targets, current, nodes, placer, now } = input;
   const nodeById = new Map(nodes.map((n) => [n.id, n]));
-  const keep: Assignment[] = [];
-  const add: Assignment[] = [];
-  const replace: { old: Assignment; next: Assignment }[] = [];
-  const remove: Assignment[] = [];
+  const wanted: Assignment[] = [];
 
   const currentByService = new Map<string, Assignment[]>();
   for (const a of current) {
     const list = currentByService.get(a.service) ?? [];
     list.push(a);
     currentByService.set(a.service, list);
-  }
-  for (const [service, list] of currentByService) {
-    if (!Object.hasOwn(targets, service)) remove.push(...list);
   }
 
   for (const service of Object.keys(targets).sort()) {
@@ -93,44 +92,36 @@ export function planInstances(input: {
 
     if (same.length >= target.replicas) {
       // Scale down (or nothing to do): the newest stay, the oldest go.
-      const surplus = same.length - target.replicas;
-      remove.push(...same.slice(0, surplus), ...old);
-      keep.push(...same.slice(surplus));
+      wanted.push(...same.slice(same.length - target.replicas));
       continue;
     }
-    keep.push(...same);
+    wanted.push(...same);
     let need = target.replicas - same.length;
     const usedSlots = new Set(same.map((a) => a.slot));
 
-    // Replace old instances slot by slot; on the same host when it is still eligible.
-    const toPlace: { slot: number; old: Assignment | null }[] = [];
+    // Old instances' slots are taken over one by one; on the same host when it is still eligible.
+    const toPlace: number[] = [];
+    const existing = same.map((a) => a.agent);
     for (const o of old) {
-      if (need > 0 && !usedSlots.has(o.slot)) {
-        usedSlots.add(o.slot);
-        need -= 1;
-        const host = nodeById.get(o.agent);
-        if (host !== undefined && excludedBy(host, target) === null) {
-          const next = assignment(stack, service, o.slot, o.agent, target.spec_hash, now);
-          replace.push({ old: o, next });
-        } else {
-          toPlace.push({ slot: o.slot, old: o });
-        }
+      if (need <= 0 || usedSlots.has(o.slot)) continue;
+      usedSlots.add(o.slot);
+      need -= 1;
+      const host = nodeById.get(o.agent);
+      if (host !== undefined && excludedBy(host, target) === null) {
+        wanted.push(assignment(stack, service, o.slot, o.agent, target.spec_hash, now));
+        existing.push(o.agent);
       } else {
-        remove.push(o);
+        toPlace.push(o.slot);
       }
     }
     // New slots: the lowest free numbers, as Compose numbers its containers.
     for (let slot = 1; need > 0; slot += 1) {
       if (usedSlots.has(slot)) continue;
       usedSlots.add(slot);
-      toPlace.push({ slot, old: null });
+      toPlace.push(slot);
       need -= 1;
     }
     if (toPlace.length > 0) {
-      const existing = [
-        ...same.map((a) => a.agent),
-        ...replace.filter((r) => r.next.service === service).map((r) => r.next.agent),
-      ];
       const placed = placer.place({
         service: `${stack}/${service}`,
         count: toPlace.length,
@@ -140,16 +131,23 @@ export function planInstances(input: {
         existing,
       });
       if (!placed.ok) return placed;
-      toPlace.forEach((item, i) => {
+      toPlace.forEach((slot, i) => {
         const agent = placed.agents[i];
-        if (agent === undefined) return;
-        const next = assignment(stack, service, item.slot, agent, target.spec_hash, now);
-        if (item.old) replace.push({ old: item.old, next });
-        else add.push(next);
+        if (agent !== undefined) wanted.push(assignment(stack, service, slot, agent, target.spec_hash, now));
       });
     }
   }
 
+  const match = matchInstances(wanted, current, { createdOf: (a) => a.created_ms, anyAgent: true });
+  const keep: Assignment[] = [];
+  const replace: { old: Assignment; next: Assignment }[] = [];
+  for (const { desired, existing } of match.exact) {
+    if (desired.spec_hash === existing.spec_hash) keep.push(existing);
+    else replace.push({ old: existing, next: desired });
+  }
+  for (const { desired, existing } of match.bySlot) replace.push({ old: existing, next: desired });
+  const add = [...match.unmatchedDesired];
+  const remove = [...match.unmatchedExisting].sort(byAge);
   const desired = [...keep, ...add, ...replace.map((r) => r.next)].sort((a, b) =>
     a.service < b.service ? -1 : a.service > b.service ? 1 : a.slot - b.slot,
   );

@@ -14,17 +14,48 @@ import {
   type Target,
 } from './judge.js';
 
+type ServiceData = { stack: string; service: string };
+type EventError = { code: string; message: string };
+
+/**
+ * The lifecycle events a deploy emits, with their data: the protocol's `event_data` of
+ * these types (the core does not import the protocol; the executor that publishes them
+ * does not compile if the two disagree).
+ */
+export type DeployEvent =
+  | { readonly event_type: 'deploy_started'; readonly data: { stack: string; services: string[] } }
+  | { readonly event_type: 'deploy_completed'; readonly data: { stack: string; duration_ms: number } }
+  | {
+      readonly event_type: 'deploy_failed';
+      readonly data: {
+        stack: string;
+        duration_ms: number;
+        reason: string;
+        failed: string[];
+        blocked: string[];
+        error: EventError;
+      };
+    }
+  | {
+      readonly event_type: 'service_waiting';
+      readonly data: ServiceData & { waiting_for: string[]; conditions: Record<string, string> };
+    }
+  | { readonly event_type: 'service_starting'; readonly data: ServiceData & { replicas: number } }
+  | {
+      readonly event_type: 'service_started' | 'service_healthy';
+      readonly data: ServiceData & { elapsed_ms: number };
+    }
+  | {
+      readonly event_type: 'service_completed';
+      readonly data: ServiceData & { elapsed_ms: number; exit_code: number };
+    }
+  | {
+      readonly event_type: 'service_failed';
+      readonly data: ServiceData & { reason: string; dependency?: string; error: EventError };
+    };
+
 /** The lifecycle event types a deploy emits (a subset of the protocol's EVENT_TYPES). */
-export type DeployEventType =
-  | 'deploy_started'
-  | 'deploy_completed'
-  | 'deploy_failed'
-  | 'service_waiting'
-  | 'service_starting'
-  | 'service_started'
-  | 'service_healthy'
-  | 'service_completed'
-  | 'service_failed';
+export type DeployEventType = DeployEvent['event_type'];
 
 export interface DeployServicePlan {
   readonly name: string;
@@ -78,11 +109,7 @@ export type DeployOutcome =
 export type DeployAction =
   | { readonly type: 'start'; readonly service: string }
   | { readonly type: 'ready'; readonly service: string }
-  | {
-      readonly type: 'event';
-      readonly event_type: DeployEventType;
-      readonly data: Readonly<Record<string, unknown>>;
-    };
+  | ({ readonly type: 'event' } & DeployEvent);
 
 export interface StepResult {
   readonly state: DeployState;
@@ -133,9 +160,7 @@ export function stepDeploy(
   if (state.outcome !== null) return { state, actions: [] };
   const services: Record<string, ServiceProgress> = { ...state.services };
   const actions: DeployAction[] = [];
-  const emit = (event_type: DeployEventType, service: string, data: Record<string, unknown> = {}): void => {
-    actions.push({ type: 'event', event_type, data: { stack: plan.stack, service, ...data } });
-  };
+  const emit: Emit = (event) => actions.push({ type: 'event', ...event });
 
   for (let changed = true, rounds = 0; changed && rounds <= plan.order.length + 1; rounds += 1) {
     changed = false;
@@ -143,7 +168,7 @@ export function stepDeploy(
       const svc = plan.services[name];
       const progress = services[name];
       if (svc === undefined || progress === undefined) continue;
-      const next = advance(svc, progress, services, observe, now, emit, actions);
+      const next = advance(plan.stack, svc, progress, services, observe, now, emit, actions);
       if (next !== progress) {
         services[name] = next;
         changed = true;
@@ -168,8 +193,8 @@ export function stepDeploy(
               stack: plan.stack,
               duration_ms: outcome.duration_ms,
               reason: outcome.reason,
-              failed: outcome.failed,
-              blocked: outcome.blocked,
+              failed: [...outcome.failed],
+              blocked: [...outcome.blocked],
               error: { code: outcome.code, message: outcome.reason },
             },
           },
@@ -178,13 +203,16 @@ export function stepDeploy(
   return { state: { ...state, services, outcome }, actions };
 }
 
+type Emit = (event: DeployEvent) => void;
+
 function advance(
+  stack: string,
   svc: DeployServicePlan,
   progress: ServiceProgress,
   all: Readonly<Record<string, ServiceProgress>>,
   observe: (service: string) => readonly InstanceView[],
   now: number,
-  emit: (event_type: DeployEventType, service: string, data?: Record<string, unknown>) => void,
+  emit: Emit,
   actions: DeployAction[],
 ): ServiceProgress {
   switch (progress.phase) {
@@ -202,10 +230,15 @@ function advance(
           // Compose: an optional dependency that fails is warned about, not waited for.
           if (!edge.required) continue;
           const reason = `not started: dependency "${dep}" failed (${depProgress.failure?.reason ?? 'unknown'})`;
-          emit('service_failed', svc.name, {
-            reason,
-            dependency: dep,
-            error: { code: 'ALICIA_ERR_DEPENDENCY_FAILED', message: reason },
+          emit({
+            event_type: 'service_failed',
+            data: {
+              stack,
+              service: svc.name,
+              reason,
+              dependency: dep,
+              error: { code: 'ALICIA_ERR_DEPENDENCY_FAILED', message: reason },
+            },
           });
           return {
             ...progress,
@@ -221,16 +254,24 @@ function advance(
       if (waiting.length > 0) {
         if (progress.phase === 'waiting' && sameList(progress.waiting_for, waiting)) return progress;
         if (svc.start) {
-          emit('service_waiting', svc.name, {
-            waiting_for: waiting,
-            conditions: Object.fromEntries(waiting.map((d) => [d, svc.depends_on[d]?.condition])),
+          emit({
+            event_type: 'service_waiting',
+            data: {
+              stack,
+              service: svc.name,
+              waiting_for: waiting,
+              conditions: Object.fromEntries(waiting.map((d) => [d, svc.depends_on[d]?.condition ?? ''])),
+            },
           });
         }
         return { ...progress, phase: 'waiting', since_ms: now, waiting_for: waiting };
       }
       if (svc.start) {
         actions.push({ type: 'start', service: svc.name });
-        emit('service_starting', svc.name, { replicas: svc.expected });
+        emit({
+          event_type: 'service_starting',
+          data: { stack, service: svc.name, replicas: svc.expected },
+        });
       }
       const started: ServiceProgress = {
         ...progress,
@@ -240,19 +281,20 @@ function advance(
         waiting_for: [],
       };
       // Judge at once: a kept service may be up already.
-      return judge(svc, started, observe, now, emit, actions);
+      return judge(stack, svc, started, observe, now, emit, actions);
     }
     case 'starting':
-      return judge(svc, progress, observe, now, emit, actions);
+      return judge(stack, svc, progress, observe, now, emit, actions);
   }
 }
 
 function judge(
+  stack: string,
   svc: DeployServicePlan,
   progress: ServiceProgress,
   observe: (service: string) => readonly InstanceView[],
   now: number,
-  emit: (event_type: DeployEventType, service: string, data?: Record<string, unknown>) => void,
+  emit: Emit,
   actions: DeployAction[],
 ): ServiceProgress {
   const judgement = judgeService(observe(svc.name), svc.expected, {
@@ -262,13 +304,13 @@ function judge(
   const reached = mergeMilestones(progress.reached, judgement.reached);
   const elapsed = now - (progress.started_ms ?? now);
   if (svc.start && svc.expected > 0) {
-    if (reached.started && !progress.reached.started)
-      emit('service_started', svc.name, { elapsed_ms: elapsed });
+    const data = { stack, service: svc.name, elapsed_ms: elapsed };
+    if (reached.started && !progress.reached.started) emit({ event_type: 'service_started', data });
     if (reached.healthy && !progress.reached.healthy && svc.target !== 'started') {
-      emit('service_healthy', svc.name, { elapsed_ms: elapsed });
+      emit({ event_type: 'service_healthy', data });
     }
     if (reached.completed && !progress.reached.completed) {
-      emit('service_completed', svc.name, { elapsed_ms: elapsed, exit_code: 0 });
+      emit({ event_type: 'service_completed', data: { ...data, exit_code: 0 } });
     }
   }
   if (reachedTarget(reached, svc.target)) {
@@ -283,9 +325,14 @@ function judge(
     };
   }
   if (failure !== null) {
-    emit('service_failed', svc.name, {
-      reason: failure.reason,
-      error: { code: failure.code, message: `service "${svc.name}": ${failure.reason}` },
+    emit({
+      event_type: 'service_failed',
+      data: {
+        stack,
+        service: svc.name,
+        reason: failure.reason,
+        error: { code: failure.code, message: `service "${svc.name}": ${failure.reason}` },
+      },
     });
     return { ...progress, phase: 'failed', since_ms: now, reached, failure };
   }

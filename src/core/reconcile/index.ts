@@ -2,9 +2,11 @@
 export type {
   AgentPlan,
   DesiredInstance,
+  InstanceMatch,
   ObservedInstance,
   ReconcileOptions,
   ReconcilePlan,
   Replacement,
+  Slotted,
 } from './reconcile.js';
-export { applyPlan, reconcile } from './reconcile.js';
+export { applyPlan, matchInstances, reconcile } from './reconcile.js';

@@ -61,8 +61,91 @@ export interface ReconcileOptions {
 }
 
 const key = (agent: string, instance: string): string => `${agent}\u0000${instance}`;
-const slotKey = (agent: string, stack: string, service: string, slot: number): string =>
-  `${agent}\u0000${stack}\u0000${service}\u0000${slot}`;
+
+/** What matching needs of an instance, desired or existing. */
+export interface Slotted {
+  readonly instance: string;
+  readonly stack: string;
+  readonly service: string;
+  readonly agent: string;
+  readonly spec_hash: string;
+  /** Replica slot; null when unknown (such an instance is matched by id only). */
+  readonly slot: number | null;
+}
+
+export interface InstanceMatch<D, E> {
+  /** Same agent, same instance id (spec hashes may differ). */
+  readonly exact: readonly { readonly desired: D; readonly existing: E }[];
+  /** No exact match: the existing instance of the same slot (same agent unless `anyAgent`) it takes over. */
+  readonly bySlot: readonly { readonly desired: D; readonly existing: E }[];
+  readonly unmatchedDesired: readonly D[];
+  readonly unmatchedExisting: readonly E[];
+}
+
+/**
+ * The one answer to "which existing instance is which desired one": by agent and id
+ * first, then by slot (a changed spec gets a new id in the same slot). Two existing
+ * instances in one slot: the newest is taken over, the other stays unmatched. Used by
+ * reconcile (desired vs observed containers, same agent) and by instance planning (new
+ * desired set vs current assignments, any agent: a replacement may move host).
+ */
+export function matchInstances<D extends Slotted, E extends Slotted>(
+  desired: readonly D[],
+  existing: readonly E[],
+  options: {
+    /** When an existing instance was made (ms): the newest of a slot wins. */
+    readonly createdOf: (e: E) => number;
+    /** Match slots across agents (default: on the desired instance's own agent only). */
+    readonly anyAgent?: boolean;
+    /** Desired instances that may not take over a slot (their host is out of reach). */
+    readonly noSlot?: (d: D) => boolean;
+  },
+): InstanceMatch<D, E> {
+  const existingByKey = new Map<string, E>();
+  for (const e of existing) existingByKey.set(key(e.agent, e.instance), e);
+  const matched = new Set<string>();
+  const exact: { desired: D; existing: E }[] = [];
+  const bySlot: { desired: D; existing: E }[] = [];
+  const unmatchedDesired: D[] = [];
+  const afterExact: D[] = [];
+  const seenDesired = new Set<string>();
+
+  for (const d of desired) {
+    const k = key(d.agent, d.instance);
+    if (seenDesired.has(k)) continue; // a desired list with a repeated entry still yields one instance
+    seenDesired.add(k);
+    const e = existingByKey.get(k);
+    if (e === undefined) {
+      afterExact.push(d);
+      continue;
+    }
+    matched.add(k);
+    exact.push({ desired: d, existing: e });
+  }
+
+  const slotKey = (x: Slotted, slot: number): string =>
+    `${options.anyAgent ? '' : x.agent}\u0000${x.stack}\u0000${x.service}\u0000${slot}`;
+  const slots = new Map<string, E>();
+  for (const e of existing) {
+    if (matched.has(key(e.agent, e.instance)) || e.slot === null) continue;
+    const sk = slotKey(e, e.slot);
+    const previous = slots.get(sk);
+    if (previous === undefined || options.createdOf(e) > options.createdOf(previous)) slots.set(sk, e);
+  }
+  for (const d of afterExact) {
+    const sk = d.slot === null || options.noSlot?.(d) ? undefined : slotKey(d, d.slot);
+    const old = sk === undefined ? undefined : slots.get(sk);
+    if (sk === undefined || old === undefined) {
+      unmatchedDesired.push(d);
+      continue;
+    }
+    slots.delete(sk);
+    matched.add(key(old.agent, old.instance));
+    bySlot.push({ desired: d, existing: old });
+  }
+  const unmatchedExisting = existing.filter((e) => !matched.has(key(e.agent, e.instance)));
+  return { exact, bySlot, unmatchedDesired, unmatchedExisting };
+}
 
 export function reconcile(
   desired: readonly DesiredInstance[],
@@ -71,71 +154,28 @@ export function reconcile(
   options: ReconcileOptions = {},
 ): ReconcilePlan {
   const unreachable = options.unreachable ?? new Set<string>();
-  const observedByKey = new Map<string, ObservedInstance>();
-  for (const o of observed) observedByKey.set(key(o.agent, o.instance), o);
-
-  const matched = new Set<string>();
+  const match = matchInstances(desired, observed, {
+    createdOf: (o) => o.created_at,
+    // An unreachable host's containers are unknown: nothing of its slots is taken over.
+    noSlot: (d) => unreachable.has(d.agent),
+  });
   const start: DesiredInstance[] = [];
   const keep: DesiredInstance[] = [];
   const replace: Replacement[] = [];
   const wait: DesiredInstance[] = [];
-  const unmatchedDesired: DesiredInstance[] = [];
-  const seenDesired = new Set<string>();
-
-  // Pass 1: exact matches (same agent, same instance id).
-  for (const d of desired) {
-    const k = key(d.agent, d.instance);
-    if (seenDesired.has(k)) continue; // a desired list with a repeated entry still yields one instance
-    seenDesired.add(k);
-    const o = observedByKey.get(k);
-    if (o === undefined) {
-      unmatchedDesired.push(d);
-      continue;
-    }
-    matched.add(k);
+  for (const { desired: d, existing: o } of match.exact) {
     if (o.spec_hash === d.spec_hash) keep.push(d);
     else if (unreachable.has(d.agent)) wait.push(d);
     else replace.push({ start: d, stop: o });
   }
-
-  // Observed instances not matched yet, indexed by slot for pass 2.
-  const bySlot = new Map<string, ObservedInstance>();
-  for (const o of observed) {
-    const k = key(o.agent, o.instance);
-    if (matched.has(k) || o.slot === null) continue;
-    const sk = slotKey(o.agent, o.stack, o.service, o.slot);
-    const previous = bySlot.get(sk);
-    // Two old containers in one slot: replace the newest, the other is surplus and stopped.
-    if (previous === undefined || o.created_at > previous.created_at) bySlot.set(sk, o);
+  // A desired instance with no exact match replaces the old one of its slot on its host.
+  for (const { desired: d, existing: o } of match.bySlot) replace.push({ start: d, stop: o });
+  for (const d of match.unmatchedDesired) {
+    if (unreachable.has(d.agent)) wait.push(d);
+    else if (d.pending_until !== undefined && now < d.pending_until) wait.push(d);
+    else start.push(d);
   }
-
-  // Pass 2: a desired instance with no exact match replaces the old one of its slot on its host.
-  for (const d of unmatchedDesired) {
-    if (unreachable.has(d.agent)) {
-      wait.push(d);
-      continue;
-    }
-    const sk = slotKey(d.agent, d.stack, d.service, d.slot);
-    const old = bySlot.get(sk);
-    if (old !== undefined) {
-      bySlot.delete(sk);
-      matched.add(key(old.agent, old.instance));
-      replace.push({ start: d, stop: old });
-      continue;
-    }
-    if (d.pending_until !== undefined && now < d.pending_until) {
-      wait.push(d);
-      continue;
-    }
-    start.push(d);
-  }
-
-  const stop: ObservedInstance[] = [];
-  for (const o of observed) {
-    if (matched.has(key(o.agent, o.instance))) continue;
-    if (unreachable.has(o.agent)) continue;
-    stop.push(o);
-  }
+  const stop = match.unmatchedExisting.filter((o) => !unreachable.has(o.agent));
 
   const byAgent = new Map<string, AgentPlan>();
   const planOf = (agent: string): AgentPlan => {

@@ -28,7 +28,7 @@ const starts = (actions: readonly DeployAction[]) =>
   actions.flatMap((a) => (a.type === 'start' ? [a.service] : []));
 const events = (actions: readonly DeployAction[]) =>
   actions.flatMap((a) =>
-    a.type === 'event' ? [`${a.event_type}${a.data.service ? `:${a.data.service}` : ''}`] : [],
+    a.type === 'event' ? [`${a.event_type}${'service' in a.data ? `:${a.data.service}` : ''}`] : [],
   );
 
 describe('deploy state machine', () => {

@@ -1,0 +1,102 @@
+// Agent report -> events: what a change in one instance's container report means (it
+// became unhealthy, degraded, was restarted, recovered, failed). Pure: the previous view
+// of the instance and the time come in, the next view and the events go out.
+import { emit, type WatchStep } from './steps.js';
+
+/** What the watcher remembers of one instance between reports. */
+export interface SeenInstance {
+  readonly health: string;
+  readonly state: string;
+  readonly restarts: number;
+  readonly gaveUp: boolean;
+  /** When it last became unhealthy (ms), until it is healthy again; null otherwise. */
+  readonly unhealthySince: number | null;
+}
+
+/** The fields of a container report the rules read. */
+export interface InstanceReport {
+  readonly instance: string;
+  readonly health: string;
+  readonly state: string;
+  readonly restarts: number;
+  readonly recovery?: { readonly gave_up: boolean; readonly attempts: number } | null | undefined;
+}
+
+/** The instance's desired assignment, when it is one and no operation holds its stack. */
+export interface ReportSubject {
+  readonly stack: string;
+  readonly service: string;
+  readonly agent: string;
+}
+
+/**
+ * The events one new report of an instance gives. The first report of an instance only
+ * sets the baseline (no events), and so does a report of a container that is not a
+ * desired instance or whose stack is being changed by an operation (`subject` null).
+ */
+export function reportEvents(
+  before: SeenInstance | undefined,
+  report: InstanceReport,
+  subject: ReportSubject | null,
+  now: number,
+): { seen: SeenInstance; steps: WatchStep[] } {
+  const gaveUp = report.recovery?.gave_up ?? false;
+  let unhealthySince = before?.unhealthySince ?? null;
+  const steps: WatchStep[] = [];
+  if (before !== undefined && subject !== null) {
+    const data = {
+      stack: subject.stack,
+      service: subject.service,
+      instance: report.instance,
+      agent: subject.agent,
+    };
+    if (report.health === 'unhealthy' && before.health !== 'unhealthy') {
+      unhealthySince = now;
+      steps.push(emit({ event_type: 'service_unhealthy', data: { ...data, restarts: report.restarts } }));
+    }
+    if (report.health === 'degraded' && before.health !== 'degraded') {
+      steps.push(emit({ event_type: 'service_degraded', data }));
+    }
+    if (report.restarts > before.restarts) {
+      steps.push(
+        emit({
+          event_type: 'service_restarted',
+          data: {
+            ...data,
+            restarts: report.restarts,
+            reason: 'restarted by its agent',
+            attempts: report.recovery?.attempts ?? null,
+          },
+        }),
+      );
+    }
+    if (report.health === 'healthy' && before.health !== 'healthy' && before.unhealthySince !== null) {
+      steps.push(
+        emit({
+          event_type: 'service_recovered',
+          data: { ...data, recovery_ms: now - before.unhealthySince },
+        }),
+      );
+      unhealthySince = null;
+    }
+    if ((gaveUp && !before.gaveUp) || (report.state === 'failed' && before.state !== 'failed')) {
+      steps.push(
+        emit({
+          event_type: 'service_failed',
+          data: {
+            ...data,
+            reason: `its agent gave up after ${report.restarts} restarts`,
+            error: {
+              code: 'ALICIA_ERR_DEPLOY_FAILED',
+              message: `instance ${report.instance} failed on ${subject.agent}`,
+            },
+          },
+        }),
+      );
+    }
+  }
+  return {
+    seen: { health: report.health, state: report.state, restarts: report.restarts, gaveUp, unhealthySince },
+    steps,
+  };
+}

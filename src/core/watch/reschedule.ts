@@ -1,0 +1,128 @@
+// The rescheduling policy: the instances of a host offline longer than the grace period
+// move to other eligible hosts, one by one, spread like a deploy would; an instance that
+// fits nowhere is reported once and tried again on the next pass. Pure: the hosts, the
+// assignments, the time and what was already reported come in; steps go out.
+import { type Assignment, instanceId } from '../deploy/index.js';
+import { createPlacer, type PlacementNode, type PlacementRule } from '../placement/index.js';
+import { emit, type WatchStep } from './steps.js';
+
+export interface RescheduleStack {
+  readonly name: string;
+  readonly assignments: readonly Assignment[];
+  /** Placement rule of a spec hash; undefined when the spec is unknown (that instance is left alone). */
+  readonly ruleOf: (assignment: Assignment) => PlacementRule | undefined;
+}
+
+export interface RescheduleInput {
+  /** The offline host. */
+  readonly agent: string;
+  readonly offlineSinceMs: number;
+  readonly now: number;
+  readonly graceMs: number;
+  /** Stacks no operation holds (the others are left to their operation). */
+  readonly stacks: readonly RescheduleStack[];
+  /** Every assignment of every stack: the hosts' load. */
+  readonly load: ReadonlyMap<string, number>;
+  /** Hosts that may receive instances (online, with their info). */
+  readonly nodes: readonly PlacementNode[];
+  /** agent_lost was already emitted for this outage. */
+  readonly announced: boolean;
+  /** Instances already reported as unplaceable (not reported again). */
+  readonly unplaceable: ReadonlySet<string>;
+}
+
+export interface RescheduleResult {
+  readonly steps: WatchStep[];
+  /** agent_lost has been emitted for this outage (now or before). */
+  readonly announced: boolean;
+  readonly unplaceable: ReadonlySet<string>;
+}
+
+export function planReschedule(input: RescheduleInput): RescheduleResult {
+  const { agent, now } = input;
+  const offlineMs = now - input.offlineSinceMs;
+  const unplaceable = new Set(input.unplaceable);
+  const unchanged = { steps: [], announced: input.announced, unplaceable };
+  if (offlineMs < input.graceMs) return unchanged;
+  const stranded = input.stacks.reduce(
+    (n, s) => n + s.assignments.filter((a) => a.agent === agent).length,
+    0,
+  );
+  if (stranded === 0) return unchanged;
+
+  const steps: WatchStep[] = [];
+  if (!input.announced) {
+    steps.push(
+      emit({ event_type: 'agent_lost', data: { agent, instances: stranded, offline_ms: offlineMs } }),
+    );
+  }
+  const placer = createPlacer(input.nodes, input.load);
+  for (const stack of input.stacks) {
+    let current = [...stack.assignments];
+    const moves: { from: Assignment; to: Assignment }[] = [];
+    for (const a of stack.assignments.filter((x) => x.agent === agent)) {
+      const rule = stack.ruleOf(a);
+      if (rule === undefined) continue;
+      // Other replicas of the service, where they are now (moved ones included): spread.
+      const others = current.filter((x) => x.service === a.service && x !== a).map((x) => x.agent);
+      const placed = placer.place({
+        service: `${stack.name}/${a.service}`,
+        count: 1,
+        constraints: rule.constraints,
+        hosts: rule.hosts,
+        features: rule.features,
+        existing: others,
+      });
+      const to = placed.ok ? placed.agents[0] : undefined;
+      if (to === undefined) {
+        if (!unplaceable.has(a.instance)) {
+          unplaceable.add(a.instance);
+          steps.push(
+            emit({
+              event_type: 'orchestration_error',
+              data: {
+                stack: stack.name,
+                service: a.service,
+                instance: a.instance,
+                agent: a.agent,
+                reason: `cannot reschedule off offline host ${a.agent}`,
+                error: placed.ok
+                  ? { code: 'ALICIA_ERR_PLACEMENT', message: 'no host' }
+                  : { code: placed.error.code, message: placed.error.message },
+              },
+            }),
+          );
+        }
+        continue;
+      }
+      unplaceable.delete(a.instance);
+      const next: Assignment = {
+        ...a,
+        instance: instanceId(a.stack, a.service, a.slot, a.spec_hash),
+        agent: to,
+        created_ms: now,
+      };
+      current = current.map((x) => (x === a ? next : x));
+      moves.push({ from: a, to: next });
+      steps.push(
+        emit({
+          event_type: 'service_rescheduled',
+          data: {
+            stack: stack.name,
+            service: a.service,
+            instance: next.instance,
+            from: a.agent,
+            to,
+            reason: `host ${a.agent} offline for ${offlineMs} ms`,
+          },
+        }),
+      );
+    }
+    if (moves.length > 0) {
+      // Written before anything starts: a crash now recovers to the new hosts, not the lost one.
+      steps.push({ kind: 'reassign', stack: stack.name, moves });
+      steps.push({ kind: 'start', stack: stack.name, assignments: moves.map((m) => m.to) });
+    }
+  }
+  return { steps, announced: true, unplaceable };
+}

@@ -1,0 +1,32 @@
+// The one place the orchestrator computes what it records and sends for a service: the
+// service compiled to the protocol's ContainerSpec (what the agents receive) and that
+// spec's hash (the hash names the instances and tells a changed service from an unchanged one).
+import { compileContainerSpec } from '../compose/compile.js';
+import type { ServiceSpec, Stack } from '../compose/model.js';
+import { type ContainerSpec, specHash } from '../protocol/index.js';
+import type { StackRecord } from './store.js';
+
+export interface CompiledService {
+  /** The Compose service (placement, replicas, x-alicia). */
+  readonly service: ServiceSpec;
+  /** What the agents receive. */
+  readonly spec: ContainerSpec;
+  readonly hash: string;
+}
+
+/** Every service of `stack` with its compiled spec and spec hash. */
+export function serviceSpecs(stack: Stack): Map<string, CompiledService> {
+  const out = new Map<string, CompiledService>();
+  for (const [name, service] of Object.entries(stack.services)) {
+    const spec = compileContainerSpec(stack.name, service);
+    out.set(name, { service, spec, hash: specHash(spec) });
+  }
+  return out;
+}
+
+/** The spec hashes a record must keep: those its assignments and its current services use. */
+export function usedSpecHashes(record: StackRecord): Set<string> {
+  const used = new Set(record.assignments.map((a) => a.spec_hash));
+  for (const { hash } of serviceSpecs(record.stack).values()) used.add(hash);
+  return used;
+}

@@ -1,0 +1,114 @@
+// The rescheduling policy as a pure function: grace period, spread, announcements once,
+// the desired state written before the starts, unplaceable instances reported once.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type Assignment, instanceId } from '../../../src/core/deploy/index.js';
+import type { PlacementNode } from '../../../src/core/placement/index.js';
+import { planReschedule, type RescheduleInput, type WatchStep } from '../../../src/core/watch/index.js';
+
+const node = (id: string, labels: Record<string, string> = {}): PlacementNode => ({
+  id,
+  hostname: id,
+  arch: 'x86_64',
+  os: 'linux',
+  role: 'worker',
+  labels,
+});
+const assignment = (service: string, slot: number, agent: string): Assignment => ({
+  instance: instanceId('s', service, slot, 'abcdef'),
+  stack: 's',
+  service,
+  slot,
+  agent,
+  spec_hash: 'abcdef',
+  created_ms: 1,
+});
+const anyRule = () => ({ constraints: [] });
+
+function input(over: Partial<RescheduleInput> = {}): RescheduleInput {
+  const assignments = [assignment('web', 1, 'lost'), assignment('web', 2, 'b'), assignment('db', 1, 'lost')];
+  return {
+    agent: 'lost',
+    offlineSinceMs: 0,
+    now: 5000,
+    graceMs: 1000,
+    stacks: [{ name: 's', assignments, ruleOf: anyRule }],
+    load: new Map([
+      ['lost', 2],
+      ['b', 1],
+    ]),
+    nodes: [node('b'), node('c')],
+    announced: false,
+    unplaceable: new Set(),
+    ...over,
+  };
+}
+const kinds = (steps: readonly WatchStep[]) =>
+  steps.map((s) => (s.kind === 'emit' ? s.event.event_type : s.kind));
+
+describe('reschedule policy', () => {
+  it('waits out the grace period', () => {
+    expect(planReschedule(input({ now: 500 })).steps).toEqual([]);
+  });
+
+  it('announces the lost host once, moves each instance, writes the desired state, then starts', () => {
+    const first = planReschedule(input());
+    expect(kinds(first.steps)).toEqual([
+      'agent_lost',
+      'service_rescheduled',
+      'service_rescheduled',
+      'reassign',
+      'start',
+    ]);
+    expect(first.announced).toBe(true);
+    const reassign = first.steps.find((s) => s.kind === 'reassign');
+    // web 1 goes to c, away from the replica on b; db to the least loaded (b and c tie at 1: by id).
+    expect(
+      reassign?.kind === 'reassign' && reassign.moves.map((m) => `${m.to.service}:${m.to.agent}`),
+    ).toEqual(['web:c', 'db:b']);
+    const again = planReschedule(input({ announced: true }));
+    expect(kinds(again.steps)[0]).toBe('service_rescheduled');
+  });
+
+  it('reports an instance that fits nowhere once, and retries it later', () => {
+    const stacks = [
+      {
+        name: 's',
+        assignments: [assignment('db', 1, 'lost')],
+        ruleOf: () => ({ constraints: [], hosts: ['lost'] }),
+      },
+    ];
+    const first = planReschedule(input({ stacks }));
+    expect(kinds(first.steps)).toEqual(['agent_lost', 'orchestration_error']);
+    expect(first.unplaceable.has(assignment('db', 1, 'lost').instance)).toBe(true);
+    const second = planReschedule(input({ stacks, announced: true, unplaceable: first.unplaceable }));
+    expect(second.steps).toEqual([]);
+  });
+
+  it('leaves instances of an unknown spec alone', () => {
+    const stacks = [{ name: 's', assignments: [assignment('db', 1, 'lost')], ruleOf: () => undefined }];
+    expect(kinds(planReschedule(input({ stacks })).steps)).toEqual(['agent_lost']);
+  });
+
+  it('property: every moved instance leaves the lost host for an online one, and nothing else moves', () => {
+    const arb = fc.array(
+      fc.record({ service: fc.constantFrom('web', 'db', 'api'), agent: fc.constantFrom('lost', 'b', 'c') }),
+      { maxLength: 12 },
+    );
+    fc.assert(
+      fc.property(arb, (xs) => {
+        const assignments = xs.map((x, i) => assignment(x.service, i + 1, x.agent));
+        const result = planReschedule(input({ stacks: [{ name: 's', assignments, ruleOf: anyRule }] }));
+        const moves = result.steps.flatMap((s) => (s.kind === 'reassign' ? s.moves : []));
+        expect(moves.length).toBe(assignments.filter((a) => a.agent === 'lost').length);
+        for (const m of moves) {
+          expect(m.from.agent).toBe('lost');
+          expect(['b', 'c']).toContain(m.to.agent);
+          expect({ ...m.to, agent: m.from.agent, created_ms: m.from.created_ms }).toEqual(m.from);
+        }
+        const starts = result.steps.flatMap((s) => (s.kind === 'start' ? s.assignments : []));
+        expect(starts).toEqual(moves.map((m) => m.to));
+      }),
+    );
+  });
+});
