@@ -1,8 +1,8 @@
 export type {
   ForeignHandler,
+  MessageHandler,
   ProtocolLevel,
   PublishListener,
-  MessageHandler,
   PublishOptions,
   Transport,
   TransportOptions,

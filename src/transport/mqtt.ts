@@ -120,7 +120,13 @@ export interface Transport {
 export function createMqttTransport(options: TransportOptions): Transport {
   const log = options.log;
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-  const stats: TransportStats = { received: 0, rejected: 0, published: 0, rejectedByReason: {}, reconnects: 0 };
+  const stats: TransportStats = {
+    received: 0,
+    rejected: 0,
+    published: 0,
+    rejectedByReason: {},
+    reconnects: 0,
+  };
   const publishListeners = new Set<PublishListener>();
   const protocol = options.protocol ?? 'auto';
   /** Topic roots outside the prefix handed over raw (never parsed, never rejected): root -> handlers. */

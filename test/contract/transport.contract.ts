@@ -134,7 +134,13 @@ export function transportContract(name: string, startBroker: () => Promise<Broke
       expect(t.connected).toBe(true);
       await until(() => connects.items.length === 1, { what: 'onConnect' });
       expect(connects.items).toEqual([{ sessionPresent: false }]);
-      expect(t.stats).toEqual({ received: 0, rejected: 0, published: 0, rejectedByReason: {}, reconnects: 0 });
+      expect(t.stats).toEqual({
+        received: 0,
+        rejected: 0,
+        published: 0,
+        rejectedByReason: {},
+        reconnects: 0,
+      });
       expect(t.protocolVersion).toBe(broker.mqttVersion);
     });
 
