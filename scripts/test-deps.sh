@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Alicia's tests use, when they are missing: the Docker engine
 # (docker.io), busybox-static (test image), mosquitto + mosquitto-clients (real broker and
-# mosquitto_sub/pub), docker-compose (the peer we compare with), openssl (TLS tests).
+# mosquitto_sub/pub), docker-compose (the peer we compare with), openssl (TLS tests),
+# prometheus (promtool checks the metrics exposition).
 # A no-op when everything is there. Needs root and apt to install anything.
 set -euo pipefail
 declare -A want=(
   [dockerd]=docker.io [busybox]=busybox-static [mosquitto]=mosquitto
   [mosquitto_sub]=mosquitto-clients [docker-compose]=docker-compose [openssl]=openssl
+  [promtool]=prometheus
 )
 missing=()
 for cmd in "${!want[@]}"; do

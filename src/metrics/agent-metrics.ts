@@ -1,13 +1,13 @@
 // An agent's Prometheus registry: its managed containers by state and health (the same
 // reports it retains on <prefix>/agents/<id>/containers), its counters and its MQTT link.
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { ContainerReport } from '../protocol/containers.js';
-import { registerTransportMetrics, type TransportView } from './transport-metrics.js';
+import { registerProcessMetrics, registerTransportMetrics, type TransportView } from './transport-metrics.js';
 
 export interface AgentMetricsSource {
   readonly id: string;
   /** The agent's running totals (AgentStats): commands, duplicates, heal_restarts… */
-  readonly stats: Readonly<Record<string, number>>;
+  stats(): Readonly<Record<string, number>>;
   readonly transport: TransportView;
   containers(): ContainerReport[];
 }
@@ -22,7 +22,7 @@ export interface AgentMetrics {
 export function createAgentMetrics(source: AgentMetricsSource): AgentMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ agent: source.id });
-  collectDefaultMetrics({ register: registry });
+  registerProcessMetrics(registry);
   registerTransportMetrics(registry, source.transport);
   new Gauge({
     name: 'alicia_agent_containers',
@@ -55,7 +55,7 @@ export function createAgentMetrics(source: AgentMetricsSource): AgentMetrics {
     registers: [registry],
     collect() {
       this.reset();
-      for (const [kind, total] of Object.entries(source.stats)) this.inc({ kind }, total);
+      for (const [kind, total] of Object.entries(source.stats())) this.inc({ kind }, total);
     },
   });
   return {

@@ -2,7 +2,7 @@
 // (typed events through events.onEvent, agent actions and their responses seen on the
 // transport); gauges are read at scrape time from the typed `ps`, `agents` and `health`
 // requests, so the numbers are the ones `alicia ps` shows and nothing keeps a copy.
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../logging/logger.js';
 import type {
   AgentRow,
@@ -16,7 +16,7 @@ import type {
 import { parseTopic } from '../protocol/topics.js';
 import type { Transport } from '../transport/index.js';
 import { countsOf } from './event-counts.js';
-import { registerTransportMetrics } from './transport-metrics.js';
+import { registerProcessMetrics, registerTransportMetrics } from './transport-metrics.js';
 
 export interface OrchestratorMetricsSource {
   events: { onEvent(listener: (event: AliciaEvent) => void): () => void };
@@ -55,7 +55,7 @@ const MAX_PENDING = 10_000;
 
 export function createOrchestratorMetrics(source: OrchestratorMetricsSource): OrchestratorMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  registerProcessMetrics(registry);
   const nowMs = source.nowMs ?? (() => performance.now());
   let snapshot: OrchestratorStatus | null = null;
 

@@ -1,6 +1,6 @@
 // MQTT connection metrics, shared by the orchestrator's and the agent's registries: read
 // from the transport's own counters at scrape time.
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
 import type { Transport } from '../transport/index.js';
 
 export type TransportView = Pick<Transport, 'stats' | 'connected' | 'protocolVersion'>;
@@ -66,4 +66,21 @@ export function registerTransportMetrics(registry: Registry, transport: Transpor
       }
     },
   });
+}
+
+/**
+ * prom-client's process and Node.js metrics, less the three gauges it names `*_total`
+ * (`nodejs_active_{handles,requests,resources}_total`), which `promtool check metrics`
+ * rejects ("non-counter metrics should not have _total suffix"); the same numbers stay
+ * under `nodejs_active_handles` and `nodejs_active_resources`.
+ */
+export function registerProcessMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry });
+  for (const name of [
+    'nodejs_active_handles_total',
+    'nodejs_active_requests_total',
+    'nodejs_active_resources_total',
+  ]) {
+    registry.removeSingleMetric(name);
+  }
 }

@@ -24,6 +24,8 @@ interface UpFlags {
   tlsCa?: string;
   tlsCert?: string;
   tlsKey?: string;
+  metricsPort?: string;
+  homeassistant?: string | boolean;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -48,6 +50,14 @@ export function registerUp(program: Command): void {
     .option('--timeout <seconds>', 'give up waiting for the deploy after this long (default 1800)')
     .option('--json', 'print events as JSON lines')
     .option('--log-level <level>', 'log level of the embedded processes, on stderr (default warn)')
+    .option(
+      '--metrics-port <n>',
+      'embedded mode: serve Prometheus /metrics, /healthz, /status on 127.0.0.1:<n>',
+    )
+    .option(
+      '--homeassistant [prefix]',
+      'embedded mode: publish Home Assistant MQTT discovery (default prefix homeassistant)',
+    )
     .action(async (flags: UpFlags) => {
       const { fail } = await import('../output.js');
       try {
@@ -196,6 +206,14 @@ async function embeddedUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): P
     }),
   ]);
 
+  const { startIntegrations } = await import('../integrations.js');
+  const integrations = await startIntegrations(orchestrator, {
+    metricsPort: flags.metricsPort,
+    homeassistant: flags.homeassistant,
+    log,
+  });
+  if (integrations.metricsUrl !== null) say(`Metrics at ${integrations.metricsUrl}/metrics`);
+
   let phase: 'deploying' | 'up' | 'stopping' = 'deploying';
   const deploying = new AbortController();
   const shutdown = async (code: number): Promise<never> => {
@@ -213,6 +231,7 @@ async function embeddedUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): P
       }
     }
     await agent.close().catch(() => undefined);
+    await integrations.close().catch(() => undefined);
     await orchestrator.close().catch(() => undefined);
     await broker.close().catch(() => undefined);
     say(`Stack ${stack.name} removed.`);
