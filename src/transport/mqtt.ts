@@ -132,6 +132,8 @@ export function createMqttTransport(options: TransportOptions): Transport {
   /** Topic roots outside the prefix handed over raw (never parsed, never rejected): root -> handlers. */
   const foreign = new Map<string, Set<ForeignHandler>>();
   let connectedOnce = false;
+  /** The next connect attempt is the 3.1.1 retry of a CONNECT the broker refused as v5. */
+  let fallingBack = false;
   let version: ProtocolLevel | null = null;
   const messageHandlers = new Set<MessageHandler>();
   const connectHandlers = new Set<(info: { sessionPresent: boolean }) => void>();
@@ -186,9 +188,17 @@ export function createMqttTransport(options: TransportOptions): Transport {
 
   client.on('reconnect', () => {
     // Backoff: grow the period until the cap so a lost broker is not hammered.
-    attempts += 1;
     const base = options.reconnectMs ?? 500;
     const cap = options.maxReconnectMs ?? 10_000;
+    if (fallingBack) {
+      // The same connect again in 3.1.1: the refused one started no session, so its will
+      // (and the session number in it) still holds, and it was no failed attempt.
+      fallingBack = false;
+      client.options.reconnectOnConnackError = false;
+      client.options.reconnectPeriod = base;
+      return;
+    }
+    attempts += 1;
     client.options.reconnectPeriod = Math.min(cap, base * 2 ** Math.min(attempts, 10));
     client.options.will = willPacket();
   });
@@ -218,14 +228,17 @@ export function createMqttTransport(options: TransportOptions): Transport {
     // A 3.1.1-only broker answers a v5 CONNECT with return code 1 ("unacceptable protocol
     // version", [MQTT-3.1.2-2]; aedes 1.x sends it in the 3.1.1 format, which MQTT.js reads as
     // reason code 1); a v5 broker that does not want 5 answers 0x84. Either way: offer 3.1.1
-    // from now on and connect again at once. MQTT.js does not reconnect after a refused
-    // CONNACK by itself.
+    // from now on. MQTT.js does not reconnect after a refused CONNACK unless told to, and
+    // reads reconnectOnConnackError right after this handler: its own timer then makes the
+    // next attempt (one timer: no second connection racing the first), at once.
     const code = (err as { code?: unknown }).code;
     if (protocol === 'auto' && client.options.protocolVersion === 5 && (code === 1 || code === 0x84)) {
       log.info({ url: options.url }, 'broker does not speak MQTT 5: using MQTT 3.1.1');
       client.options.protocolVersion = 4;
       delete client.options.properties;
-      if (!closed) client.reconnect();
+      fallingBack = true;
+      client.options.reconnectOnConnackError = !closed;
+      client.options.reconnectPeriod = 1;
       return;
     }
     log.warn({ err, url: options.url }, 'mqtt error');
