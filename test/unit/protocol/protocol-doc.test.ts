@@ -4,11 +4,14 @@
 // doc and the schema's complaint, so an example is quick to fix after a schema change.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { prettifyError } from 'zod';
 import {
   AGENT_ACTIONS,
+  isRequestMethod,
   parseIncoming,
   parseTopic,
   REQUEST_METHODS,
+  REQUESTS,
   TOPIC_KINDS,
 } from '../../../src/protocol/index.js';
 
@@ -114,6 +117,21 @@ describe('docs/protocol.md', () => {
       }
     }
     expect(missing, 'request methods without an example').toEqual([]);
+  });
+
+  it("every ok reply's data parses with its method's reply schema", () => {
+    const failures: string[] = [];
+    for (const e of ALL) {
+      if (e.replyTo === null || !isRequestMethod(e.replyTo)) continue;
+      const reply = JSON.parse(e.json) as { status?: string; data?: unknown };
+      if (reply.status !== 'ok') continue;
+      const parsed = REQUESTS[e.replyTo].reply.safeParse(reply.data);
+      if (!parsed.success)
+        failures.push(
+          `${where(e)}: ${e.replyTo} reply: ${prettifyError(parsed.error).replaceAll('\n', '; ')}`,
+        );
+    }
+    expect(failures.join('\n')).toBe('');
   });
 
   it('tags replies only with methods that exist', () => {
