@@ -1,12 +1,15 @@
 // Agent footprint: resident memory and idle CPU of a real `alicia agent` process that
 // manages 10 containers, against the targets (RSS ≤ 60 MB, idle CPU ≤ 1 % of a core).
+// The agent is started the way a user starts it: through the installed entry point
+// (package.json "bin", bin/alicia, reached through a symlink as npm links it), so the
+// figure includes whatever node settings that entry point applies.
 //
 //   npm run build && node dist/bench/agent-footprint.js
 //   env: FOOTPRINT_IDLE_S (60)          idle window measured
 //        FOOTPRINT_CONTAINERS (10)      managed containers
 //        FOOTPRINT_HEALTH_INTERVAL_MS (10000; 0 = no healthcheck)
-//        FOOTPRINT_NODE_FLAGS           extra node flags for the agent, e.g.
-//                                       "--lite-mode --max-semi-space-size=1"
+//        FOOTPRINT_NODE_FLAGS           replaces the entry point's node flags for the agent
+//                                       (ALICIA_AGENT_NODE_FLAGS), e.g. "" for node's defaults
 //        FOOTPRINT_AGENT_FLAGS          extra `alicia agent` flags, e.g. "--no-start-probe"
 //        FOOTPRINT_PRELOAD              a module to --import into the agent (diagnostics)
 //        DOCKER_HOST                    as for the tests
@@ -14,7 +17,8 @@
 // Memory is VmRSS from /proc/<pid>/status at the end of the window (and VmHWM, the peak);
 // CPU is utime+stime from /proc/<pid>/stat over the window, as a share of one core.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -29,13 +33,17 @@ import { specHash } from '../src/protocol/spec-hash.js';
 const IDLE_S = Number(process.env.FOOTPRINT_IDLE_S ?? 60);
 const CONTAINERS = Number(process.env.FOOTPRINT_CONTAINERS ?? 10);
 const HEALTH_INTERVAL_MS = Number(process.env.FOOTPRINT_HEALTH_INTERVAL_MS ?? 10_000);
-const NODE_FLAGS = (process.env.FOOTPRINT_NODE_FLAGS ?? '').split(' ').filter((flag) => flag.length > 0);
+/** undefined: the entry point's own flags (what users get). */
+const NODE_FLAGS = process.env.FOOTPRINT_NODE_FLAGS;
 const AGENT_FLAGS = (process.env.FOOTPRINT_AGENT_FLAGS ?? '').split(' ').filter((flag) => flag.length > 0);
 /** A module to --import into the agent (e.g. one that prints v8 heap statistics). */
-const PRELOAD = process.env.FOOTPRINT_PRELOAD ? ['--import', process.env.FOOTPRINT_PRELOAD] : [];
+const PRELOAD = process.env.FOOTPRINT_PRELOAD ? `--import ${process.env.FOOTPRINT_PRELOAD}` : undefined;
 const STACK = 'footprint-bench';
 const AGENT = 'footprint';
-const MAIN = path.resolve('dist/src/cli/main.js');
+/** The installed entry point (package.json "bin"), as npm's .bin links it. */
+const BIN = path.resolve(
+  (JSON.parse(await readFile('package.json', 'utf8')) as { bin: { alicia: string } }).bin.alicia,
+);
 const TARGET_RSS_MB = 60;
 const TARGET_CPU_PERCENT = 1;
 
@@ -62,6 +70,15 @@ async function memoryKb(pid: number): Promise<{ rss: number; peak: number }> {
   const field = (name: string) =>
     Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
   return { rss: field('VmRSS'), peak: field('VmHWM') };
+}
+
+/** The node flags the agent really runs with (from its command line, not from what was asked). */
+function nodeFlags(pid: number): string {
+  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const flags = argv
+    .slice(1)
+    .filter((arg, i, all) => arg.startsWith('--') && !all.slice(0, i).some((a) => a.endsWith('.js')));
+  return flags.join(' ') || 'none';
 }
 
 async function removeLeftovers(): Promise<number> {
@@ -160,12 +177,15 @@ async function main(): Promise<void> {
       20_000,
       'the agent to come online',
     );
+    // npm links bin entries into node_modules/.bin: start it through such a link.
+    const link = path.join(stateDir, 'alicia');
+    await symlink(BIN, link);
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    if (NODE_FLAGS !== undefined) env.ALICIA_AGENT_NODE_FLAGS = NODE_FLAGS;
+    if (PRELOAD) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} ${PRELOAD}`.trim();
     child = spawn(
-      process.execPath,
+      link,
       [
-        ...NODE_FLAGS,
-        ...PRELOAD,
-        MAIN,
         'agent',
         '--broker',
         broker.url,
@@ -179,8 +199,10 @@ async function main(): Promise<void> {
       ],
       {
         stdio: ['ignore', 'inherit', 'inherit'],
+        env,
       },
     );
+    // bin/alicia execs node: the shell's pid is the agent's.
     const pid = child.pid;
     if (pid === undefined) throw new Error('the agent process did not start');
     await online;
@@ -224,7 +246,7 @@ async function main(): Promise<void> {
     const verdict = (ok: boolean) => (ok ? 'ok' : 'ABOVE TARGET');
     console.log('');
     console.log(
-      `agent footprint (node ${process.version}, ${os.arch()}, flags: ${NODE_FLAGS.join(' ') || 'none'}, ${CONTAINERS} containers, healthcheck ${HEALTH_INTERVAL_MS > 0 ? `every ${HEALTH_INTERVAL_MS} ms` : 'none'})`,
+      `agent footprint (node ${process.version}, ${os.arch()}, entry point ${path.relative(process.cwd(), BIN)}, node flags: ${nodeFlags(pid)}, ${CONTAINERS} containers, healthcheck ${HEALTH_INTERVAL_MS > 0 ? `every ${HEALTH_INTERVAL_MS} ms` : 'none'})`,
     );
     console.log(
       `  RSS            ${rssMb.toFixed(1)} MB   (peak ${(memory.peak / 1024).toFixed(1)} MB)   target ≤ ${TARGET_RSS_MB} MB   ${verdict(rssMb <= TARGET_RSS_MB)}`,

@@ -11,6 +11,8 @@ declare -A want=(
   [promtool]=prometheus
 )
 missing=()
+# systemd: `systemd-analyze verify` of packaging/systemd/ (docker-compose also runs packaging/compose.yaml).
+want[systemd-analyze]=systemd
 for cmd in "${!want[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${want[$cmd]}")
 done

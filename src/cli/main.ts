@@ -17,6 +17,19 @@ const program = new Command()
 
 registerCommands(program);
 
+// bin/alicia (what npm installs, the systemd unit and the image run) starts the agent under
+// the V8 settings of its memory budget; `node dist/src/cli/main.js agent` typed by hand does
+// not, and says so (ALICIA_AGENT_NODE_FLAGS set, even empty, means the choice was made).
+if (
+  process.argv[2] === 'agent' &&
+  !process.execArgv.includes('--lite-mode') &&
+  process.env.ALICIA_AGENT_NODE_FLAGS === undefined
+) {
+  process.stderr.write(
+    'alicia: warning: agent started without --lite-mode --max-semi-space-size=1 (expect ~70 MB RSS instead of ≤ 60 MB): start it with the alicia command (bin/alicia)\n',
+  );
+}
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`alicia: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

@@ -208,7 +208,7 @@ export function registerBroker(program: Command): void {
     .option('--connect-timeout-ms <n>', 'close connections that send no CONNECT within this time')
     .option('--anonymous <policy>', 'anonymous viewers: refuse | loopback | any')
     .option('--allow-anonymous', 'let anonymous clients in as viewers from any address')
-    .option('--log-level <level>', 'trace | debug | info | warn | error')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
     .action(async (flags: BrokerFlags) => {
       try {
         await runBroker(flags);

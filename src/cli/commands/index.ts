@@ -4,6 +4,7 @@ import { registerAgent } from './agent.js';
 import { registerAgents } from './agents.js';
 import { registerBroker } from './broker.js';
 import { registerConfig } from './config.js';
+import { registerDocs } from './docs.js';
 import { registerDown } from './down.js';
 import { registerEvents } from './events.js';
 import { registerOrchestrator } from './orchestrator.js';
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerDown(program);
   registerAgents(program);
   registerEvents(program);
+  registerDocs(program);
 }
