@@ -8,8 +8,11 @@ import type { Topics } from '../protocol/topics.js';
 import type { Transport } from '../transport/index.js';
 import {
   agentDevice,
+  type DevicePayload,
   type DiscoveryContext,
   type DiscoveryMessage,
+  discoveryTopic,
+  objectId,
   serviceDevice,
   statusTopic,
 } from './discovery.js';
@@ -86,7 +89,35 @@ export async function startHomeAssistantBridge(
     }
   });
   const root = discoveryPrefix.split('/')[0] ?? discoveryPrefix;
-  const offStatus = transport.onForeign(root, (topic, payload) => {
+  const ours = discoveryTopic(discoveryPrefix, objectId('alicia', topics.prefix));
+  const oursStart = ours.slice(0, ours.length - '/config'.length);
+  /** Ids alone could match another installation's (prefix `alicia_x`): its topics tell. */
+  const madeByUs = (payload: Buffer): boolean => {
+    try {
+      const config = JSON.parse(payload.toString('utf8')) as Partial<DevicePayload>;
+      const first = Object.values(config.cmps ?? {})[0];
+      const stateTopic = config.state_topic ?? first?.state_topic;
+      return (
+        config.o?.name === 'Alicia' &&
+        typeof stateTopic === 'string' &&
+        stateTopic.startsWith(`${topics.prefix}/`)
+      );
+    } catch {
+      return false;
+    }
+  };
+  const offStatus = transport.onForeign(root, (topic, payload, retained) => {
+    // A config of ours the broker kept from before (a service removed while discovery was
+    // off): the retained states and infos came first in the same SUBSCRIBE (brokers send
+    // retained messages filter by filter), so a device unknown by now is gone. Retained
+    // delivery only: our own publishes come back live, and a device may be added later.
+    if (retained && topic.startsWith(oursStart) && !devices.has(topic) && madeByUs(payload)) {
+      log.info({ topic }, 'removing a stale home assistant device');
+      transport
+        .clearRetained(topic)
+        .catch((err: unknown) => log.warn({ err, topic }, 'stale discovery config not removed'));
+      return;
+    }
     if (topic !== statusTopic(discoveryPrefix)) return;
     if (payload.toString('utf8').trim() !== 'online') return;
     log.info({ devices: devices.size }, 'home assistant is online: sending discovery again');
@@ -105,7 +136,13 @@ export async function startHomeAssistantBridge(
   });
 
   await transport.subscribe(
-    [topics.filters.serviceStates, topics.filters.allAgents, statusTopic(discoveryPrefix)],
+    [
+      topics.filters.serviceStates,
+      topics.filters.allAgents,
+      statusTopic(discoveryPrefix),
+      // Last: what the broker kept of our configs, once it has sent the states (see above).
+      discoveryTopic(discoveryPrefix, '+'),
+    ],
     1,
   );
   log.info({ discoveryPrefix }, 'home assistant discovery on');

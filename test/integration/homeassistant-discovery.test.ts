@@ -130,8 +130,36 @@ describe('Home Assistant discovery on Mosquitto', () => {
     cleanup.push(() => orchestrator.close());
     // Mosquitto speaks MQTT 5: the orchestrator does too.
     expect(orchestrator.transport.protocolVersion).toBe(5);
+    // A device of ours the broker kept from before (removed while discovery was off) goes
+    // when discovery starts; another installation's (prefix alicia_x) stays.
+    const staleTopic = 'homeassistant/device/alicia_alicia_hadisc_gone/config';
+    const otherTopic = 'homeassistant/device/alicia_alicia_x_hadisc_web/config';
+    const keeper = await mqtt.connectAsync(mosquitto.url, {
+      protocolVersion: 5,
+      clientId: 'ha-keeper',
+      username: HA.name,
+      password: HA.password,
+    });
+    cleanup.push(() => keeper.endAsync());
+    const config = (prefix: string) =>
+      JSON.stringify({
+        dev: { ids: ['x'] },
+        o: { name: 'Alicia' },
+        state_topic: `${prefix}/stacks/hadisc/services/x/state`,
+        cmps: {},
+      });
+    await keeper.publishAsync(staleTopic, config('alicia'), { qos: 1, retain: true });
+    await keeper.publishAsync(otherTopic, config('alicia_x'), { qos: 1, retain: true });
+    cleanup.push(() => keeper.publishAsync(otherTopic, '', { qos: 1, retain: true }));
+    await keeper.subscribeAsync(staleTopic, { qos: 1 });
+    const staleGone = new Promise<void>((resolve) => {
+      keeper.on('message', (topic, payload) => {
+        if (topic === staleTopic && payload.length === 0) resolve();
+      });
+    });
     const integrations = await startIntegrations(orchestrator, { homeassistant: true, log: silentLogger() });
     cleanup.push(() => integrations.close());
+    await staleGone;
     const agent: Agent = await startAgent({
       id: USERS.agent.name,
       brokerUrl: mosquitto.url,
@@ -256,7 +284,8 @@ describe('Home Assistant discovery on Mosquitto', () => {
     });
     await ha.publishAsync('homeassistant/status', 'online', { qos: 1 });
     await again;
-    expect(retained).toBe(2);
+    // Retained at subscription: the service's, the host's and the other installation's.
+    expect(retained).toBe(3);
 
     // The stack removed: the service's device goes (empty retained config), the host stays.
     const removed = new Promise<void>((resolve) => {
@@ -267,7 +296,11 @@ describe('Home Assistant discovery on Mosquitto', () => {
     await orchestrator.down(STACK);
     await removed;
     // Retained messages come filter by filter: the service's config first, were it still there.
-    const left = await subAsHomeAssistant(mosquitto.port, [serviceTopic, agentTopic], 1);
-    expect(left.map((l) => split(l).topic)).toEqual([agentTopic]);
+    const left = await subAsHomeAssistant(
+      mosquitto.port,
+      [serviceTopic, staleTopic, agentTopic, otherTopic],
+      2,
+    );
+    expect(left.map((l) => split(l).topic)).toEqual([agentTopic, otherTopic]);
   });
 });
