@@ -11,6 +11,7 @@ import { aliciaError } from '../src/core/errors.js';
 import { type Logger, silentLogger } from '../src/logging/logger.js';
 import { writeFileAtomic } from '../src/store/atomic-file.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './embedded.js';
+import type { WebSocketListenerOptions } from './listeners.js';
 import { hashPassword, type UserRecord } from './users.js';
 
 export interface Credentials {
@@ -28,6 +29,8 @@ export interface EmbeddedDefaultOptions {
   agentIds: string[];
   /** Where operator.json goes; default `$ALICIA_HOME`, else `~/.alicia`. */
   home?: string;
+  /** An MQTT-over-WebSocket listener too (the dashboard's), on the same host. */
+  websocket?: WebSocketListenerOptions;
   log?: Logger;
 }
 
@@ -119,6 +122,7 @@ export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Pro
     port: options.port ?? 1883,
     security: { users },
     persistenceDir: path.join(options.stateDir, 'broker'),
+    ...(options.websocket ? { websocket: options.websocket } : {}),
     log,
   });
   let operatorFile: string;

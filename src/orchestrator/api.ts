@@ -5,6 +5,7 @@
 import { prettifyError } from 'zod';
 import { parseBundle } from '../compose/bundle.js';
 import { aliciaError } from '../core/errors.js';
+import { buildGraph } from '../core/graph/index.js';
 import {
   HEALING_EVENT_TYPES,
   REQUESTS,
@@ -71,6 +72,35 @@ export const handlers: Handlers = {
       limit: r.limit ?? 100,
     });
     return { entries: events.flatMap((e) => toHistoryEntry(e) ?? []) };
+  },
+  async graph(r, { orchestrator: ctx }) {
+    if (r.stack !== undefined && ctx.state.stacks[r.stack] === undefined) {
+      throw aliciaError('ALICIA_ERR_NOT_FOUND', `stack "${r.stack}" is not deployed`);
+    }
+    const records = Object.values(ctx.state.stacks).filter(
+      (s) => r.stack === undefined || s.name === r.stack,
+    );
+    return {
+      stacks: records.map((record) => {
+        const services = record.stack.services;
+        const built = buildGraph(services);
+        // A deployed stack's graph was built once already; a failure here cannot happen, but
+        // a dashboard still gets every service in one layer rather than nothing.
+        const layers = built.ok ? built.graph.layers.map((l) => [...l]) : [Object.keys(services).sort()];
+        return {
+          stack: record.name,
+          layers,
+          services: Object.entries(services).map(([service, spec]) => ({
+            service,
+            depends_on: Object.entries(spec.depends_on).map(([dep, d]) => ({
+              service: dep,
+              condition: d.condition,
+              required: d.required,
+            })),
+          })),
+        };
+      }),
+    };
   },
 };
 

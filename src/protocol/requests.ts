@@ -134,6 +134,22 @@ export const AgentRowSchema = z.strictObject({
 });
 export type AgentRow = z.infer<typeof AgentRowSchema>;
 
+/** One stack's dependency graph: each service's `depends_on` and the start layers. */
+export const StackGraphSchema = z.strictObject({
+  stack: z.string(),
+  /** Start layers: layer k's services depend only on layers < k (the order `alicia up` starts them). */
+  layers: z.array(StringList),
+  services: z.array(
+    z.strictObject({
+      service: z.string(),
+      depends_on: z.array(
+        z.strictObject({ service: z.string(), condition: z.string(), required: z.boolean() }),
+      ),
+    }),
+  ),
+});
+export type StackGraph = z.infer<typeof StackGraphSchema>;
+
 /** The one request map: every method's request body and reply data. */
 export const REQUESTS = {
   /** Compose files travel as text: the orchestrator parses them with the same loader. */
@@ -161,6 +177,11 @@ export const REQUESTS = {
     }),
     reply: z.strictObject({ entries: z.array(HistoryEntrySchema) }),
   },
+  /** Dependency graphs of the deployed stacks (or of one), for dashboards. */
+  graph: {
+    request: z.strictObject({ stack: NameSchema.optional() }),
+    reply: z.strictObject({ stacks: z.array(StackGraphSchema) }),
+  },
 } as const satisfies { [M in RequestMethod]: { request: z.ZodObject; reply: z.ZodType } };
 
 /** zod types a strict empty object as Record<string, never>; as a body it means "no fields". */
@@ -184,6 +205,7 @@ export const RequestSchemas = {
   health: REQUESTS.health.request.extend(RequestEnvelope),
   heal: REQUESTS.heal.request.extend(RequestEnvelope),
   history: REQUESTS.history.request.extend(RequestEnvelope),
+  graph: REQUESTS.graph.request.extend(RequestEnvelope),
 } as const satisfies { [M in RequestMethod]: z.ZodObject };
 
 /** The envelope every wire request carries around its body. */

@@ -19,6 +19,7 @@ export const REQUEST_METHODS = [
   'health',
   'heal',
   'history',
+  'graph',
 ] as const;
 export type RequestMethod = (typeof REQUEST_METHODS)[number];
 

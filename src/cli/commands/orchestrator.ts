@@ -20,6 +20,9 @@ interface Flags {
   metricsHost?: string;
   /** true (flag alone: the default prefix) or Home Assistant's discovery prefix. */
   homeassistant?: string | boolean;
+  uiPort?: string;
+  uiHost?: string;
+  uiBrokerWs?: string;
 }
 
 export function registerOrchestrator(program: Command): void {
@@ -44,6 +47,12 @@ export function registerOrchestrator(program: Command): void {
     .option(
       '--homeassistant [prefix]',
       'publish Home Assistant MQTT discovery under this prefix (default homeassistant; $ALICIA_HOMEASSISTANT)',
+    )
+    .option('--ui-port <n>', 'serve the dashboard on this port (0 = any free port); off when absent')
+    .option('--ui-host <host>', 'dashboard address (default 127.0.0.1; others need broker users)')
+    .option(
+      '--ui-broker-ws <url>',
+      "the broker's MQTT-over-WebSocket URL as browsers reach it (with --ui-port)",
     )
     .action(async (flags: Flags) => {
       const { fail } = await import('../output.js');
@@ -92,6 +101,31 @@ export function registerOrchestrator(program: Command): void {
           await orchestrator.close();
           throw err;
         });
+        const ui =
+          flags.uiPort === undefined
+            ? null
+            : await (async () => {
+                if (flags.uiBrokerWs === undefined || !/^wss?:\/\//.test(flags.uiBrokerWs)) {
+                  throw aliciaError(
+                    'ALICIA_ERR_CONFIG_INVALID',
+                    `--ui-port needs --ui-broker-ws ws://… (or wss://…): the broker's WebSocket listener, which the page talks to`,
+                  );
+                }
+                const { startDashboard } = await import('../../ui-server/index.js');
+                return startDashboard({
+                  host: flags.uiHost ?? '127.0.0.1',
+                  port: flags.uiPort,
+                  brokerWsUrl: flags.uiBrokerWs,
+                  prefix: flags.prefix,
+                  secured: (flags.username ?? process.env.ALICIA_USERNAME) !== undefined,
+                  log,
+                });
+              })().catch(async (err: unknown) => {
+                await integrations.close();
+                await orchestrator.close();
+                throw err;
+              });
+        if (ui) process.stdout.write(`Dashboard: ${ui.url}\n`);
         log.info(
           { session: orchestrator.session },
           'orchestrator running; Ctrl-C stops it (containers keep running)',
@@ -101,8 +135,7 @@ export function registerOrchestrator(program: Command): void {
           if (stopping) process.exit(1);
           stopping = true;
           log.info({ signal }, 'stopping orchestrator');
-          integrations
-            .close()
+          Promise.all([ui?.close(), integrations.close()])
             .then(() => orchestrator.close())
             .then(
               () => process.exit(0),

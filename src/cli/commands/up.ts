@@ -26,6 +26,9 @@ interface UpFlags {
   tlsKey?: string;
   metricsPort?: string;
   homeassistant?: string | boolean;
+  uiPort?: string;
+  /** false with --no-ui. */
+  ui?: boolean;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -58,6 +61,11 @@ export function registerUp(program: Command): void {
       '--homeassistant [prefix]',
       'embedded mode: publish Home Assistant MQTT discovery (default prefix homeassistant)',
     )
+    .option(
+      '--ui-port <n>',
+      'embedded mode: serve the dashboard on 127.0.0.1:N (default 7883, 0 = any free port)',
+    )
+    .option('--no-ui', 'embedded mode: no dashboard')
     .action(async (flags: UpFlags) => {
       const { fail } = await import('../output.js');
       try {
@@ -173,7 +181,15 @@ async function embeddedUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): P
 
   let embedded: Awaited<ReturnType<typeof startEmbeddedDefault>>;
   try {
-    embedded = await startEmbeddedDefault({ host: '127.0.0.1', port, stateDir, agentIds: [agentId], log });
+    embedded = await startEmbeddedDefault({
+      host: '127.0.0.1',
+      port,
+      stateDir,
+      agentIds: [agentId],
+      // The dashboard talks MQTT over WebSocket; any free port, the page is told which.
+      ...(flags.ui !== false ? { websocket: { port: 0, path: '/mqtt' } } : {}),
+      log,
+    });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw aliciaError(
@@ -213,6 +229,18 @@ async function embeddedUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): P
     log,
   });
   if (integrations.metricsUrl !== null) say(`Metrics at ${integrations.metricsUrl}/metrics`);
+  // The dashboard: the URL carries a one-time token that logs the page in as the operator.
+  const ui =
+    flags.ui !== false && broker.websocket
+      ? await (await import('../../ui-server/index.js')).startDashboard({
+          host: '127.0.0.1',
+          port: flags.uiPort,
+          brokerWsUrl: broker.websocket.url,
+          secured: true,
+          oneTime: credentials.operator,
+          log,
+        })
+      : null;
 
   let phase: 'deploying' | 'up' | 'stopping' = 'deploying';
   const deploying = new AbortController();
@@ -230,6 +258,7 @@ async function embeddedUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): P
         code = 1;
       }
     }
+    await ui?.close();
     await agent.close().catch(() => undefined);
     await integrations.close().catch(() => undefined);
     await orchestrator.close().catch(() => undefined);
@@ -250,6 +279,8 @@ async function embeddedUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): P
   await orchestrator.waitForAgents(1, 15_000);
   const services = Object.keys(stack.services);
   say(`Deploying ${stack.name} (${services.length} services) on ${broker.url}, agent ${agentId}`);
+  // Printed, not logged: the token in it is spent by the first page that opens it.
+  if (ui) process[json ? 'stderr' : 'stdout'].write(`Dashboard: ${ui.loginUrl}\n`);
   const progress = createProgress(services, { json, tty: isTty() }, await import('../event-view.js'));
   orchestrator.events.onEvent((event) => {
     if (phase === 'deploying') progress.onEvent(event);
