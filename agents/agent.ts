@@ -284,6 +284,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       return store.session;
     },
     stats,
+    transport,
+    containers: () => manager.reports(),
     close() {
       closed ??= (async () => {
         closing = true;

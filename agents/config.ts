@@ -74,6 +74,8 @@ export interface AgentFlags {
   commandSecretFile?: string;
   /** commander's negatable --no-start-probe: false when given, else true (its default). */
   startProbe?: boolean;
+  metricsPort?: string;
+  metricsHost?: string;
 }
 
 export interface ResolvedAgentConfig {
