@@ -241,6 +241,18 @@ export function createMqttTransport(options: TransportOptions): Transport {
       client.options.reconnectPeriod = 1;
       return;
     }
+    // The broker refused our credentials (3.1.1 return codes 4 and 5, v5 reason codes 0x86,
+    // 0x87 and 0x8C): say so now instead of waiting out the connect timeout.
+    if (code === 4 || code === 5 || code === 0x86 || code === 0x87 || code === 0x8c) {
+      const who = options.username !== undefined ? `user "${options.username}"` : 'an anonymous client';
+      abandonReady(
+        aliciaError(
+          'ALICIA_ERR_AUTH',
+          `the broker at ${options.url} refused ${who} (${err.message}): check the user name and password`,
+          { cause: err },
+        ),
+      );
+    }
     log.warn({ err, url: options.url }, 'mqtt error');
   });
   client.on('message', (topic, payload, packet) => {
@@ -354,7 +366,23 @@ export function createMqttTransport(options: TransportOptions): Transport {
     },
     async subscribe(filters, qos = 1) {
       if (closed) throw closedError(`subscribe to ${filters.join(', ')}`);
-      await client.subscribeAsync(filters, { qos });
+      const forbidden = (refused: readonly string[], cause?: unknown) =>
+        aliciaError(
+          'ALICIA_ERR_FORBIDDEN',
+          `the broker refused the subscription to ${refused.join(', ')}: this user's role may not read it`,
+          { cause },
+        );
+      let granted: { qos: number }[];
+      try {
+        granted = await client.subscribeAsync(filters, { qos });
+      } catch (err) {
+        // MQTT 5: a SUBACK reason code >= 0x80 rejects the subscribe ("Subscribe error: …").
+        if (err instanceof Error && err.message.startsWith('Subscribe error')) throw forbidden(filters, err);
+        throw err;
+      }
+      // MQTT 3.1.1: a refused filter is granted 0x80 [MQTT-3.9.3-2].
+      const refused = filters.filter((_, i) => (granted[i]?.qos ?? 0) >= 0x80);
+      if (refused.length > 0) throw forbidden(refused);
     },
     async unsubscribe(filters) {
       if (closed) throw closedError(`unsubscribe from ${filters.join(', ')}`);
