@@ -3,6 +3,7 @@
 // `alicia agent` and the orchestrator's embedded `alicia up` call.
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
+import { join } from 'node:path';
 import { type Clock, systemClock, type TimerHandle } from '../src/clock/index.js';
 import { aliciaError } from '../src/core/errors.js';
 import { createLogger } from '../src/logging/logger.js';
@@ -84,6 +85,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     options.runtime ??
     (await import('./runtime/docker-runtime.js')).createDockerRuntime({
       log: rootLog.child({ agent: id }),
+      filesDir: join(options.stateDir, 'files'),
       clock,
     });
   const stats = createAgentStats();
@@ -282,6 +284,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       return store.session;
     },
     stats,
+    transport,
+    containers: () => manager.reports(),
     close() {
       closed ??= (async () => {
         closing = true;

@@ -42,6 +42,8 @@ export const AgentConfigFileSchema = z.strictObject({
       allow_privileged: z.boolean().optional(),
       allowed_host_paths: z.array(z.string().startsWith('/', 'must be an absolute path')).optional(),
       allowed_images: z.array(z.string().min(1)).optional(),
+      /** Host devices containers may map (`/dev/ttyACM0`, `/dev/dri/*`); default none. */
+      allowed_devices: z.array(z.string().startsWith('/dev/', 'must be a path under /dev/')).optional(),
     })
     .optional(),
 });
@@ -72,6 +74,8 @@ export interface AgentFlags {
   commandSecretFile?: string;
   /** commander's negatable --no-start-probe: false when given, else true (its default). */
   startProbe?: boolean;
+  metricsPort?: string;
+  metricsHost?: string;
 }
 
 export interface ResolvedAgentConfig {
@@ -239,6 +243,9 @@ export async function resolveAgentConfig(
         allowPrivileged: flags.allowPrivileged === true || file.policy?.allow_privileged === true,
         allowedHostPaths: [...(file.policy?.allowed_host_paths ?? []), ...(flags.allowHostPath ?? [])],
         ...(allowedImages !== undefined ? { allowedImages } : {}),
+        ...(file.policy?.allowed_devices !== undefined
+          ? { allowedDevices: [...file.policy.allowed_devices] }
+          : {}),
       },
     },
   };

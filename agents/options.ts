@@ -2,6 +2,8 @@
 import type { Clock } from '../src/clock/index.js';
 import type { AgentPolicy } from '../src/core/agent-plan/index.js';
 import type { Logger } from '../src/logging/logger.js';
+import type { ContainerReport } from '../src/protocol/containers.js';
+import type { Transport } from '../src/transport/index.js';
 import type { AgentStats } from './agent-stats.js';
 import type { ContainerRuntime } from './runtime/types.js';
 
@@ -65,6 +67,10 @@ export interface Agent {
   /** Session of the current connection (grows on every connect, persisted). */
   readonly session: number;
   readonly stats: Readonly<AgentStats>;
+  /** Its MQTT connection (read-only use: metrics). */
+  readonly transport: Pick<Transport, 'stats' | 'connected' | 'protocolVersion'>;
+  /** The managed containers as last reported. */
+  containers(): ContainerReport[];
   /** Clean stop: publishes offline, leaves containers running. */
   close(): Promise<void>;
 }

@@ -36,7 +36,8 @@ export const UsersFileSchema = z
 
 const HEADER = `# Alicia broker users. Passwords are stored as scrypt hashes only.
 # Add or change a user with: alicia broker passwd --users <this file> <name> --role <role>
-# Roles: orchestrator, agent (name = agent id), operator (CLI), viewer (read-only).
+# Roles: orchestrator, agent (name = agent id), operator (CLI), viewer (read-only),
+# homeassistant (a viewer that may press restart buttons; see docs/homeassistant.md).
 `;
 
 function invalid(file: string, detail: string): Error {

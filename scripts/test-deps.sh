@@ -2,13 +2,14 @@
 # Installs the Debian packages Alicia's tests use, when they are missing: the Docker engine
 # (docker.io), busybox-static (test image), mosquitto + mosquitto-clients (real broker and
 # mosquitto_sub/pub), docker-compose (the peer we compare with), openssl (TLS tests),
+# prometheus (promtool checks the metrics exposition),
 # chromium (the dashboard's browser tests, driven by playwright-core).
 # A no-op when everything is there. Needs root and apt to install anything.
 set -euo pipefail
 declare -A want=(
   [dockerd]=docker.io [busybox]=busybox-static [mosquitto]=mosquitto
   [mosquitto_sub]=mosquitto-clients [docker-compose]=docker-compose [openssl]=openssl
-  [chromium]=chromium
+  [promtool]=prometheus [chromium]=chromium
 )
 missing=()
 # systemd: `systemd-analyze verify` of packaging/systemd/ (docker-compose also runs packaging/compose.yaml).

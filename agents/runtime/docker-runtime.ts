@@ -1,13 +1,19 @@
 // The ContainerRuntime port's Docker adapter (dockerode).
 
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { type Clock, systemClock, type TimerHandle } from '../../src/clock/index.js';
 import { aliciaError, isAliciaError } from '../../src/core/errors.js';
 import { type Logger, silentLogger } from '../../src/logging/logger.js';
 import type { InstanceSpec } from '../../src/protocol/agent-actions.js';
+import type { NetworkAttachment } from '../../src/protocol/container-spec.js';
+import { createFileStore } from './container-files.js';
 import { watchDockerEvents } from './docker-events.js';
 import { dockerError, fromInspect, statusOf } from './docker-inspect.js';
+import { createNetworkManager, toEndpointSettings } from './docker-networks.js';
 import { toDockerCreateOptions } from './docker-options.js';
+import { ensureVolumes } from './docker-volumes.js';
 import { readJsonLines } from './json-lines.js';
 import { LABELS } from './labels.js';
 import { loadDockerode } from './load-dockerode.js';
@@ -23,8 +29,14 @@ import type {
 export interface DockerRuntimeOptions {
   /** How to reach the engine; default: DOCKER_HOST, else the default socket. */
   docker?: Dockerode.DockerOptions;
-  /** network_mode for specs that name none; `host` because test engines run with --bridge=none. */
+  /**
+   * network_mode for specs that name neither network_mode nor networks. Absent: Compose's
+   * default, the stack's `<stack>_default` bridge network (user-defined bridges and Docker's
+   * DNS work even on an engine started with --bridge=none).
+   */
   defaultNetworkMode?: string;
+  /** Where secret and config files are written (0700); default: a directory under the OS temp dir. */
+  filesDir?: string;
   /** A pull that has not finished by then fails with ALICIA_ERR_IMAGE_PULL (ms). */
   pullTimeoutMs?: number;
   /** Event stream reconnect backoff (ms). */
@@ -46,7 +58,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
   const Docker = loadDockerode();
   const docker = new Docker(options.docker);
   const log = (options.log ?? silentLogger()).child({ component: 'docker-runtime' });
-  const defaultNetworkMode = options.defaultNetworkMode ?? 'host';
+  const defaultNetworkMode = options.defaultNetworkMode;
+  const networks = createNetworkManager(docker, log);
+  const files = createFileStore(options.filesDir ?? join(tmpdir(), 'alicia-agent-files'));
   const pullTimeoutMs = options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
   const clock = options.clock ?? systemClock;
   const subscriptions = new Set<RuntimeSubscription>();
@@ -202,6 +216,48 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
     }
   }
 
+  /**
+   * Runs `task` with the networks present. A prune by the stack's last other container may
+   * remove a network between ensure and use (404): ensure again, a few times.
+   */
+  async function withNetworks<T>(
+    stack: string,
+    attachments: readonly NetworkAttachment[],
+    agent: string,
+    task: () => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      await networks.ensure(stack, attachments, agent);
+      try {
+        return await task();
+      } catch (err) {
+        const networkGone = statusOf(err) === 404 && /network/i.test(String((err as Error).message));
+        if (!networkGone || attachments.length === 0 || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  /** network_mode `service:x`: the running container of service x of the same stack here. */
+  async function resolveNetworkMode(spec: InstanceSpec): Promise<string | undefined> {
+    const mode = spec.spec.network_mode;
+    if (mode === undefined || !mode.startsWith('service:')) return undefined;
+    const service = mode.slice('service:'.length);
+    const found = await docker.listContainers({
+      filters: {
+        label: [`${LABELS.stack}=${spec.stack}`, `${LABELS.service}=${service}`],
+        status: ['running'],
+      },
+    });
+    const target = found[0];
+    if (target === undefined) {
+      throw aliciaError(
+        'ALICIA_ERR_NOT_FOUND',
+        `instance ${spec.instance} shares the network of service ${service}, which has no running container on this host; place both on the same host`,
+      );
+    }
+    return `container:${target.Id}`;
+  }
+
   async function removeQuietly(id: string): Promise<void> {
     try {
       await docker.getContainer(id).remove({ force: true, v: true });
@@ -223,25 +279,42 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
     },
 
     async create(spec: InstanceSpec, agent: string, createOptions: CreateOptions = {}) {
+      const filePaths = await files.write(spec.instance, spec.spec.files ?? []);
       const plan = toDockerCreateOptions(spec, {
         agent,
         defaultNetworkMode,
+        resolvedNetworkMode: await resolveNetworkMode(spec),
+        filePaths,
         env: createOptions.env ?? process.env,
       });
       for (const warning of plan.warnings) log.warn({ instance: spec.instance }, warning);
       let container: Dockerode.Container;
       try {
-        // Create first, pull only when that finds no image (as `docker run` does): an image
-        // check before every create costs a round trip on the start path for nothing.
-        container = await createOrPull(spec, plan.options, createOptions);
+        await ensureVolumes(docker, spec.stack, spec.spec.volumes ?? [], agent);
+        container = await withNetworks(spec.stack, plan.networks, agent, () =>
+          // Create first, pull only when that finds no image (as `docker run` does): an image
+          // check before every create costs a round trip on the start path for nothing.
+          createOrPull(spec, plan.options, createOptions),
+        );
       } catch (err) {
+        await files.remove(spec.instance);
         throw dockerError(err, `create container for instance ${spec.instance}`);
       }
       try {
+        for (const attachment of plan.connect) {
+          await withNetworks(spec.stack, [attachment], agent, () =>
+            docker.getNetwork(attachment.network.name).connect({
+              Container: container.id,
+              EndpointConfig: toEndpointSettings(attachment),
+            }),
+          );
+        }
         await container.start();
       } catch (err) {
         // Leave nothing half-made behind: a retry creates the container afresh.
         await removeQuietly(container.id);
+        await files.remove(spec.instance);
+        await networks.prune(spec.stack);
         throw dockerError(err, `start container for instance ${spec.instance}`);
       }
       const created = await inspect(container.id);
@@ -280,10 +353,16 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
     },
 
     async remove(idOrName) {
+      const before = await inspect(idOrName);
       try {
         await docker.getContainer(idOrName).remove({ force: true, v: true });
       } catch (err) {
         throw dockerError(err, `remove container ${idOrName}`);
+      }
+      if (before !== null) {
+        // Its secret files go with it; its stack's networks with the stack's last container.
+        await files.remove(before.instance);
+        if (before.stack !== '') await networks.prune(before.stack);
       }
     },
 

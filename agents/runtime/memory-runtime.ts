@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { type Clock, systemClock, type TimerHandle } from '../../src/clock/index.js';
 import { aliciaError } from '../../src/core/errors.js';
 import type { InstanceSpec } from '../../src/protocol/agent-actions.js';
+import { attachmentsOf } from './docker-options.js';
 import { containerLabels, containerName, LABELS, reachablePorts } from './labels.js';
 import type {
   ContainerRuntime,
@@ -239,7 +240,12 @@ export function createMemoryRuntime(options: MemoryRuntimeOptions = {}): MemoryR
         agent,
         name,
         labels: containerLabels(spec, agent),
-        networkMode: spec.spec.network_mode ?? options.defaultNetworkMode ?? 'host',
+        // As the Docker adapter: the first network joined, else the mode, else Compose's default.
+        networkMode:
+          attachmentsOf(spec, options.defaultNetworkMode)[0]?.network.name ??
+          spec.spec.network_mode ??
+          options.defaultNetworkMode ??
+          `${spec.stack}_default`,
         restartPolicy: spec.spec.restart.name,
         state: 'created',
         health: 'none',

@@ -269,6 +269,9 @@ export async function connectClient(
     await transport.ready();
   } catch (err) {
     await transport.close().catch(() => undefined);
+    // Refused credentials are said as such (the transport names the user); anything else
+    // is a broker that did not answer in time.
+    if ((err as { code?: unknown }).code === 'ALICIA_ERR_AUTH') throw err;
     const who = connection.username !== undefined ? ` as ${connection.username}` : '';
     throw aliciaError('ALICIA_ERR_TIMEOUT', `cannot reach the broker at ${connection.url}${who}`, {
       cause: err,

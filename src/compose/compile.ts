@@ -6,14 +6,27 @@
 // the service alone (so every replica gets the same spec and hash); cross-host names will add
 // extra hosts from the placement here.
 import type {
+  ContainerFile,
   ContainerHealthcheck,
   ContainerResources,
   ContainerRestart,
   ContainerSpec,
   Mount,
+  NetworkAttachment,
+  NetworkDefinition,
   PortBinding,
+  VolumeDefinition,
 } from '../protocol/container-spec.js';
-import type { Healthcheck, Port, Resources, RestartPolicy, ServiceSpec, Volume } from './model.js';
+import type {
+  Healthcheck,
+  Port,
+  Resources,
+  RestartPolicy,
+  ServiceSpec,
+  StackNetwork,
+  StackVolume,
+  Volume,
+} from './model.js';
 
 /** Where the instance runs, when known. Unused yet: nothing in today's spec depends on it. */
 export interface InstancePlacement {
@@ -23,6 +36,63 @@ export interface InstancePlacement {
 /** Named volumes belong to the stack, as Compose names them: <project>_<volume>. */
 export function volumeName(stack: string, source: string): string {
   return `${stack}_${source}`;
+}
+
+/** The engine's name of a stack network, as Compose names it: `name:`, else <project>_<key> (external: the key). */
+export function networkName(stack: string, key: string, network: StackNetwork): string {
+  if (network.name !== undefined) return network.name;
+  return network.external ? key : `${stack}_${key}`;
+}
+
+/** A stack network in the protocol's terms, for the agent that creates it. */
+export function compileNetwork(stack: string, key: string, network: StackNetwork): NetworkDefinition {
+  const out: NetworkDefinition = { name: networkName(stack, key, network), key, external: network.external };
+  if (network.driver !== undefined) out.driver = network.driver;
+  if (network.driver_opts !== undefined) out.driver_opts = { ...network.driver_opts };
+  if (network.ipam !== undefined) out.ipam = structuredClone(network.ipam);
+  if (network.internal !== undefined) out.internal = network.internal;
+  if (network.attachable !== undefined) out.attachable = network.attachable;
+  if (network.enable_ipv6 !== undefined) out.enable_ipv6 = network.enable_ipv6;
+  if (network.labels !== undefined) out.labels = { ...network.labels };
+  return out;
+}
+
+/**
+ * The service's networks, highest priority first (it becomes the container's NetworkMode, as
+ * in Compose), then by key. The service name is the first alias on each, so `db` resolves.
+ */
+function compileNetworks(stack: string, service: ServiceSpec): NetworkAttachment[] {
+  const entries = Object.entries(service.networks ?? {});
+  entries.sort(([a, x], [b, y]) => (y.priority ?? 0) - (x.priority ?? 0) || a.localeCompare(b));
+  return entries.map(([key, entry]) => {
+    const aliases = [service.name, ...entry.aliases.filter((alias) => alias !== service.name)];
+    const out: NetworkAttachment = { network: compileNetwork(stack, key, entry.definition), aliases };
+    if (entry.ipv4_address !== undefined) out.ipv4_address = entry.ipv4_address;
+    if (entry.ipv6_address !== undefined) out.ipv6_address = entry.ipv6_address;
+    if (entry.link_local_ips !== undefined) out.link_local_ips = [...entry.link_local_ips];
+    if (entry.mac_address !== undefined) out.mac_address = entry.mac_address;
+    if (entry.priority !== undefined) out.priority = entry.priority;
+    return out;
+  });
+}
+
+function compileFiles(service: ServiceSpec): ContainerFile[] {
+  const out: ContainerFile[] = [];
+  for (const kind of ['secrets', 'configs'] as const) {
+    for (const use of service[kind] ?? []) {
+      const file: ContainerFile = {
+        kind: kind === 'secrets' ? 'secret' : 'config',
+        name: use.source,
+        target: use.target,
+        content_base64: use.content_base64,
+        mode: use.mode,
+      };
+      if (use.uid !== undefined) file.uid = use.uid;
+      if (use.gid !== undefined) file.gid = use.gid;
+      out.push(file);
+    }
+  }
+  return out;
 }
 
 /** Compose `restart` -> Docker's RestartPolicy (`on-failure` alone retries without limit: 0). */
@@ -54,10 +124,17 @@ function compilePort(port: Port): PortBinding {
   return out;
 }
 
-function compileMount(stack: string, volume: Volume): Mount {
+/** The engine's name of a named volume: `name:`, the key when external, else <project>_<key>. */
+function engineVolumeName(stack: string, key: string, def: StackVolume | undefined): string {
+  if (def?.name !== undefined) return def.name;
+  return def?.external ? key : volumeName(stack, key);
+}
+
+function compileMount(stack: string, volume: Volume, defs: ServiceSpec['named_volumes']): Mount {
   const out: Mount = { type: volume.type, target: volume.target, read_only: volume.read_only };
-  if (volume.type === 'volume' && volume.source !== undefined) out.source = volumeName(stack, volume.source);
-  else if (volume.type === 'bind' && volume.source !== undefined) out.source = volume.source;
+  if (volume.type === 'volume' && volume.source !== undefined) {
+    out.source = engineVolumeName(stack, volume.source, defs?.[volume.source]);
+  } else if (volume.type === 'bind' && volume.source !== undefined) out.source = volume.source;
   return out;
 }
 
@@ -88,7 +165,7 @@ export function compileContainerSpec(
     env: { ...service.environment },
     labels: { ...service.labels },
     ports: service.ports.map(compilePort),
-    mounts: service.volumes.map((volume) => compileMount(stack, volume)),
+    mounts: service.volumes.map((volume) => compileMount(stack, volume, service.named_volumes)),
     restart: compileRestart(service.restart),
     privileged: service.privileged,
     cap_add: [...service.cap_add],
@@ -103,6 +180,23 @@ export function compileContainerSpec(
   if (service.stop_signal !== undefined) spec.stop_signal = service.stop_signal;
   if (service.stop_grace_period_ms !== undefined) spec.stop_grace_period_ms = service.stop_grace_period_ms;
   if (service.network_mode !== undefined) spec.network_mode = service.network_mode;
+  else if (service.networks !== undefined) spec.networks = compileNetworks(stack, service);
+  const volumes = Object.entries(service.named_volumes ?? {}).map(([key, def]) => {
+    const out: VolumeDefinition = { name: engineVolumeName(stack, key, def), key, external: def.external };
+    if (def.driver !== undefined) out.driver = def.driver;
+    if (def.driver_opts !== undefined) out.driver_opts = { ...def.driver_opts };
+    if (def.labels !== undefined) out.labels = { ...def.labels };
+    return out;
+  });
+  if (volumes.length > 0) spec.volumes = volumes;
+  const mountOptions = service.volumes.flatMap((volume) =>
+    volume.options === undefined ? [] : [{ target: volume.target, ...volume.options }],
+  );
+  if (mountOptions.length > 0) spec.mount_options = mountOptions;
+  // The runtime keys are already in Docker's terms (the protocol's RUNTIME_SHAPE).
+  if (service.runtime !== undefined) Object.assign(spec, structuredClone(service.runtime));
+  const files = compileFiles(service);
+  if (files.length > 0) spec.files = files;
   if (service.healthcheck !== undefined) spec.healthcheck = compileHealthcheck(service.healthcheck);
   const resources = compileResources(service.limits, service.reservations);
   if (resources !== null) spec.resources = resources;

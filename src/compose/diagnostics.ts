@@ -62,7 +62,9 @@ export interface FileContext {
   readonly projectDirectory: string;
   /** Environment used for interpolation and `~` (process env over .env). */
   readonly lookup: (name: string) => string | undefined;
-  readonly readFile: ((path: string, kind: 'dotenv' | 'env_file') => string | undefined) | undefined;
+  readonly readFile:
+    | ((path: string, kind: 'dotenv' | 'env_file' | 'secret' | 'config') => string | undefined)
+    | undefined;
 }
 
 export function fail(

@@ -3,6 +3,7 @@
 // naming the file and path that set the offending value.
 import type { ErrorCode } from '../core/errors.js';
 import { composeError, formatPath, type Locate } from './diagnostics.js';
+import { DEFAULT_FILE_MODE, fileTarget } from './files.js';
 import type { MergedService, Origin, ServiceXAliciaLayer } from './layer.js';
 import type { MergedFiles } from './merge.js';
 import type {
@@ -10,8 +11,11 @@ import type {
   Dependency,
   Healthcheck,
   Resources,
+  ServiceNetwork,
   ServiceSpec,
   ServiceXAlicia,
+  StackNetwork,
+  StackVolume,
   StackWarning,
 } from './model.js';
 
@@ -121,7 +125,7 @@ export function finalizeService(
     restart,
     replicas: layer.replicas ?? layer.scale ?? 1,
     constraints: layer.constraints ?? [],
-    labels: layer.labels ?? {},
+    labels: { ...layer.label_file, ...layer.labels },
     privileged: layer.privileged ?? false,
     cap_add: layer.cap_add ?? [],
     cap_drop: layer.cap_drop ?? [],
@@ -145,7 +149,123 @@ export function finalizeService(
     const value = layer[key];
     if (value !== undefined) Object.assign(spec, { [key]: value });
   }
+  if (layer.runtime !== undefined) spec.runtime = layer.runtime;
+  const namedVolumes: Record<string, StackVolume> = {};
+  for (const volume of spec.volumes) {
+    const def =
+      volume.type === 'volume' && volume.source !== undefined
+        ? ctx.merged.volume_defs[volume.source]
+        : undefined;
+    if (def && volume.source !== undefined) namedVolumes[volume.source] = def;
+  }
+  if (Object.keys(namedVolumes).length > 0) spec.named_volumes = namedVolumes;
+  if (layer.network_mode !== undefined && layer.networks !== undefined) {
+    failAt(
+      ctx,
+      origin('networks'),
+      `network_mode: ${layer.network_mode} and networks cannot be combined; keep one of them`,
+    );
+  }
+  // A service that names no network is on `default`; it is written out only when the file
+  // declares `default` itself: otherwise the agent's default is the same <stack>_default
+  // network, and a plain service needs no protocol feature.
+  if (layer.network_mode === undefined && (layer.networks !== undefined || ctx.merged.networks.default)) {
+    spec.networks = serviceNetworks(ctx, layer.networks);
+  }
+  for (const kind of ['secrets', 'configs'] as const) {
+    const uses = layer[kind];
+    if (uses === undefined) continue;
+    spec[kind] = uses.map((use) => {
+      const declared = ctx.merged[kind][use.source];
+      if (!declared) {
+        failAt(
+          ctx,
+          use.origin,
+          `${kind.slice(0, -1)} "${use.source}" is not declared; add it under the top-level ${kind}: with file:, environment: or content:`,
+        );
+      }
+      return {
+        source: use.source,
+        target: fileTarget(kind, use.source, use.target),
+        content_base64: declared.content_base64 ?? '',
+        from: declared.from ?? { kind: 'content' },
+        ...(use.uid !== undefined ? { uid: use.uid } : {}),
+        ...(use.gid !== undefined ? { gid: use.gid } : {}),
+        mode: use.mode ?? DEFAULT_FILE_MODE,
+      };
+    });
+  }
   return spec;
+}
+
+/** A service's networks: `default` when it names none (as Compose), each declared at the top. */
+function serviceNetworks(
+  ctx: FinalizeContext,
+  layers: MergedService['layer']['networks'],
+): Record<string, ServiceNetwork> {
+  const out: Record<string, ServiceNetwork> = {};
+  for (const [key, layer] of Object.entries(layers ?? { default: undefined })) {
+    if (layer && key !== 'default' && !ctx.merged.networks[key]) {
+      failAt(
+        ctx,
+        layer.origin,
+        `network "${key}" is not declared; add it under the top-level networks: (networks: {${key}: {}})`,
+      );
+    }
+    const declared = ctx.merged.networks[key];
+    const { origin: _origin, ...definition } = declared ?? { origin: undefined, external: false };
+    const network: ServiceNetwork = { definition, aliases: [...(layer?.aliases ?? [])] };
+    if (layer?.ipv4_address !== undefined) network.ipv4_address = layer.ipv4_address;
+    if (layer?.ipv6_address !== undefined) network.ipv6_address = layer.ipv6_address;
+    if (layer?.link_local_ips !== undefined) network.link_local_ips = layer.link_local_ips;
+    if (layer?.mac_address !== undefined) network.mac_address = layer.mac_address;
+    if (layer?.priority !== undefined) network.priority = layer.priority;
+    out[key] = network;
+  }
+  return out;
+}
+
+/**
+ * The networks the stack's services use, with their top-level settings (`default` is a plain
+ * bridge unless declared), and `links` turned into aliases: `links: ["db:database"]` makes
+ * `database` a name of db on the networks both services share.
+ */
+export function stackNetworks(
+  ctx: FinalizeContext,
+  specs: Record<string, ServiceSpec>,
+): Record<string, StackNetwork> {
+  const out: Record<string, StackNetwork> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    for (const key of Object.keys(spec.networks ?? {})) {
+      const network = spec.networks?.[key];
+      if (network) out[key] = network.definition;
+    }
+    const links = ctx.merged.services[name]?.layer.links ?? [];
+    for (const link of links) {
+      const target = specs[link.service];
+      if (!target) {
+        const linkOrigin = ctx.merged.services[name]?.origins.links;
+        return failAt(
+          ctx,
+          linkOrigin ?? { file: '', path: ['services', name, 'links'] },
+          `service "${name}" links to "${link.service}", which is not in the stack`,
+          'ALICIA_ERR_DEPENDENCY_UNKNOWN',
+        );
+      }
+      if (link.alias === link.service) continue;
+      // A service that names no network is on `default`: written out here to carry the alias.
+      const implicit = (): Record<string, ServiceNetwork> => ({
+        default: { definition: { external: false }, aliases: [] },
+      });
+      if (target.network_mode !== undefined || spec.network_mode !== undefined) continue;
+      target.networks ??= implicit();
+      const mine = spec.networks ?? implicit();
+      for (const [key, network] of Object.entries(target.networks)) {
+        if (mine[key] && !network.aliases.includes(link.alias)) network.aliases.push(link.alias);
+      }
+    }
+  }
+  return out;
 }
 
 /**

@@ -9,8 +9,12 @@ import type {
   Healthcheck,
   Port,
   RestartPolicy,
+  ServiceFile,
+  StackNetwork,
+  StackVolume,
   Volume,
 } from './model.js';
+import type { RuntimeOptions } from './runtime-keys.js';
 
 /** Where a value was written, so errors found after merging still name the file. */
 export interface Origin {
@@ -107,6 +111,17 @@ export interface ServiceLayer {
   stop_signal?: string;
   labels?: Record<string, string>;
   network_mode?: string;
+  networks?: Record<string, ServiceNetworkLayer>;
+  /** `links` entries as (service, alias). */
+  links?: { service: string; alias: string }[];
+  /** The runtime keys (devices, dns, sysctls, …) in Docker's terms. */
+  runtime?: RuntimeOptions;
+  /** Compose profiles: the service runs only when one of them is active. */
+  profiles?: string[];
+  /** Labels read from `label_file` (lower precedence than `labels`). */
+  label_file?: Record<string, string>;
+  secrets?: ServiceFileLayer[];
+  configs?: ServiceFileLayer[];
   user?: string;
   working_dir?: string;
   hostname?: string;
@@ -117,6 +132,34 @@ export interface ServiceLayer {
 }
 
 export type ServiceKey = keyof ServiceLayer;
+
+export interface ServiceNetworkLayer {
+  aliases?: string[];
+  ipv4_address?: string;
+  ipv6_address?: string;
+  link_local_ips?: string[];
+  mac_address?: string;
+  priority?: number;
+  origin: Origin;
+}
+
+export interface ServiceFileLayer {
+  source: string;
+  target?: string;
+  uid?: string;
+  gid?: string;
+  mode?: number;
+  origin: Origin;
+}
+
+/** A top-level secret or config: where its content comes from. */
+export interface FileSourceLayer {
+  /** base64 content, already read (file, environment or content). */
+  content_base64?: string;
+  from?: ServiceFile['from'];
+  /** external: Swarm's; refused. */
+  origin: Origin;
+}
 
 export interface MergedService {
   layer: ServiceLayer;
@@ -133,5 +176,13 @@ export interface FileLayer {
   tags: Record<string, Partial<Record<ServiceKey, 'reset' | 'override'>>>;
   /** Named volumes declared under top-level `volumes`. */
   volumes: string[];
+  /** Settings of the named volumes declared with any. */
+  volume_defs: Record<string, StackVolume>;
+  /** Top-level networks declared in this file. */
+  networks: Record<string, StackNetworkLayer>;
+  secrets: Record<string, FileSourceLayer>;
+  configs: Record<string, FileSourceLayer>;
   x_alicia?: StackXAliciaLayer;
 }
+
+export type StackNetworkLayer = StackNetwork & { origin: Origin };

@@ -5,8 +5,18 @@
 // replaces the earlier one. `!reset` removes an attribute, `!override` replaces it whole.
 // Alicia's own x-alicia lists (hosts, expect_status) are replaced, not appended: an
 // override file that says "run on pi-2" means only pi-2.
-import type { FileLayer, MergedService, ServiceKey, ServiceLayer, StackXAliciaLayer } from './layer.js';
+import type {
+  FileLayer,
+  FileSourceLayer,
+  MergedService,
+  ServiceKey,
+  ServiceLayer,
+  StackNetworkLayer,
+  StackXAliciaLayer,
+} from './layer.js';
+import type { StackVolume } from './model.js';
 import { portKey } from './ports.js';
+import { mergeRuntime } from './runtime-keys.js';
 
 export interface MergedFiles {
   name?: string;
@@ -15,19 +25,39 @@ export interface MergedFiles {
   services: Record<string, MergedService>;
   /** Named volumes declared at the top level of any file. */
   volumes: Set<string>;
+  volume_defs: Record<string, StackVolume>;
+  /** Top-level networks, secrets and configs: later files merge over earlier ones key by key. */
+  networks: Record<string, StackNetworkLayer>;
+  secrets: Record<string, FileSourceLayer>;
+  configs: Record<string, FileSourceLayer>;
   x_alicia: StackXAliciaLayer;
   /** The last file that set the top-level x-alicia. */
   xAliciaFile?: string;
 }
 
 export function mergeFiles(files: readonly FileLayer[]): MergedFiles {
-  const merged: MergedFiles = { services: {}, volumes: new Set(), x_alicia: {} };
+  const merged: MergedFiles = {
+    services: {},
+    volumes: new Set(),
+    volume_defs: {},
+    networks: {},
+    secrets: {},
+    configs: {},
+    x_alicia: {},
+  };
   for (const file of files) {
     if (file.name !== undefined) {
       merged.name = file.name;
       merged.nameFile = file.file;
     }
     for (const volume of file.volumes) merged.volumes.add(volume);
+    Object.assign(merged.volume_defs, file.volume_defs);
+    for (const [key, network] of Object.entries(file.networks)) {
+      const base = merged.networks[key];
+      merged.networks[key] = base ? { ...deepMerge(base, network), origin: network.origin } : network;
+    }
+    Object.assign(merged.secrets, file.secrets);
+    Object.assign(merged.configs, file.configs);
     if (file.x_alicia) {
       merged.x_alicia = deepMerge(merged.x_alicia, file.x_alicia);
       merged.xAliciaFile = file.file;
@@ -61,6 +91,7 @@ export function mergeService(base: ServiceLayer, over: ServiceLayer): ServiceLay
     switch (key) {
       case 'environment':
       case 'env_file':
+      case 'label_file':
       case 'labels':
         set(key, { ...base[key], ...over[key] } as ServiceLayer[typeof key]);
         break;
@@ -92,6 +123,30 @@ export function mergeService(base: ServiceLayer, over: ServiceLayer): ServiceLay
             [...(base.constraints ?? []), ...(over.constraints ?? [])],
             (c) => `${c.field}${c.op}${c.value}`,
           ),
+        );
+        break;
+      case 'networks': {
+        const networks = { ...base.networks };
+        for (const [key, entry] of Object.entries(over.networks ?? {})) {
+          networks[key] = { ...networks[key], ...entry };
+        }
+        set('networks', networks);
+        break;
+      }
+      case 'runtime':
+        set('runtime', mergeRuntime(base.runtime ?? {}, over.runtime ?? {}));
+        break;
+      case 'secrets':
+      case 'configs':
+        set(
+          key,
+          uniqueBy([...(base[key] ?? []), ...(over[key] ?? [])], (f) => f.target ?? f.source),
+        );
+        break;
+      case 'links':
+        set(
+          'links',
+          uniqueBy([...(base.links ?? []), ...(over.links ?? [])], (l) => `${l.service}:${l.alias}`),
         );
         break;
       case 'cap_add':

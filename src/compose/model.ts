@@ -3,7 +3,14 @@
 // turns each service into the protocol's ContainerSpec (src/protocol/container-spec.ts).
 // Durations are integers in milliseconds (`_ms`), sizes in bytes (`_bytes`).
 import { z } from 'zod';
-import { BackoffSchema, DEFAULT_BACKOFF, HealthTestSchema } from '../protocol/container-spec.js';
+import {
+  BackoffSchema,
+  DEFAULT_BACKOFF,
+  HealthTestSchema,
+  MountOptionsSchema,
+  NetworkIpamSchema,
+  RUNTIME_SHAPE,
+} from '../protocol/container-spec.js';
 import { NameSchema } from '../protocol/ids.js';
 
 export type { Backoff } from '../protocol/container-spec.js';
@@ -67,6 +74,8 @@ export const VolumeSchema = z.strictObject({
   source: z.string().optional(),
   target: z.string().min(1),
   read_only: z.boolean(),
+  /** Mount options (bind propagation, SELinux label, volume nocopy/subpath, tmpfs size/mode). */
+  options: MountOptionsSchema.optional(),
 });
 export type Volume = z.infer<typeof VolumeSchema>;
 
@@ -127,6 +136,61 @@ export const ServiceXAliciaSchema = z.strictObject({
 });
 export type ServiceXAlicia = z.infer<typeof ServiceXAliciaSchema>;
 
+/** A top-level network of the stack; `name` is the engine's (`<stack>_<key>` unless given). */
+export const StackNetworkSchema = z.strictObject({
+  name: z.string().optional(),
+  external: z.boolean(),
+  driver: z.string().optional(),
+  driver_opts: z.record(z.string(), z.string()).optional(),
+  ipam: NetworkIpamSchema.optional(),
+  internal: z.boolean().optional(),
+  attachable: z.boolean().optional(),
+  enable_ipv6: z.boolean().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+export type StackNetwork = z.infer<typeof StackNetworkSchema>;
+
+/** A top-level named volume with settings (one declared `{}` needs none). */
+export const StackVolumeSchema = z.strictObject({
+  name: z.string().optional(),
+  external: z.boolean(),
+  driver: z.string().optional(),
+  driver_opts: z.record(z.string(), z.string()).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+export type StackVolume = z.infer<typeof StackVolumeSchema>;
+
+/** A service's place on one network of the stack (Compose's per-service `networks` entry). */
+export const ServiceNetworkSchema = z.strictObject({
+  /** The network's top-level settings, copied in so a service compiles on its own. */
+  definition: StackNetworkSchema,
+  aliases: z.array(z.string()),
+  ipv4_address: z.string().optional(),
+  ipv6_address: z.string().optional(),
+  link_local_ips: z.array(z.string()).optional(),
+  mac_address: z.string().optional(),
+  priority: z.number().int().optional(),
+});
+export type ServiceNetwork = z.infer<typeof ServiceNetworkSchema>;
+
+/** A service's use of a secret or config (long form made explicit). */
+export const ServiceFileSchema = z.strictObject({
+  source: z.string().min(1),
+  target: z.string().startsWith('/'),
+  /** base64 of the content (file, environment variable or inline `content:`). */
+  content_base64: z.string(),
+  /** Where the content came from, so `alicia config` names it instead of printing it. */
+  from: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('file'), path: z.string() }),
+    z.strictObject({ kind: z.literal('environment'), variable: z.string() }),
+    z.strictObject({ kind: z.literal('content') }),
+  ]),
+  uid: z.string().optional(),
+  gid: z.string().optional(),
+  mode: z.number().int().min(0).max(0o7777),
+});
+export type ServiceFile = z.infer<typeof ServiceFileSchema>;
+
 export const ServiceSpecSchema = z.strictObject({
   name: NameSchema,
   image: z.string().min(1),
@@ -147,6 +211,14 @@ export const ServiceSpecSchema = z.strictObject({
   stop_signal: z.string().optional(),
   labels: z.record(z.string(), z.string()),
   network_mode: z.string().optional(),
+  /** Absent with network_mode; otherwise the networks joined (`default` when the file names none). */
+  networks: z.record(z.string(), ServiceNetworkSchema).optional(),
+  secrets: z.array(ServiceFileSchema).optional(),
+  configs: z.array(ServiceFileSchema).optional(),
+  /** Settings of the named volumes it mounts that have any (copied in to compile on its own). */
+  named_volumes: z.record(z.string(), StackVolumeSchema).optional(),
+  /** The runtime keys (devices, dns, sysctls, ulimits, …) in Docker's terms. */
+  runtime: z.strictObject(RUNTIME_SHAPE).optional(),
   user: z.string().optional(),
   working_dir: z.string().optional(),
   hostname: z.string().optional(),
@@ -176,6 +248,8 @@ export const StackSchema = z.strictObject({
   /** Compose project name. */
   name: NameSchema,
   services: z.record(NameSchema, ServiceSpecSchema),
+  /** The networks services join (only those used, `default` included when used). */
+  networks: z.record(z.string(), StackNetworkSchema).optional(),
   x_alicia: StackXAliciaSchema,
   warnings: z.array(WarningSchema),
 });

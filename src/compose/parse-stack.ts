@@ -13,7 +13,8 @@ import {
   warn,
 } from './diagnostics.js';
 import { parseDotenv } from './dotenv.js';
-import { failAt, finalizeService, resolveDependencies } from './finalize.js';
+import { readTopFiles } from './files.js';
+import { failAt, finalizeService, resolveDependencies, stackNetworks } from './finalize.js';
 import { interpolateString, type Lookup } from './interpolate.js';
 import { TOP_LEVEL_KEYS } from './keys.js';
 import type { FileLayer, ServiceKey } from './layer.js';
@@ -24,10 +25,12 @@ import {
   type ServiceSpec,
   type Stack,
   StackSchema,
+  type StackVolume,
   type StackWarning,
 } from './model.js';
+import { readTopNetworks } from './networks.js';
 import { resolveProjectName } from './project.js';
-import { checkKeys, isRawMap, readMap, readString, warnIgnored } from './read.js';
+import { checkKeys, isRawMap, readBool, readListOrDict, readMap, readString, warnIgnored } from './read.js';
 import { layerKeysOf, readService } from './service.js';
 import { readStackXAlicia } from './x-alicia.js';
 import { parseYamlSource, tagKey, type YamlSource } from './yaml-source.js';
@@ -39,7 +42,7 @@ export interface ComposeSource {
 }
 
 /** Which reader of the loader asks for a file: a bundle keeps the kind with the file. */
-export type FileKind = 'dotenv' | 'env_file';
+export type FileKind = 'dotenv' | 'env_file' | 'secret' | 'config';
 export type ReadFile = (path: string, kind: FileKind) => string | undefined;
 
 export interface ParseOptions {
@@ -47,6 +50,8 @@ export interface ParseOptions {
   projectName?: string | undefined;
   /** Base for relative paths and `.env`; defaults to the directory of the first file. */
   projectDirectory?: string | undefined;
+  /** Active profiles (`--profile`); default: COMPOSE_PROFILES from the environment. */
+  profiles?: readonly string[] | undefined;
   /** The process environment; wins over `.env`. */
   env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Reads `.env` and env_file files (absolute paths); undefined when absent. */
@@ -94,6 +99,23 @@ export function parseStack(sources: readonly ComposeSource[], options: ParseOpti
   });
 
   const merged = mergeFiles(layers);
+  // Profiles: a service with `profiles` runs only when one of them is active (--profile,
+  // else COMPOSE_PROFILES, comma-separated); one without runs always. As in Compose.
+  const active = new Set(
+    (options.profiles ?? (lookup('COMPOSE_PROFILES') ?? '').split(','))
+      .map((p) => p.trim())
+      .filter((p) => p !== ''),
+  );
+  for (const [name, service] of Object.entries(merged.services)) {
+    const profiles = service.layer.profiles;
+    if (
+      profiles !== undefined &&
+      profiles.length > 0 &&
+      !profiles.some((p) => active.has(p) || active.has('*'))
+    ) {
+      delete merged.services[name];
+    }
+  }
   const names = Object.keys(merged.services);
   if (names.length === 0) {
     throw composeError(
@@ -151,7 +173,14 @@ export function parseStack(sources: readonly ComposeSource[], options: ParseOpti
         : undefined,
     projectDirectory,
   });
-  const stack = { name, services: specs, x_alicia, warnings };
+  const used = stackNetworks(finalize, specs);
+  const stack: Stack = {
+    name,
+    services: specs,
+    ...(Object.keys(used).length > 0 ? { networks: used } : {}),
+    x_alicia,
+    warnings,
+  };
   const checked = StackSchema.safeParse(stack);
   if (!checked.success) {
     // The normalizers above check everything the schema does; reaching this is a bug in them,
@@ -172,7 +201,16 @@ function readFileLayer(ctx: FileContext, yaml: YamlSource, value: unknown): File
   }
   if (!isRawMap(value)) fail(ctx, [], 'the file must be a mapping with services: at the top');
   checkKeys(ctx, [], value, TOP_LEVEL_KEYS);
-  const layer: FileLayer = { file: ctx.file, services: {}, tags: {}, volumes: [] };
+  const layer: FileLayer = {
+    file: ctx.file,
+    services: {},
+    tags: {},
+    volumes: [],
+    volume_defs: {},
+    networks: readTopNetworks(ctx, value.networks),
+    secrets: readTopFiles(ctx, 'secrets', value.secrets),
+    configs: readTopFiles(ctx, 'configs', value.configs),
+  };
   if (value.version !== undefined) {
     warn(ctx, ['version'], 'version is obsolete and ignored (as in Compose v2)');
   }
@@ -202,26 +240,13 @@ function readFileLayer(ctx: FileContext, yaml: YamlSource, value: unknown): File
     layer.tags[name] = tags;
     layer.services[name] = readService(ctx, name, raw);
   }
-  const networks = readMap(ctx, ['networks'], value.networks);
-  for (const [network, options] of Object.entries(networks)) {
-    warnIgnored(
-      ctx,
-      ['networks', network],
-      options,
-      'networks are not created by Alicia; containers use their network_mode',
-    );
-  }
   const volumes = readMap(ctx, ['volumes'], value.volumes);
   for (const [volume, options] of Object.entries(volumes)) {
     layer.volumes.push(volume);
-    warnIgnored(
-      ctx,
-      ['volumes', volume],
-      options,
-      'volume options (driver, external, name…) are not applied by Alicia; agents create a local volume',
-    );
+    const def = readVolumeDefinition(ctx, ['volumes', volume], options);
+    if (def !== null) layer.volume_defs[volume] = def;
   }
-  for (const key of ['secrets', 'configs', 'models'] as const) {
+  for (const key of ['models'] as const) {
     warnIgnored(ctx, [key], value[key], `top-level ${key} are not supported by Alicia and are ignored`);
   }
   if (value['x-alicia'] !== undefined && value['x-alicia'] !== null) {
@@ -255,6 +280,30 @@ function interpolateTree(ctx: FileContext, value: unknown, path: KeyPath, seen =
     );
   }
   return value;
+}
+
+/** A top-level volume's settings; null when it has none (Docker makes a plain local volume). */
+function readVolumeDefinition(ctx: FileContext, path: KeyPath, value: unknown): StackVolume | null {
+  const map = readMap(ctx, path, value);
+  checkKeys(ctx, path, map, ['name', 'driver', 'driver_opts', 'external', 'labels']);
+  const def: StackVolume = { external: false };
+  const has = (key: string) => map[key] !== undefined && map[key] !== null;
+  if (has('external')) {
+    if (isRawMap(map.external)) {
+      def.external = true;
+      if (map.external.name !== undefined)
+        def.name = readString(ctx, [...path, 'external', 'name'], map.external.name);
+    } else def.external = readBool(ctx, [...path, 'external'], map.external);
+  }
+  if (has('name')) def.name = readString(ctx, [...path, 'name'], map.name);
+  if (has('driver')) def.driver = readString(ctx, [...path, 'driver'], map.driver);
+  const record = (key: string) =>
+    Object.fromEntries(
+      Object.entries(readListOrDict(ctx, [...path, key], map[key], '')).map(([k, v]) => [k, v ?? '']),
+    );
+  if (has('driver_opts')) def.driver_opts = record('driver_opts');
+  if (has('labels')) def.labels = record('labels');
+  return Object.keys(def).length > 1 || def.external ? def : null;
 }
 
 function serviceOrigin(layers: readonly FileLayer[], name: string): { file: string; path: KeyPath } {

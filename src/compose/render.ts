@@ -6,7 +6,15 @@
 import { buildGraph } from '../core/graph/index.js';
 import { formatConstraint } from './constraints.js';
 import { formatDuration } from './durations.js';
-import type { Backoff, Resources, ServiceSpec, ServiceXAlicia, Stack } from './model.js';
+import type {
+  Backoff,
+  Resources,
+  ServiceFile,
+  ServiceSpec,
+  ServiceXAlicia,
+  Stack,
+  StackNetwork,
+} from './model.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -17,11 +25,26 @@ export function toComposeJson(stack: Stack): JsonObject {
   for (const [name, service] of Object.entries(stack.services)) {
     services[name] = renderService(service);
     for (const volume of service.volumes) {
-      if (volume.type === 'volume' && volume.source !== undefined) volumes[volume.source] = {};
+      if (volume.type === 'volume' && volume.source !== undefined) {
+        const def = service.named_volumes?.[volume.source];
+        volumes[volume.source] = def ? (JSON.parse(JSON.stringify(def)) as JsonObject) : {};
+      }
     }
   }
   const out: JsonObject = { name: stack.name, services };
   if (Object.keys(volumes).length > 0) out.volumes = volumes;
+  const networks: JsonObject = {};
+  for (const [key, network] of Object.entries(stack.networks ?? {})) {
+    if (key !== 'default' || Object.keys(network).length > 1) networks[key] = renderNetwork(network);
+  }
+  if (Object.keys(networks).length > 0) out.networks = networks;
+  for (const kind of ['secrets', 'configs'] as const) {
+    const files: JsonObject = {};
+    for (const service of Object.values(stack.services)) {
+      for (const use of service[kind] ?? []) files[use.source] = renderFileSource(use);
+    }
+    if (Object.keys(files).length > 0) out[kind] = files;
+  }
   const x: JsonObject = {};
   if (stack.x_alicia.backoff) x.backoff = renderBackoff(stack.x_alicia.backoff);
   if (stack.x_alicia.startup_timeout_ms !== undefined) {
@@ -49,6 +72,25 @@ function renderService(service: ServiceSpec): JsonObject {
       const rendered: JsonObject = { type: volume.type, target: volume.target };
       if (volume.source !== undefined) rendered.source = volume.source;
       if (volume.read_only) rendered.read_only = true;
+      const o = volume.options;
+      if (o?.propagation !== undefined || o?.selinux !== undefined) {
+        rendered.bind = {
+          ...(o.propagation !== undefined ? { propagation: o.propagation } : {}),
+          ...(o.selinux !== undefined ? { selinux: o.selinux } : {}),
+        };
+      }
+      if (o?.nocopy !== undefined || o?.subpath !== undefined) {
+        rendered.volume = {
+          ...(o.nocopy !== undefined ? { nocopy: o.nocopy } : {}),
+          ...(o.subpath !== undefined ? { subpath: o.subpath } : {}),
+        };
+      }
+      if (o?.tmpfs_size_bytes !== undefined || o?.tmpfs_mode !== undefined) {
+        rendered.tmpfs = {
+          ...(o.tmpfs_size_bytes !== undefined ? { size: String(o.tmpfs_size_bytes) } : {}),
+          ...(o.tmpfs_mode !== undefined ? { mode: o.tmpfs_mode.toString(8) } : {}),
+        };
+      }
       return rendered;
     });
   }
@@ -93,10 +135,107 @@ function renderService(service: ServiceSpec): JsonObject {
     if (value !== undefined) out[key] = value;
   }
   if (Object.keys(service.labels).length > 0) out.labels = { ...service.labels };
+  if (service.networks !== undefined) {
+    const networks: JsonObject = {};
+    for (const [key, entry] of Object.entries(service.networks)) {
+      const { definition: _definition, ...endpoint } = entry;
+      networks[key] = JSON.parse(JSON.stringify(endpoint)) as JsonObject;
+    }
+    out.networks = networks;
+  }
+  for (const kind of ['secrets', 'configs'] as const) {
+    const uses = service[kind];
+    if (uses === undefined) continue;
+    out[kind] = uses.map((use) => {
+      const rendered: JsonObject = {
+        source: use.source,
+        target: use.target,
+        mode: use.mode.toString(8).padStart(4, '0'),
+      };
+      if (use.uid !== undefined) rendered.uid = use.uid;
+      if (use.gid !== undefined) rendered.gid = use.gid;
+      return rendered;
+    });
+  }
+  if (service.runtime !== undefined) Object.assign(out, renderRuntime(service.runtime));
   if (service.privileged) out.privileged = true;
   if (service.cap_add.length > 0) out.cap_add = [...service.cap_add];
   if (service.cap_drop.length > 0) out.cap_drop = [...service.cap_drop];
   out['x-alicia'] = renderXAlicia(service.x_alicia);
+  return out;
+}
+
+function renderNetwork(network: StackNetwork): JsonObject {
+  // The model's fields are Compose's own names: written back as they are.
+  return JSON.parse(JSON.stringify(network)) as JsonObject;
+}
+
+/** A secret's source, never its content (except content the file itself spelled out). */
+function renderFileSource(use: ServiceFile): JsonObject {
+  switch (use.from.kind) {
+    case 'file':
+      return { file: use.from.path };
+    case 'environment':
+      return { environment: use.from.variable };
+    case 'content':
+      return { content: Buffer.from(use.content_base64, 'base64').toString('utf8') };
+  }
+}
+
+/** Docker's terms back to Compose's keys. */
+function renderRuntime(runtime: NonNullable<ServiceSpec['runtime']>): JsonObject {
+  const out: JsonObject = {};
+  const {
+    devices,
+    device_requests,
+    ulimits,
+    shm_size_bytes,
+    pid_mode,
+    ipc_mode,
+    uts_mode,
+    cgroupns_mode,
+    tmpfs,
+    log_config,
+    cpu_period_us,
+    cpu_quota_us,
+    cpu_rt_period_us,
+    cpu_rt_runtime_us,
+    cpuset_cpus,
+    memswap_limit_bytes,
+    blkio_weight,
+    ...same
+  } = runtime;
+  Object.assign(out, JSON.parse(JSON.stringify(same)) as JsonObject);
+  if (devices)
+    out.devices = devices.map((d) => `${d.path_on_host}:${d.path_in_container}:${d.cgroup_permissions}`);
+  if (device_requests)
+    out.gpus = JSON.parse(
+      JSON.stringify(
+        device_requests.map(({ capabilities, count, ...rest }) => ({
+          ...rest,
+          ...(count !== undefined ? { count: count === -1 ? 'all' : count } : {}),
+          capabilities: capabilities[0] ?? [],
+        })),
+      ),
+    ) as Json;
+  if (ulimits) out.ulimits = Object.fromEntries(ulimits.map((u) => [u.name, { soft: u.soft, hard: u.hard }]));
+  if (shm_size_bytes !== undefined) out.shm_size = String(shm_size_bytes);
+  if (pid_mode !== undefined) out.pid = pid_mode;
+  if (ipc_mode !== undefined) out.ipc = ipc_mode;
+  if (uts_mode !== undefined) out.uts = uts_mode;
+  if (cgroupns_mode !== undefined) out.cgroup = cgroupns_mode;
+  if (tmpfs)
+    out.tmpfs = Object.entries(tmpfs).map(([path, options]) =>
+      options === '' ? path : `${path}:${options}`,
+    );
+  if (log_config) out.logging = { driver: log_config.driver, options: { ...log_config.options } };
+  if (cpu_period_us !== undefined) out.cpu_period = cpu_period_us;
+  if (cpu_quota_us !== undefined) out.cpu_quota = cpu_quota_us;
+  if (cpu_rt_period_us !== undefined) out.cpu_rt_period = cpu_rt_period_us;
+  if (cpu_rt_runtime_us !== undefined) out.cpu_rt_runtime = cpu_rt_runtime_us;
+  if (cpuset_cpus !== undefined) out.cpuset = cpuset_cpus;
+  if (memswap_limit_bytes !== undefined) out.memswap_limit = String(memswap_limit_bytes);
+  if (blkio_weight !== undefined) out.blkio_config = { weight: blkio_weight };
   return out;
 }
 

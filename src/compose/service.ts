@@ -5,10 +5,12 @@ import { readBytes, readCpus, readDeploy } from './deploy.js';
 import { type FileContext, fail, type KeyPath, warn } from './diagnostics.js';
 import { parseDotenv } from './dotenv.js';
 import { describe } from './durations.js';
+import { readServiceFiles } from './files.js';
 import { readDuration, readHealthcheck } from './healthcheck.js';
 import { HONOURED_SERVICE_KEYS, IGNORED_SERVICE_KEYS } from './keys.js';
 import type { DependencyLayer, Origin, ServiceKey, ServiceLayer } from './layer.js';
 import { DependencyConditionSchema, RestartPolicySchema } from './model.js';
+import { readLinks, readServiceNetworks } from './networks.js';
 import { readPorts } from './ports.js';
 import {
   checkKeys,
@@ -21,12 +23,15 @@ import {
   readStringList,
   warnIgnored,
 } from './read.js';
+import { RUNTIME_KEYS, readRuntimeKeys } from './runtime-keys.js';
 import { shellSplit } from './shell-split.js';
 import { readVolumes } from './volumes.js';
 import { readServiceXAlicia } from './x-alicia.js';
 
 /** The layer fields each Compose attribute fills (for `!reset` / `!override` and error origins). */
 export const LAYER_KEYS_OF: Readonly<Record<string, readonly ServiceKey[]>> = {
+  ...Object.fromEntries(RUNTIME_KEYS.map((key) => [key, ['runtime']])),
+  expose: ['ports'],
   deploy: ['replicas', 'constraints', 'limits', 'reservations', 'deploy_restart'],
   stop_grace_period: ['stop_grace_period_ms'],
   'x-alicia': ['x_alicia'],
@@ -50,7 +55,6 @@ export function readService(ctx: FileContext, name: string, value: unknown): Ser
   const has = (key: string): boolean => map[key] !== undefined && map[key] !== null;
 
   for (const [key, message] of Object.entries(IGNORED_SERVICE_KEYS)) {
-    if (key === 'networks' && onlyDefaultNetwork(map[key])) continue;
     warnIgnored(ctx, at(key), map[key], message);
   }
   if (has('extends')) {
@@ -100,6 +104,19 @@ export function readService(ctx: FileContext, name: string, value: unknown): Ser
   }
   for (const key of ['stop_signal', 'network_mode', 'user', 'working_dir', 'hostname'] as const) {
     if (has(key)) layer[key] = readString(ctx, at(key), map[key]);
+  }
+  if (has('networks')) layer.networks = readServiceNetworks(ctx, at('networks'), map.networks);
+  if (has('links')) layer.links = readLinks(ctx, at('links'), map.links);
+  if (has('secrets')) layer.secrets = readServiceFiles(ctx, at('secrets'), map.secrets);
+  if (has('configs')) layer.configs = readServiceFiles(ctx, at('configs'), map.configs);
+  if (has('profiles')) layer.profiles = readStringList(ctx, at('profiles'), map.profiles);
+  if (has('label_file')) layer.label_file = readLabelFiles(ctx, at('label_file'), map.label_file);
+  const runtime = readRuntimeKeys(ctx, path, map);
+  if (runtime !== null) layer.runtime = runtime;
+  if (has('expose')) {
+    // expose: ports the container listens on, not published (Docker's ExposedPorts).
+    const exposed = readPorts(ctx, at('expose'), map.expose);
+    layer.ports = [...(layer.ports ?? []), ...exposed.map(({ published: _p, host_ip: _h, ...port }) => port)];
   }
   if (has('privileged')) layer.privileged = readBool(ctx, at('privileged'), map.privileged);
   if (has('cap_add')) layer.cap_add = readStringList(ctx, at('cap_add'), map.cap_add);
@@ -230,15 +247,17 @@ function readEnvFiles(ctx: FileContext, path: KeyPath, value: unknown): Record<s
   return out;
 }
 
-function onlyDefaultNetwork(value: unknown): boolean {
-  if (Array.isArray(value)) return value.every((item) => item === 'default');
-  if (isRawMap(value)) {
-    return Object.entries(value).every(
-      ([key, item]) =>
-        key === 'default' && (item === null || (isRawMap(item) && Object.keys(item).length === 0)),
-    );
-  }
-  return false;
+/** `label_file`: one path or a list, `KEY=value` lines as in an env file. */
+function readLabelFiles(ctx: FileContext, path: KeyPath, value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  readStringList(ctx, path, value, true).forEach((file, index) => {
+    const at = typeof value === 'string' ? path : [...path, index];
+    const full = isAbsolute(file) ? file : resolve(ctx.projectDirectory, file);
+    const text = ctx.readFile?.(full, 'env_file');
+    if (text === undefined) fail(ctx, at, `label file ${full} not found`, 'ALICIA_ERR_COMPOSE_NOT_FOUND');
+    Object.assign(out, nonNull(parseDotenv(full, text, ctx.lookup)));
+  });
+  return out;
 }
 
 function nonNull(record: Record<string, string | null>): Record<string, string> {

@@ -3,6 +3,8 @@
 // directory, as Compose does); any other source names a volume; no source is an anonymous
 // volume.
 import { isAbsolute, resolve } from 'node:path';
+import type { MountOptions } from '../protocol/container-spec.js';
+import { readBytes } from './deploy.js';
 import { type FileContext, fail, type KeyPath, warn } from './diagnostics.js';
 import { describe } from './durations.js';
 import type { VolumeLayer } from './layer.js';
@@ -20,10 +22,7 @@ const LONG_KEYS = [
   'tmpfs',
   'image',
 ];
-const MODES_IGNORED = new Set([
-  'z',
-  'Z',
-  'nocopy',
+const PROPAGATIONS: ReadonlySet<string> = new Set([
   'shared',
   'rshared',
   'slave',
@@ -60,11 +59,14 @@ function parseShort(ctx: FileContext, path: KeyPath, raw: string): Omit<VolumeLa
   }
   const [source = '', target = '', mode = ''] = parts;
   let readOnly = false;
+  const options: MountOptions = {};
   for (const option of mode === '' ? [] : mode.split(',')) {
     if (option === 'ro') readOnly = true;
-    else if (MODES_IGNORED.has(option)) {
-      warn(ctx, path, `mount option "${option}" is not applied by Alicia; the mount is made without it`);
-    } else if (!MODES_NOOP.has(option)) {
+    else if (option === 'z' || option === 'Z') options.selinux = option;
+    else if (option === 'nocopy') options.nocopy = true;
+    else if (PROPAGATIONS.has(option))
+      options.propagation = option as NonNullable<MountOptions['propagation']>;
+    else if (!MODES_NOOP.has(option)) {
       fail(ctx, path, `"${raw}": "${option}" is not a mount option; use ro or rw`);
     }
   }
@@ -73,6 +75,7 @@ function parseShort(ctx: FileContext, path: KeyPath, raw: string): Omit<VolumeLa
     source,
     target: checkTarget(ctx, path, target),
     read_only: readOnly,
+    ...(Object.keys(options).length > 0 ? { options } : {}),
   };
   if (isHostPath(source)) return { volume: { ...volume, type: 'bind', source: hostPath(ctx, path, source) } };
   return { volume, named: source };
@@ -112,12 +115,46 @@ function parseLong(
   if (map.consistency !== undefined) {
     warn(ctx, [...path, 'consistency'], 'consistency applies to Docker Desktop only; ignored');
   }
+  const mountOptions: MountOptions = {};
   for (const sub of ['bind', 'volume', 'tmpfs', 'image'] as const) {
     if (map[sub] === undefined || map[sub] === null) continue;
     const options = readMap(ctx, [...path, sub], map[sub]);
     for (const [key, option] of Object.entries(options)) {
+      const at = [...path, sub, key];
       // create_host_path: true is what Docker does anyway for a missing bind source.
       if (sub === 'bind' && key === 'create_host_path' && option === true) continue;
+      if (sub === 'bind' && key === 'propagation') {
+        const value = readString(ctx, at, option);
+        if (!PROPAGATIONS.has(value))
+          fail(ctx, at, `"${value}" is not a propagation; use ${[...PROPAGATIONS].join(', ')}`);
+        mountOptions.propagation = value as NonNullable<MountOptions['propagation']>;
+        continue;
+      }
+      if (sub === 'bind' && key === 'selinux') {
+        const value = readString(ctx, at, option);
+        if (value !== 'z' && value !== 'Z') fail(ctx, at, 'selinux must be z or Z');
+        mountOptions.selinux = value;
+        continue;
+      }
+      if (sub === 'volume' && key === 'nocopy') {
+        mountOptions.nocopy = readBool(ctx, at, option);
+        continue;
+      }
+      if (sub === 'volume' && key === 'subpath') {
+        mountOptions.subpath = readString(ctx, at, option);
+        continue;
+      }
+      if (sub === 'tmpfs' && key === 'size') {
+        mountOptions.tmpfs_size_bytes = readBytes(ctx, at, option);
+        continue;
+      }
+      if (sub === 'tmpfs' && key === 'mode') {
+        mountOptions.tmpfs_mode =
+          typeof option === 'number' && /^[0-7]+$/.test(String(option))
+            ? Number.parseInt(String(option), 8)
+            : Number.parseInt(readString(ctx, at, option), 8);
+        continue;
+      }
       warn(
         ctx,
         [...path, sub, key],
@@ -125,18 +162,19 @@ function parseLong(
       );
     }
   }
+  const extra = Object.keys(mountOptions).length > 0 ? { options: mountOptions } : {};
   if (type === 'tmpfs') {
     if (source !== undefined) fail(ctx, [...path, 'source'], 'a tmpfs mount has no source; remove it');
-    return { volume: { type, target, read_only: readOnly } };
+    return { volume: { type, target, read_only: readOnly, ...extra } };
   }
   if (type === 'bind') {
     if (source === undefined) {
       return fail(ctx, [...path, 'source'], 'a bind mount needs the host path as source');
     }
-    return { volume: { type, source: hostPath(ctx, path, source), target, read_only: readOnly } };
+    return { volume: { type, source: hostPath(ctx, path, source), target, read_only: readOnly, ...extra } };
   }
-  if (source === undefined) return { volume: { type, target, read_only: readOnly } };
-  return { volume: { type, source, target, read_only: readOnly }, named: source };
+  if (source === undefined) return { volume: { type, target, read_only: readOnly, ...extra } };
+  return { volume: { type, source, target, read_only: readOnly, ...extra }, named: source };
 }
 
 function isHostPath(source: string): boolean {

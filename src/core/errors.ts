@@ -31,6 +31,7 @@ export const ERRORS = {
   // Agent policy
   ALICIA_ERR_POLICY_PRIVILEGED: 'Privileged containers are refused by local policy',
   ALICIA_ERR_POLICY_HOST_PATH: 'Host path is outside the allowed paths',
+  ALICIA_ERR_POLICY_DEVICE: 'The agent policy refuses a device mapping',
   ALICIA_ERR_POLICY_IMAGE: 'Image is outside the allowed images',
   // Container runtime
   ALICIA_ERR_DOCKER_UNREACHABLE: 'Docker engine is unreachable',

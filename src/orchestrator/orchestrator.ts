@@ -24,7 +24,7 @@ import {
   type StopResult,
   type SystemHealth,
 } from '../protocol/index.js';
-import { createMqttTransport } from '../transport/index.js';
+import { createMqttTransport, type Transport } from '../transport/index.js';
 import { ALICIA_VERSION } from '../version.js';
 import { createAgentClient } from './agent-client.js';
 import { type ApiContext, requestInProcess } from './api.js';
@@ -66,6 +66,8 @@ export interface Orchestrator {
   readonly session: number;
   readonly events: EventPublisher;
   readonly requestStats: Readonly<RequestStats>;
+  /** Its MQTT connection, for observers (metrics, Home Assistant discovery) wired beside it. */
+  readonly transport: Transport;
   /**
    * The in-process API: runs `method` through the same handler table as a request over
    * MQTT (embedded `alicia up` deploys this way). `signal` cancels a deploy where it is
@@ -304,6 +306,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     },
     events,
     requestStats: requests.stats,
+    transport,
     request,
     deploy: (bundle, options) => request('deploy', bundle, options),
     scale: (service, replicas, stack) => request('scale', { stack, service, replicas }),

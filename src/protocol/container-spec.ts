@@ -63,6 +63,29 @@ export const MountSchema = z.strictObject({
 });
 export type Mount = z.infer<typeof MountSchema>;
 
+/** Options of one mount beyond type/source/target/read_only (the `mount_options` feature). */
+export const MountOptionsSchema = z.strictObject({
+  propagation: z.enum(['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate']).optional(),
+  selinux: z.enum(['z', 'Z']).optional(),
+  nocopy: z.boolean().optional(),
+  subpath: z.string().optional(),
+  tmpfs_size_bytes: z.number().int().positive().optional(),
+  tmpfs_mode: z.number().int().min(0).max(0o7777).optional(),
+});
+export type MountOptions = z.infer<typeof MountOptionsSchema>;
+
+/** A named volume the agent makes before the container (Compose's top-level `volumes`). */
+export const VolumeDefinitionSchema = z.strictObject({
+  /** The engine's name: `<stack>_<key>`, the `name:` given, or the key when external. */
+  name: z.string().min(1),
+  key: z.string().min(1),
+  external: z.boolean(),
+  driver: z.string().optional(),
+  driver_opts: z.record(z.string(), z.string()).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+export type VolumeDefinition = z.infer<typeof VolumeDefinitionSchema>;
+
 /** HostConfig resources. */
 export const ContainerResourcesSchema = z.strictObject({
   /** CPUs, fractional (0.5 = half a core): Docker's NanoCpus / 1e9. */
@@ -107,6 +130,154 @@ export const ProbeSettingsSchema = z.strictObject({
 });
 export type ProbeSettings = z.infer<typeof ProbeSettingsSchema>;
 
+/** IPAM of a network: Docker's IPAM (driver, pools, options). */
+export const NetworkIpamSchema = z.strictObject({
+  driver: z.string().optional(),
+  config: z.array(
+    z.strictObject({
+      subnet: z.string().optional(),
+      ip_range: z.string().optional(),
+      gateway: z.string().optional(),
+      aux_addresses: z.record(z.string(), z.string()).optional(),
+    }),
+  ),
+  options: z.record(z.string(), z.string()).optional(),
+});
+export type NetworkIpam = z.infer<typeof NetworkIpamSchema>;
+
+/**
+ * A network as the agent makes it on its host, in Docker's terms. `external`: the agent
+ * never creates nor removes it, and refuses to start a container when it is missing.
+ */
+export const NetworkDefinitionSchema = z.strictObject({
+  /** The engine's name: `<stack>_<key>` as Compose names it, or the `name:` given. */
+  name: z.string().min(1),
+  /** The key under the Compose file's `networks:` (Compose's `com.docker.compose.network` label). */
+  key: z.string().min(1),
+  external: z.boolean(),
+  driver: z.string().optional(),
+  driver_opts: z.record(z.string(), z.string()).optional(),
+  ipam: NetworkIpamSchema.optional(),
+  internal: z.boolean().optional(),
+  attachable: z.boolean().optional(),
+  enable_ipv6: z.boolean().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+export type NetworkDefinition = z.infer<typeof NetworkDefinitionSchema>;
+
+/** One network the container joins, with its endpoint settings. */
+export const NetworkAttachmentSchema = z.strictObject({
+  network: NetworkDefinitionSchema,
+  /** DNS names of the container on that network (the service name first, as Compose). */
+  aliases: z.array(z.string()),
+  ipv4_address: z.string().optional(),
+  ipv6_address: z.string().optional(),
+  link_local_ips: z.array(z.string()).optional(),
+  mac_address: z.string().optional(),
+  /** Compose's priority: the highest is joined first (it becomes the container's NetworkMode). */
+  priority: z.number().int().optional(),
+});
+export type NetworkAttachment = z.infer<typeof NetworkAttachmentSchema>;
+
+/**
+ * A file the agent writes under its state dir and bind-mounts read-only: a Compose secret or
+ * config. `content` travels only on the agent's own action topic and is never logged.
+ */
+export const ContainerFileSchema = z.strictObject({
+  kind: z.enum(['secret', 'config']),
+  /** The key under the Compose file's top-level `secrets:` / `configs:`. */
+  name: z.string().min(1),
+  /** Absolute path in the container. */
+  target: z.string().startsWith('/'),
+  /** base64: secrets may be binary. */
+  content_base64: z.string(),
+  uid: z.string().optional(),
+  gid: z.string().optional(),
+  /** File mode (Compose's default 0444). */
+  mode: z.number().int().min(0).max(0o7777),
+});
+export type ContainerFile = z.infer<typeof ContainerFileSchema>;
+
+/** A device mapped into the container (Docker's DeviceMapping). */
+export const DeviceMappingSchema = z.strictObject({
+  path_on_host: z.string().min(1),
+  path_in_container: z.string().min(1),
+  /** r, w, m in any combination. */
+  cgroup_permissions: z.string().regex(/^[rwm]{1,3}$/),
+});
+export type DeviceMapping = z.infer<typeof DeviceMappingSchema>;
+
+/** Docker's DeviceRequest (GPUs: `gpus:` and deploy.resources.reservations.devices). */
+export const DeviceRequestSchema = z.strictObject({
+  driver: z.string().optional(),
+  /** -1: all devices. */
+  count: z.number().int().optional(),
+  device_ids: z.array(z.string()).optional(),
+  capabilities: z.array(z.array(z.string())),
+  options: z.record(z.string(), z.string()).optional(),
+});
+export type DeviceRequest = z.infer<typeof DeviceRequestSchema>;
+
+export const UlimitSchema = z.strictObject({
+  name: z.string().min(1),
+  soft: z.number().int(),
+  hard: z.number().int(),
+});
+export type Ulimit = z.infer<typeof UlimitSchema>;
+
+/**
+ * The runtime keys of a Compose service in Docker's terms (HostConfig and Config fields),
+ * one optional field and one feature each. The Compose model reuses this shape.
+ */
+export const RUNTIME_SHAPE = {
+  devices: z.array(DeviceMappingSchema).optional(),
+  device_cgroup_rules: z.array(z.string()).optional(),
+  device_requests: z.array(DeviceRequestSchema).optional(),
+  group_add: z.array(z.string()).optional(),
+  /** `host:ip` entries; `host-gateway` as the ip is resolved by the engine. */
+  extra_hosts: z.array(z.string()).optional(),
+  dns: z.array(z.string()).optional(),
+  dns_search: z.array(z.string()).optional(),
+  dns_opt: z.array(z.string()).optional(),
+  sysctls: z.record(z.string(), z.string()).optional(),
+  ulimits: z.array(UlimitSchema).optional(),
+  shm_size_bytes: z.number().int().nonnegative().optional(),
+  init: z.boolean().optional(),
+  tty: z.boolean().optional(),
+  stdin_open: z.boolean().optional(),
+  pid_mode: z.string().optional(),
+  ipc_mode: z.string().optional(),
+  uts_mode: z.string().optional(),
+  cgroupns_mode: z.enum(['host', 'private']).optional(),
+  security_opt: z.array(z.string()).optional(),
+  read_only: z.boolean().optional(),
+  /** Mount path → tmpfs options (`size=64m,mode=1777`). */
+  tmpfs: z.record(z.string(), z.string()).optional(),
+  oom_score_adj: z.number().int().min(-1000).max(1000).optional(),
+  oom_kill_disable: z.boolean().optional(),
+  log_config: z.strictObject({ driver: z.string(), options: z.record(z.string(), z.string()) }).optional(),
+  domainname: z.string().optional(),
+  mac_address: z.string().optional(),
+  cgroup_parent: z.string().optional(),
+  userns_mode: z.string().optional(),
+  runtime: z.string().optional(),
+  isolation: z.string().optional(),
+  storage_opt: z.record(z.string(), z.string()).optional(),
+  cpu_shares: z.number().int().nonnegative().optional(),
+  cpu_period_us: z.number().int().nonnegative().optional(),
+  cpu_quota_us: z.number().int().optional(),
+  cpu_rt_period_us: z.number().int().nonnegative().optional(),
+  cpu_rt_runtime_us: z.number().int().optional(),
+  cpuset_cpus: z.string().optional(),
+  cpuset_mems: z.string().optional(),
+  cpu_count: z.number().int().nonnegative().optional(),
+  cpu_percent: z.number().int().min(0).max(100).optional(),
+  /** -1: unlimited swap. */
+  memswap_limit_bytes: z.number().int().min(-1).optional(),
+  mem_swappiness: z.number().int().min(-1).max(100).optional(),
+  blkio_weight: z.number().int().min(0).max(1000).optional(),
+} as const;
+
 /** Fields every protocol-1 agent speaks. */
 const BASE_SHAPE = {
   image: z.string().min(1),
@@ -147,6 +318,18 @@ const FEATURE_SHAPE = {
   healthcheck: ContainerHealthcheckSchema.optional(),
   resources: ContainerResourcesSchema.optional(),
   probe: ProbeSettingsSchema.optional(),
+  /**
+   * The networks the container joins (Compose's per-stack networks); with it, network_mode is
+   * absent. A spec with neither gets the agent's default (host, for hand-made specs).
+   */
+  networks: z.array(NetworkAttachmentSchema).min(1).optional(),
+  /** Secret and config files mounted read-only. */
+  files: z.array(ContainerFileSchema).optional(),
+  /** Named volumes with a driver, options, a name or external: made (or checked) before create. */
+  volumes: z.array(VolumeDefinitionSchema).optional(),
+  /** Options of the mounts with the same target (absent: none). */
+  mount_options: z.array(MountOptionsSchema.extend({ target: z.string().min(1) })).optional(),
+  ...RUNTIME_SHAPE,
 } as const;
 
 export const ContainerSpecSchema = z.strictObject({ ...BASE_SHAPE, ...FEATURE_SHAPE });

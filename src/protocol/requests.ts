@@ -38,7 +38,7 @@ export const MAX_BUNDLE_BYTES = DEFAULT_MAX_PAYLOAD_BYTES;
 export const BundleFileSchema = z.strictObject({
   path: z.string().min(1).max(1024),
   /** Which reader of the loader asked for it (room for `secret` and `config` files later). */
-  kind: z.enum(['compose', 'dotenv', 'env_file']),
+  kind: z.enum(['compose', 'dotenv', 'env_file', 'secret', 'config']),
   text: z
     .string()
     .refine(

@@ -1,5 +1,8 @@
 export type {
+  ForeignHandler,
   MessageHandler,
+  ProtocolLevel,
+  PublishListener,
   PublishOptions,
   Transport,
   TransportOptions,

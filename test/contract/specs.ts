@@ -22,6 +22,8 @@ export function serviceSpec(overrides: Partial<ServiceSpec> = {}): ServiceSpec {
     privileged: false,
     cap_add: [],
     cap_drop: [],
+    // Host networking unless a test asks otherwise: these tests reach ports from the host.
+    network_mode: 'host',
     // busybox's sleep ignores SIGTERM as PID 1, so a grace period would only slow tests down.
     stop_grace_period_ms: 0,
     x_alicia: { backoff: { min_ms: 100, max_ms: 1_000, reset_after_ms: 60_000, max_attempts: 3 } },

@@ -8,6 +8,7 @@ transportContract('aedes (embedded broker)', async (): Promise<BrokerUnderTest> 
   const port = current.port;
   return {
     port,
+    mqttVersion: 4,
     auth: {},
     async restart() {
       // In memory only: retained messages and sessions do not survive, connections drop.

@@ -11,6 +11,7 @@ transportContract('Mosquitto 2.0 (shipped conf and ACL)', async (): Promise<Brok
   const mosquitto = await startMosquitto({ users: [ORCHESTRATOR] });
   return {
     port: mosquitto.port,
+    mqttVersion: 5,
     auth: { username: ORCHESTRATOR.name, password: ORCHESTRATOR.password },
     restart: () => mosquitto.restart(),
     close: () => mosquitto.close(),

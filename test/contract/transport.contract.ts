@@ -23,6 +23,8 @@ import { startTcpProxy, type TcpProxy } from './transport-proxy.js';
 export interface BrokerUnderTest {
   /** 127.0.0.1 port of its MQTT listener; stays the same across restart(). */
   readonly port: number;
+  /** The highest MQTT version it speaks: 5 (Mosquitto) or 4 = 3.1.1 (aedes 1.x). */
+  readonly mqttVersion: 5 | 4;
   /** A user that may publish and read everything under `alicia/` (none on an open broker). */
   readonly auth: { username?: string; password?: string };
   /** Stops the broker and starts it again on the same port (connections drop meanwhile). */
@@ -132,7 +134,36 @@ export function transportContract(name: string, startBroker: () => Promise<Broke
       expect(t.connected).toBe(true);
       await until(() => connects.items.length === 1, { what: 'onConnect' });
       expect(connects.items).toEqual([{ sessionPresent: false }]);
-      expect(t.stats).toEqual({ received: 0, rejected: 0, published: 0 });
+      expect(t.stats).toEqual({
+        received: 0,
+        rejected: 0,
+        published: 0,
+        rejectedByReason: {},
+        reconnects: 0,
+      });
+      expect(t.protocolVersion).toBe(broker.mqttVersion);
+    });
+
+    it('speaks MQTT 5 where the broker does and 3.1.1 otherwise; a pinned 3.1.1 client talks with a v5 one', async () => {
+      const agent = unique('pi');
+      const topic = `alicia/agents/${agent}/state`;
+      const auto = transport();
+      const old = transport({ protocol: 4 });
+      await Promise.all([auto.ready(), old.ready()]);
+      expect(auto.protocolVersion).toBe(broker.mqttVersion);
+      expect(old.protocolVersion).toBe(4);
+      // The fallback costs a refused CONNECT, not a lost connection nor a reconnect.
+      expect(auto.stats.reconnects).toBe(0);
+      const got = record(old);
+      await old.subscribe([topic], 1);
+      const arrived = got.next((m) => m.raw.topic === topic);
+      await auto.publish(topic, presence('online', 11), { qos: 1 });
+      expect((await arrived).message).toMatchObject({ ok: true, payload: presence('online', 11) });
+      if (broker.mqttVersion === 5) {
+        const pinned = transport({ protocol: 5 });
+        await pinned.ready();
+        expect(pinned.protocolVersion).toBe(5);
+      }
     });
 
     it('ready() rejects with ALICIA_ERR_TIMEOUT when no broker answers', async () => {
@@ -221,6 +252,7 @@ export function transportContract(name: string, startBroker: () => Promise<Broke
       });
       const downs = counter<void>(dying.onDisconnect.bind(dying));
       await dying.ready();
+      expect(dying.protocolVersion).toBe(broker.mqttVersion);
       const will = got.next((m) => m.raw.topic === topic, 10_000, 'the will');
       // [MQTT-3.1.2-8] the will is published when the network connection closes abnormally.
       expect(cut.dropAll()).toBe(1);
@@ -244,6 +276,9 @@ export function transportContract(name: string, startBroker: () => Promise<Broke
       t.onConnect(() => connects.push(session));
       await t.ready();
       await until(() => connects.items.length === 1, { what: 'the first onConnect' });
+      // One will made for the first connection: a v5 CONNECT refused for its version (aedes)
+      // started no session, so the 3.1.1 retry keeps its will and session number.
+      expect(connects.items).toEqual([1]);
       const beat = `alicia/agents/${agent}/heartbeat`;
       await t.subscribe([beat], 1);
       const mine = record(t);
@@ -258,6 +293,9 @@ export function transportContract(name: string, startBroker: () => Promise<Broke
       await watcherAgain;
       expect(connects.items).toHaveLength(2);
       expect(sessionAtReconnect).toBeGreaterThan(connects.items[0] ?? 0);
+      // The reconnect speaks the same version (after a fallback: 3.1.1 without asking again).
+      expect(t.protocolVersion).toBe(broker.mqttVersion);
+      expect(t.stats.reconnects).toBe(1);
 
       // Subscriptions made before the restart are made again (a broker that lost its
       // sessions included): published retained, it arrives whether it lands before or after
@@ -331,7 +369,10 @@ export function transportContract(name: string, startBroker: () => Promise<Broke
         'both queued commands',
       );
       cut.block(false);
+      // On MQTT 5 the session outlives the connection only because the CONNECT gave it a
+      // session expiry interval [MQTT-3.1.2-23]; 3.1.1 keeps it without one.
       expect(await back).toEqual({ sessionPresent: true });
+      expect(t.protocolVersion).toBe(broker.mqttVersion);
       await both;
       expect(
         got.items.map((m) =>
@@ -408,7 +449,15 @@ export function transportContract(name: string, startBroker: () => Promise<Broke
         'ALICIA_ERR_TOPIC_UNKNOWN agent_cmd',
         'ok',
       ]);
-      expect(sub.stats).toMatchObject({ received: 6, rejected: 5 });
+      expect(sub.stats).toMatchObject({
+        received: 6,
+        rejected: 5,
+        rejectedByReason: {
+          ALICIA_ERR_PAYLOAD_JSON: 2,
+          ALICIA_ERR_PAYLOAD_SCHEMA: 1,
+          ALICIA_ERR_TOPIC_UNKNOWN: 2,
+        },
+      });
       expect(sub.connected).toBe(true);
     });
 

@@ -21,7 +21,13 @@ export const MATRIX_USERS: Record<Role, MatrixUser> = {
   },
   agent: { name: 'pi-1', role: 'agent', password: 'pi-1-secret', clientId: 'alicia-agent-pi-1' },
   operator: { name: 'operator', role: 'operator', password: 'operator-secret', clientId: 'matrix-operator' },
-  viewer: { name: 'homeassistant', role: 'viewer', password: 'viewer-secret', clientId: 'matrix-viewer' },
+  viewer: { name: 'dashboard', role: 'viewer', password: 'viewer-secret', clientId: 'matrix-viewer' },
+  homeassistant: {
+    name: 'homeassistant',
+    role: 'homeassistant',
+    password: 'homeassistant-secret',
+    clientId: 'matrix-homeassistant',
+  },
 };
 
 /** A second agent, the one pi-1 must not impersonate. */
@@ -36,6 +42,7 @@ const O = 'orchestrator';
 const A = 'agent';
 const P = 'operator';
 const V = 'viewer';
+const H = 'homeassistant';
 
 interface Family {
   family: string;
@@ -72,7 +79,25 @@ const FAMILIES: readonly Family[] = [
   { family: 'stack level', topic: 'alicia/stacks/demo/other', publish: [O], subscribe: [O, P] },
   { family: 'client reply', topic: 'alicia/clients/cli-1/reply', publish: [O], subscribe: [O, P] },
   { family: 'unknown under prefix', topic: 'alicia/elsewhere/x', publish: [O], subscribe: [O, P] },
+  // Home Assistant: its restart button is a restart request; discovery under homeassistant/.
+  {
+    family: 'restart request',
+    topic: 'alicia/orchestrator/request/restart',
+    publish: [O, P, H],
+    subscribe: [O, P],
+  },
+  {
+    family: 'discovery config',
+    topic: 'homeassistant/device/alicia_alicia_demo_web/config',
+    publish: [O, H],
+    subscribe: [O, H],
+  },
+  { family: 'home assistant status', topic: 'homeassistant/status', publish: [O, H], subscribe: [O, H] },
 ];
+
+/** Home Assistant reads whatever a viewer reads (and more, listed explicitly above). */
+const withHomeAssistant = (roles: readonly Role[]): readonly Role[] =>
+  roles.includes(V) && !roles.includes(H) ? [...roles, H] : roles;
 
 export interface MatrixRow {
   name: string;
@@ -91,7 +116,7 @@ export interface MatrixRow {
   suback: 'granted' | 'refused';
 }
 
-const ROLES_IN_MATRIX: readonly Role[] = [O, A, P, V];
+const ROLES_IN_MATRIX: readonly Role[] = [O, A, P, V, H];
 
 interface WildcardRow {
   filter: string;
@@ -107,6 +132,7 @@ const WILDCARDS: readonly WildcardRow[] = [
   { filter: 'alicia/#', probe: 'alicia/agents/pi-2/cmd/start', delivered: [O, P], granted: [O, A, P, V] },
   { filter: 'alicia/#', probe: 'alicia/services/events', delivered: [O, P, V], granted: [O, A, P, V] },
   { filter: '#', probe: 'alicia/agents/pi-1/cmd/stop', delivered: [O, A, P], granted: [O, A, P, V] },
+  { filter: '#', probe: 'homeassistant/status', delivered: [O, H], granted: [O, A, P, V, H] },
   {
     filter: 'alicia/agents/+/cmd/+',
     probe: 'alicia/agents/pi-1/cmd/start',
@@ -144,7 +170,7 @@ function build(): MatrixRow[] {
   for (const f of FAMILIES) {
     for (const role of ROLES_IN_MATRIX) {
       const pub = f.publish.includes(role);
-      const sub = f.subscribe.includes(role);
+      const sub = withHomeAssistant(f.subscribe).includes(role);
       rows.push({
         name: `${role} publish ${f.family} (${f.topic}) → ${pub ? 'allowed' : 'denied'}`,
         role,
@@ -167,7 +193,7 @@ function build(): MatrixRow[] {
   }
   for (const w of WILDCARDS) {
     for (const role of ROLES_IN_MATRIX) {
-      const delivered = w.delivered.includes(role);
+      const delivered = withHomeAssistant(w.delivered).includes(role);
       rows.push({
         name: `${role} subscribe ${w.filter}, probe ${w.probe} → ${delivered ? 'delivered' : 'held back'}`,
         role,
@@ -175,7 +201,7 @@ function build(): MatrixRow[] {
         topic: w.filter,
         probe: w.probe,
         allowed: delivered,
-        suback: w.granted.includes(role) ? 'granted' : 'refused',
+        suback: withHomeAssistant(w.granted).includes(role) ? 'granted' : 'refused',
       });
     }
   }
@@ -283,7 +309,7 @@ let rowCounter = 0;
 
 /**
  * Runs one matrix row. `orchestrator` publishes probes and sentinels and, subscribed to
- * `alicia/#`, observes publishes; it must stay connected for the whole matrix.
+ * `alicia/#`, observes publishes (and `homeassistant/#`); it must stay connected for the whole matrix.
  */
 export async function observeRow(
   url: string,

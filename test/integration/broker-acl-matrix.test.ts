@@ -29,7 +29,8 @@ beforeAll(async () => {
   );
   broker = await startEmbeddedBroker({ port: 0, security: { users } });
   orchestrator = await connectAs(broker.url, MATRIX_USERS.orchestrator);
-  await orchestrator.subscribeAsync('alicia/#', { qos: 1 });
+  // The observer of publish rows: Alicia's topics and Home Assistant's discovery prefix.
+  await orchestrator.subscribeAsync(['alicia/#', 'homeassistant/#'], { qos: 1 });
   // Every probe a refused publish carried must never show up, even late.
   orchestrator.on('message', (topic, payload) => {
     const text = payload.toString('utf8');

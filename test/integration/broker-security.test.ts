@@ -272,7 +272,7 @@ describe('embedded broker: refusals seen by mosquitto_pub', () => {
         reason: expect.stringContaining('only its own alicia/agents/pi-1/'),
       }),
       expect.objectContaining({
-        user: 'homeassistant',
+        user: 'dashboard',
         topic: 'alicia/orchestrator/request/down',
         reason: 'viewer publishes nothing',
       }),

@@ -158,7 +158,14 @@ function comparable(config: Raw): Record<string, Raw> {
         Object.entries(asRecord(s.environment)).map(([k, v]) => [k, v === null ? null : String(v)]),
       ),
       // v1 sorts ports; order carries no meaning in Compose.
-      ports: asArray(s.ports).map(portKey).sort(),
+      // Alicia keeps `expose` as ports that are not published (Docker's ExposedPorts).
+      ports: [
+        ...asArray(s.ports).map(portKey),
+        ...asArray(s.expose).map((e) => {
+          const [target, protocol = 'tcp'] = String(e).split('/');
+          return `||${target}|${protocol}|ingress`;
+        }),
+      ].sort(),
       volumes: asArray(s.volumes).map((v) => volumeKey(v, (source) => declared.has(source))),
       // v1 predates `required` and `restart` in depends_on; compare the conditions.
       depends_on: Object.fromEntries(
@@ -182,7 +189,12 @@ function comparable(config: Raw): Record<string, Raw> {
       constraints: asArray(asRecord(deploy.placement).constraints).map((c) =>
         String(c).replace(/\s*(==|!=)\s*/, '$1'),
       ),
-      limits: resources(asRecord(deploy.resources).limits),
+      // v1 keeps the legacy mem_limit / cpus / pids_limit as written; Alicia folds them into limits.
+      limits:
+        resources(asRecord(deploy.resources).limits) ??
+        (s.mem_limit !== undefined || s.cpus !== undefined || s.pids_limit !== undefined
+          ? resources({ memory: s.mem_limit, cpus: s.cpus, pids: s.pids_limit })
+          : undefined),
       reservations: resources(asRecord(deploy.resources).reservations),
       labels: asRecord(s.labels),
       stop_grace_period: ms(s.stop_grace_period),
@@ -250,13 +262,13 @@ describe('alicia config', () => {
   });
 
   it('prints warnings to stderr as warning: <file>: <path>: <message>, and nothing with --quiet', () => {
-    const fixture = byName('monitoring');
+    // monitoring (pid: host, rslave) loads without warnings since issue 11; a CPU reservation still warns.
+    const fixture = byName('deploy-placement-resources');
     const result = alicia(fixture, ['--quiet']);
     expect(result.status).toBe(0);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toEqual([
-      `warning: ${join(fixture.dir, 'compose.yaml')}: services.node-exporter.pid: pid is not supported by Alicia and is ignored`,
-      `warning: ${join(fixture.dir, 'compose.yaml')}: services.node-exporter.volumes[0]: mount option "rslave" is not applied by Alicia; the mount is made without it`,
+      `warning: ${join(fixture.dir, 'compose.yaml')}: services.api.deploy.resources.reservations.cpus: only memory is reserved on a single engine; a CPU reservation is not applied (use limits.cpus)`,
     ]);
   });
 

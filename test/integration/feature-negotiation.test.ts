@@ -130,10 +130,11 @@ services:
   it('an agent of this version answers unsupported (not a schema error) to a field it does not know', async () => {
     await inProcessAgent(closer, { id: agentId, brokerUrl, stateDir });
     const web = instanceSpec(STACK, 'web', 1);
-    const raw = { ...web, spec: { ...web.spec, sysctls: { 'net.core.somaxconn': '1024' } } };
+    // A field of a later protocol (sysctls is known since issue 11).
+    const raw = { ...web, spec: { ...web.spec, cdi_devices: ['vendor.com/gpu=0'] } };
     const error = errorOf(await send(w, agentId, 'start', { instances: [raw] }));
     expect(error.code).toBe('ALICIA_ERR_UNSUPPORTED');
-    expect(error.message).toContain('"sysctls"');
+    expect(error.message).toContain('"cdi_devices"');
     expect(await containersOf('alicia.agent', agentId)).toEqual([]);
   });
 

@@ -30,7 +30,8 @@ describe('Mosquitto with the shipped ACL: the matrix', () => {
   beforeAll(async () => {
     mosquitto = await startMosquitto({ users: USERS });
     orchestrator = await connectAs(mosquitto.url, MATRIX_USERS.orchestrator);
-    await orchestrator.subscribeAsync('alicia/#', { qos: 1 });
+    // The observer of publish rows: Alicia's topics and Home Assistant's discovery prefix.
+    await orchestrator.subscribeAsync(['alicia/#', 'homeassistant/#'], { qos: 1 });
     orchestrator.on('message', (topic, payload) => {
       const text = payload.toString('utf8');
       if (text.startsWith('probe:') && topic !== SENTINEL_TOPIC) leaked.push(topic);

@@ -55,7 +55,13 @@ describe('MQTT transport', () => {
     const second = nextMessage(sub);
     await pub.publish('alicia/agents/pi-1/state', { v: 1, state: 'bogus' }, { qos: 1 });
     expect(await second).toMatchObject({ ok: false, error: { code: 'ALICIA_ERR_PAYLOAD_SCHEMA' } });
-    expect(sub.stats).toEqual({ received: 2, rejected: 1, published: 0 });
+    expect(sub.stats).toEqual({
+      received: 2,
+      rejected: 1,
+      published: 0,
+      rejectedByReason: { ALICIA_ERR_PAYLOAD_SCHEMA: 1 },
+      reconnects: 0,
+    });
   });
 
   it('has the broker publish its will, with the session the provider gave, when the connection dies', async () => {

@@ -38,6 +38,11 @@ export function registerAgent(program: Command): void {
       collect,
     )
     .option('--command-secret-file <file>', 'shared secret: refuse commands without a valid signature')
+    .option(
+      '--metrics-port <n>',
+      'serve Prometheus /metrics, /healthz and /status on this port (default off)',
+    )
+    .option('--metrics-host <host>', 'address the metrics endpoint listens on (default 127.0.0.1)')
     .action(async (flags: AgentFlags) => {
       const { fail } = await import('../output.js');
       try {
@@ -47,18 +52,47 @@ export function registerAgent(program: Command): void {
         const { startAgent } = await import('../../../agents/agent.js');
         const log = createLogger({ level: config.logLevel });
         const agent = await startAgent({ ...config.options, log });
+        // prom-client is loaded only when metrics are asked for (the agent's RSS budget).
+        const metrics =
+          flags.metricsPort === undefined
+            ? null
+            : await (async () => {
+                const port = Number(flags.metricsPort);
+                if (!Number.isInteger(port) || port < 0 || port > 65535) {
+                  const { aliciaError } = await import('../../core/errors.js');
+                  throw aliciaError(
+                    'ALICIA_ERR_CONFIG_INVALID',
+                    `--metrics-port must be a TCP port (0-65535), got ${flags.metricsPort}`,
+                  );
+                }
+                const { serveAgentMetrics } = await import('../../metrics/serve.js');
+                return serveAgentMetrics(
+                  {
+                    id: agent.id,
+                    stats: () => ({ ...agent.stats }),
+                    transport: agent.transport,
+                    containers: agent.containers,
+                  },
+                  { port, host: flags.metricsHost, log },
+                ).catch(async (err: unknown) => {
+                  await agent.close();
+                  throw err;
+                });
+              })();
         let stopping = false;
         const stop = (signal: string) => {
           if (stopping) process.exit(1); // a second signal: leave now
           stopping = true;
           log.info({ signal }, 'stopping agent');
-          agent.close().then(
-            () => process.exit(0),
-            (err: unknown) => {
-              log.error({ err }, 'agent did not stop cleanly');
-              process.exit(1);
-            },
-          );
+          Promise.resolve(metrics?.close())
+            .then(() => agent.close())
+            .then(
+              () => process.exit(0),
+              (err: unknown) => {
+                log.error({ err }, 'agent did not stop cleanly');
+                process.exit(1);
+              },
+            );
         };
         // Last resort: a bug in one code path must not take the host's workloads' keeper
         // down; it is logged loudly instead (every known path already handles its errors).

@@ -221,7 +221,7 @@ export function registerBroker(program: Command): void {
     .description('Add or update a broker user (reads the password from stdin; never echoes it)')
     .argument('<user>', 'user name (for the agent role: the agent id)')
     .requiredOption('--users <file>', 'users file to create or update')
-    .requiredOption('--role <role>', 'orchestrator | agent | operator | viewer')
+    .requiredOption('--role <role>', 'orchestrator | agent | operator | viewer | homeassistant')
     .option('--password <password>', 'the password (visible in `ps`: prefer stdin)')
     .action(async (name: string, flags: PasswdFlags) => {
       try {

@@ -16,6 +16,10 @@ interface Flags {
   tlsCa?: string;
   tlsCert?: string;
   tlsKey?: string;
+  metricsPort?: string;
+  metricsHost?: string;
+  /** true (flag alone: the default prefix) or Home Assistant's discovery prefix. */
+  homeassistant?: string | boolean;
   uiPort?: string;
   uiHost?: string;
   uiBrokerWs?: string;
@@ -35,6 +39,15 @@ export function registerOrchestrator(program: Command): void {
     .option('--reschedule-grace-ms <n>', "offline this long before a host's instances move (default 1000)")
     .option('--command-secret-file <file>', 'shared secret to sign commands with')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
+    .option(
+      '--metrics-port <n>',
+      'serve Prometheus /metrics, /healthz and /status on this port (default: $ALICIA_METRICS_PORT, else off)',
+    )
+    .option('--metrics-host <host>', 'address the metrics endpoint listens on (default 127.0.0.1)')
+    .option(
+      '--homeassistant [prefix]',
+      'publish Home Assistant MQTT discovery under this prefix (default homeassistant; $ALICIA_HOMEASSISTANT)',
+    )
     .option('--ui-port <n>', 'serve the dashboard on this port (0 = any free port); off when absent')
     .option('--ui-host <host>', 'dashboard address (default 127.0.0.1; others need broker users)')
     .option(
@@ -77,6 +90,17 @@ export function registerOrchestrator(program: Command): void {
           commandSecret: secret,
           log,
         });
+        const { startIntegrations } = await import('../integrations.js');
+        const integrations = await startIntegrations(orchestrator, {
+          prefix: flags.prefix,
+          metricsPort: flags.metricsPort ?? process.env.ALICIA_METRICS_PORT,
+          metricsHost: flags.metricsHost,
+          homeassistant: flags.homeassistant ?? process.env.ALICIA_HOMEASSISTANT,
+          log,
+        }).catch(async (err: unknown) => {
+          await orchestrator.close();
+          throw err;
+        });
         const ui =
           flags.uiPort === undefined
             ? null
@@ -97,6 +121,7 @@ export function registerOrchestrator(program: Command): void {
                   log,
                 });
               })().catch(async (err: unknown) => {
+                await integrations.close();
                 await orchestrator.close();
                 throw err;
               });
@@ -110,13 +135,15 @@ export function registerOrchestrator(program: Command): void {
           if (stopping) process.exit(1);
           stopping = true;
           log.info({ signal }, 'stopping orchestrator');
-          Promise.all([ui?.close(), orchestrator.close()]).then(
-            () => process.exit(0),
-            (err: unknown) => {
-              log.error({ err }, 'close failed');
-              process.exit(1);
-            },
-          );
+          Promise.all([ui?.close(), integrations.close()])
+            .then(() => orchestrator.close())
+            .then(
+              () => process.exit(0),
+              (err: unknown) => {
+                log.error({ err }, 'close failed');
+                process.exit(1);
+              },
+            );
         };
         process.on('SIGINT', () => stop('SIGINT'));
         process.on('SIGTERM', () => stop('SIGTERM'));

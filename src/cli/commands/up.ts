@@ -3,8 +3,10 @@
 // progress per service, then stays in the foreground printing events until Ctrl-C, which
 // stops the stack in reverse order, removes what it created and exits 0. With --broker,
 // the deploy goes to a running orchestrator and the command exits when it is done.
+
 import type { Command } from 'commander';
 import type { Stack } from '../../compose/model.js';
+import { LOCAL_COMPOSE_POLICY } from '../../core/agent-plan/policy.js';
 import type { AliciaEvent } from '../../protocol/events.js';
 import type { DeployBundle } from '../../protocol/requests.js';
 import { addTlsOptions } from '../client.js';
@@ -24,6 +26,8 @@ interface UpFlags {
   tlsCa?: string;
   tlsCert?: string;
   tlsKey?: string;
+  metricsPort?: string;
+  homeassistant?: string | boolean;
   uiPort?: string;
   /** false with --no-ui. */
   ui?: boolean;
@@ -51,6 +55,14 @@ export function registerUp(program: Command): void {
     .option('--timeout <seconds>', 'give up waiting for the deploy after this long (default 1800)')
     .option('--json', 'print events as JSON lines')
     .option('--log-level <level>', 'log level of the embedded processes, on stderr (default warn)')
+    .option(
+      '--metrics-port <n>',
+      'embedded mode: serve Prometheus /metrics, /healthz, /status on 127.0.0.1:<n>',
+    )
+    .option(
+      '--homeassistant [prefix]',
+      'embedded mode: publish Home Assistant MQTT discovery (default prefix homeassistant)',
+    )
     .option(
       '--ui-port <n>',
       'embedded mode: serve the dashboard on 127.0.0.1:N (default 7883, 0 = any free port)',
@@ -205,6 +217,8 @@ async function embeddedUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): P
       brokerUrl: broker.url,
       ...(agentCredentials ?? {}),
       stateDir: path.join(stateDir, `agent-${agentId}`),
+      // The user's own file on the user's own machine: allow what docker-compose allows.
+      policy: LOCAL_COMPOSE_POLICY,
       // One host, one process: report container changes within 25 ms rather than 100 ms,
       // so each dependency's health gates its dependents sooner.
       snapshotDebounceMs: 25,
@@ -212,6 +226,13 @@ async function embeddedUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): P
     }),
   ]);
 
+  const { startIntegrations } = await import('../integrations.js');
+  const integrations = await startIntegrations(orchestrator, {
+    metricsPort: flags.metricsPort,
+    homeassistant: flags.homeassistant,
+    log,
+  });
+  if (integrations.metricsUrl !== null) say(`Metrics at ${integrations.metricsUrl}/metrics`);
   // The dashboard: the URL carries a one-time token that logs the page in as the operator.
   const ui =
     flags.ui !== false && broker.websocket
@@ -243,6 +264,7 @@ async function embeddedUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): P
     }
     await ui?.close();
     await agent.close().catch(() => undefined);
+    await integrations.close().catch(() => undefined);
     await orchestrator.close().catch(() => undefined);
     await broker.close().catch(() => undefined);
     say(`Stack ${stack.name} removed.`);

@@ -26,9 +26,9 @@ export function authorize(
   const rules = rulesFor(role, user, prefix);
   if (action === 'publish') {
     if (!isValidTopic(topic)) return deny(`${JSON.stringify(topic)} is not a topic one can publish to`);
-    if (!topic.startsWith(`${prefix}/`)) return deny(`topic is outside the ${prefix}/ prefix`);
     const rule = rules.write.find((w) => filterCovers(w, topic));
     if (rule) return { allowed: true, scope: 'all', reason: `${role} may publish to ${rule}` };
+    if (!topic.startsWith(`${prefix}/`)) return deny(`topic is outside the ${prefix}/ prefix`);
     return deny(publishRefusal(role, user, prefix));
   }
   if (!isValidFilter(topic)) return deny(`${JSON.stringify(topic)} is not a valid subscription filter`);
@@ -63,6 +63,8 @@ function publishRefusal(role: Role, user: string, prefix: string): string {
       return `operator may publish only requests (${prefix}/orchestrator/request/+)`;
     case 'viewer':
       return 'viewer publishes nothing';
+    case 'homeassistant':
+      return `homeassistant may publish only restart requests (${prefix}/orchestrator/request/restart) and under homeassistant/`;
     case 'orchestrator':
       return `orchestrator may publish only under ${prefix}/`;
     default:
@@ -76,6 +78,8 @@ function subscribeRefusal(role: Role, user: string, prefix: string): string {
       return `agent ${user} may subscribe only to ${prefix}/agents/${user}/cmd/+ and ${prefix}/orchestrator/state`;
     case 'viewer':
       return `viewer may read only ${prefix}/services/#, ${prefix}/stacks/+/services/+/state, ${prefix}/orchestrator/state|health and agent presence`;
+    case 'homeassistant':
+      return `homeassistant may read what a viewer reads and homeassistant/#`;
     case 'operator':
     case 'orchestrator':
       return `${role} may read only under ${prefix}/`;

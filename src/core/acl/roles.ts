@@ -2,7 +2,7 @@
 // broker's hooks, by the unit tests and mirrored by broker/mosquitto/acl.
 import { z } from 'zod';
 
-export const ROLES = ['orchestrator', 'agent', 'operator', 'viewer'] as const;
+export const ROLES = ['orchestrator', 'agent', 'operator', 'viewer', 'homeassistant'] as const;
 export type Role = (typeof ROLES)[number];
 export const RoleSchema = z.enum(ROLES);
 
@@ -38,11 +38,31 @@ export const AGENT_OWN_TOPICS = ['state', 'info', 'heartbeat', 'containers', 're
 /** Agent topics anyone with the viewer role may read, for every agent. */
 export const AGENT_PRESENCE_TOPICS = ['state', 'info', 'heartbeat', 'containers'] as const;
 
+/**
+ * Home Assistant's discovery prefix as the broker ACL knows it (its default): the
+ * orchestrator publishes device configs there and reads `<it>/status`; Home Assistant reads
+ * and writes its own topics there on a broker it shares with Alicia.
+ */
+export const HOMEASSISTANT_PREFIX = 'homeassistant';
+
+function viewerReads(p: string): string[] {
+  return [
+    `${p}/services/#`,
+    `${p}/stacks/+/services/+/state`,
+    `${p}/orchestrator/state`,
+    `${p}/orchestrator/health`,
+    ...AGENT_PRESENCE_TOPICS.map((t) => `${p}/agents/+/${t}`),
+  ];
+}
+
 export function rulesFor(role: Role, user: string, prefix: string): RoleRules {
   const p = prefix;
   switch (role) {
     case 'orchestrator':
-      return { read: [`${p}/#`], write: [`${p}/#`] };
+      return {
+        read: [`${p}/#`, `${HOMEASSISTANT_PREFIX}/#`],
+        write: [`${p}/#`, `${HOMEASSISTANT_PREFIX}/#`],
+      };
     case 'agent':
       if (!isAgentId(user)) return { read: [], write: [] };
       return {
@@ -52,15 +72,13 @@ export function rulesFor(role: Role, user: string, prefix: string): RoleRules {
     case 'operator':
       return { read: [`${p}/#`], write: [`${p}/orchestrator/request/+`] };
     case 'viewer':
+      return { read: viewerReads(p), write: [] };
+    case 'homeassistant':
+      // A viewer that may also press the restart button (a `restart` request, nothing
+      // else) and use its own discovery topics.
       return {
-        read: [
-          `${p}/services/#`,
-          `${p}/stacks/+/services/+/state`,
-          `${p}/orchestrator/state`,
-          `${p}/orchestrator/health`,
-          ...AGENT_PRESENCE_TOPICS.map((t) => `${p}/agents/+/${t}`),
-        ],
-        write: [],
+        read: [...viewerReads(p), `${HOMEASSISTANT_PREFIX}/#`],
+        write: [`${p}/orchestrator/request/restart`, `${HOMEASSISTANT_PREFIX}/#`],
       };
     default:
       return assertNever(role);

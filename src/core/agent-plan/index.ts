@@ -3,4 +3,11 @@
 export type { ApplyPlan, InstanceStep, RecoverInput, SeenContainer, WantedInstance } from './plan.js';
 export { planApply, planInstance, planRecovery } from './plan.js';
 export type { AgentPolicy, PolicyRefusal, PolicySubject } from './policy.js';
-export { checkPolicy, imageAllowed, imageRepository, isUnderPath, normalizeHostPath } from './policy.js';
+export {
+  checkPolicy,
+  imageAllowed,
+  imageRepository,
+  isUnderPath,
+  LOCAL_COMPOSE_POLICY,
+  normalizeHostPath,
+} from './policy.js';

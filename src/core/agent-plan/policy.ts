@@ -12,7 +12,22 @@ export interface AgentPolicy {
    * exact reference, or any tag or digest of that repository (`redis` allows `redis:7`).
    */
   readonly allowedImages?: readonly string[];
+  /**
+   * Host devices that may be mapped into containers (`*` globs: `/dev/dri/*`); default none.
+   * `['*']` allows every device.
+   */
+  readonly allowedDevices?: readonly string[];
 }
+
+/**
+ * The embedded `alicia up` (no --broker): the user runs their own Compose file on their own
+ * machine, so the agent allows what docker-compose would (privileged, host paths, devices).
+ */
+export const LOCAL_COMPOSE_POLICY: AgentPolicy = Object.freeze({
+  allowPrivileged: true,
+  allowedHostPaths: Object.freeze(['/']),
+  allowedDevices: Object.freeze(['*']),
+});
 
 /** The parts of an instance the policy looks at (an InstanceSpec fits this shape). */
 export interface PolicySubject {
@@ -21,6 +36,7 @@ export interface PolicySubject {
     readonly image: string;
     readonly privileged: boolean;
     readonly mounts: readonly { readonly type: string; readonly source?: string | undefined }[];
+    readonly devices?: readonly { readonly path_on_host: string }[] | undefined;
   };
 }
 
@@ -98,6 +114,16 @@ export function checkPolicy(subject: PolicySubject, policy: AgentPolicy): Policy
       return {
         code: 'ALICIA_ERR_POLICY_HOST_PATH',
         message: `instance ${instance}: bind mount of host path ${JSON.stringify(source)} is outside the allowed host paths (${allowed})`,
+      };
+    }
+  }
+  const allowedDevices = policy.allowedDevices ?? [];
+  for (const device of spec.devices ?? []) {
+    if (!allowedDevices.some((entry) => entry === '*' || globMatches(entry, device.path_on_host))) {
+      const wanted = [...allowedDevices.filter((d) => d !== '*'), device.path_on_host];
+      return {
+        code: 'ALICIA_ERR_POLICY_DEVICE',
+        message: `instance ${instance}: device ${device.path_on_host} is not allowed by this agent's policy; add it to the agent's config: policy: {allowed_devices: ${JSON.stringify(wanted)}}`,
       };
     }
   }

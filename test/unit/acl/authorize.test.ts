@@ -30,9 +30,27 @@ describe('authorize — the shared matrix', () => {
 });
 
 describe('authorize — edges', () => {
+  it('allows Home Assistant discovery (homeassistant/#) to the orchestrator and the homeassistant role only', () => {
+    for (const role of ROLES) {
+      const mayUse = role === 'orchestrator' || role === 'homeassistant';
+      expect(authorize(role, 'pi-1', 'publish', 'homeassistant/status', PREFIX).allowed).toBe(mayUse);
+      expect(authorize(role, 'pi-1', 'subscribe', 'homeassistant/status', PREFIX).allowed).toBe(mayUse);
+    }
+    // The button: a restart request, and no other method.
+    expect(
+      authorize('homeassistant', 'ha', 'publish', 'alicia/orchestrator/request/restart', PREFIX).allowed,
+    ).toBe(true);
+    expect(
+      authorize('homeassistant', 'ha', 'publish', 'alicia/orchestrator/request/down', PREFIX),
+    ).toMatchObject({
+      allowed: false,
+      reason: expect.stringContaining('only restart requests'),
+    });
+  });
+
   it('refuses every topic outside the prefix, for every role', () => {
     for (const role of ROLES) {
-      expect(authorize(role, 'pi-1', 'publish', 'homeassistant/status', PREFIX)).toMatchObject({
+      expect(authorize(role, 'pi-1', 'publish', 'zigbee2mqtt/bridge/request', PREFIX)).toMatchObject({
         allowed: false,
         reason: expect.stringContaining('outside the alicia/ prefix'),
       });

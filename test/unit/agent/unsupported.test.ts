@@ -14,11 +14,12 @@ describe('unsupportedIn', () => {
   });
 
   it('names unknown fields and the instances that carry them', () => {
-    const raw = { ...web, spec: { ...web.spec, devices: ['/dev/null'], dns: ['1.1.1.1'] } };
+    // Fields of a protocol newer than this one (devices and dns are known since issue 11).
+    const raw = { ...web, spec: { ...web.spec, cdi_devices: ['vendor/gpu=0'], zdns: ['1.1.1.1'] } };
     const found = unsupportedIn('start', payload({ instances: [raw, checked] }), FEATURES);
-    expect(found?.fields).toEqual(['devices', 'dns']);
-    expect(found?.message).toContain('"devices", "dns"');
-    expect(found?.message).toContain(`${web.instance} (devices, dns)`);
+    expect(found?.fields).toEqual(['cdi_devices', 'zdns']);
+    expect(found?.message).toContain('"cdi_devices", "zdns"');
+    expect(found?.message).toContain(`${web.instance} (cdi_devices, zdns)`);
     expect(found?.message).not.toContain(checked.instance);
   });
 

@@ -9,23 +9,7 @@ const svc = (body: string) => `services:\n  s:\n    image: busybox\n${body}`;
 
 describe('warnings', () => {
   it.each([
-    ['networks', '    networks: [backend]\n', 'custom networks are not supported'],
-    ['links', '    links: [db]\n', 'links are not supported'],
     ['external_links', '    external_links: [other_db_1:db]\n', 'external links are not supported'],
-    ['secrets', '    secrets: [token]\n', 'mount the file with a read-only bind volume'],
-    ['configs', '    configs: [conf]\n', 'mount the file with a read-only bind volume'],
-    [
-      'extra_hosts',
-      '    extra_hosts: ["host.docker.internal:host-gateway"]\n',
-      'extra_hosts is not supported',
-    ],
-    ['devices', '    devices: ["/dev/ttyUSB0:/dev/ttyUSB0"]\n', 'device mappings are not supported'],
-    ['logging', '    logging: {driver: syslog}\n', 'default log driver'],
-    ['profiles', '    profiles: [debug]\n', 'deployed with every other service'],
-    ['expose', '    expose: ["8080"]\n', 'expose only documents ports'],
-    ['tmpfs', '    tmpfs: /run\n', 'use a volume with type: tmpfs'],
-    ['ulimits', '    ulimits: {nofile: 65535}\n', 'ulimits is not supported'],
-    ['init', '    init: true\n', 'init is not supported'],
     ['platform', '    platform: linux/arm64\n', 'node.platform.arch constraint'],
     ['container_name', '    container_name: my-box\n', 'Alicia names containers itself'],
     ['deploy.labels', '    deploy: {labels: {a: b}}\n', 'deploy.labels label a Swarm service'],
@@ -51,11 +35,11 @@ describe('warnings', () => {
       'x-alicia.backoff',
     ],
     ['ports[0].name', '    ports: [{target: 80, name: web}]\n', 'descriptive only'],
-    ['volumes[0]', '    volumes: ["./a:/a:z"]\n', 'mount option "z" is not applied'],
+    // z/Z, propagation, nocopy, subpath and tmpfs size/mode are honoured since issue 11.
     [
-      'volumes[0].bind.propagation',
-      '    volumes: [{type: bind, source: ./a, target: /a, bind: {propagation: rshared}}]\n',
-      'bind.propagation',
+      'volumes[0].volume.labels',
+      '    volumes: [{type: volume, target: /a, volume: {labels: {a: b}}}]\n',
+      'volume.labels',
     ],
     [
       'volumes[0].consistency',
@@ -75,7 +59,7 @@ describe('warnings', () => {
     ]);
   });
 
-  it('warns about top-level networks, volumes with options, secrets and configs, and version', () => {
+  it('warns about version (networks, volumes with options, secrets and configs are honoured)', () => {
     const text = [
       'version: "3.8"',
       'services:',
@@ -88,17 +72,11 @@ describe('warnings', () => {
       '  data: {external: true}',
       '  plain:',
       'secrets:',
-      '  token: {file: ./token.txt}',
+      '  token: {content: abc}',
       'configs:',
-      '  conf: {file: ./app.conf}',
+      '  conf: {content: abc}',
     ].join('\n');
-    expect(warningsOf(text).map((w) => w.path)).toEqual([
-      'version',
-      'networks.backend',
-      'volumes.data',
-      'secrets',
-      'configs',
-    ]);
+    expect(warningsOf(text).map((w) => w.path)).toEqual(['version']);
   });
 
   it('warns once per unset variable, at the first place it is used', () => {

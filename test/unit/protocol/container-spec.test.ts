@@ -26,7 +26,18 @@ describe('ContainerSpec', () => {
   });
 
   it('knows its features, each an optional top-level field', () => {
-    expect(FEATURES).toEqual(['healthcheck', 'probe', 'resources']);
+    expect(FEATURES).toEqual(
+      expect.arrayContaining([
+        'devices',
+        'extra_hosts',
+        'files',
+        'healthcheck',
+        'networks',
+        'probe',
+        'resources',
+      ]),
+    );
+    expect(FEATURES).toEqual([...FEATURES].sort());
     for (const feature of FEATURES) expect(SPEC_FIELDS).toContain(feature);
     expect(ContainerSpecSchema.safeParse(base()).success).toBe(true);
   });
@@ -48,8 +59,11 @@ describe('ContainerSpec', () => {
   });
 
   it('names unknown fields and features outside the spoken set, in a raw spec', () => {
-    const raw = { ...sampleContainerSpec(), devices: ['/dev/null'], sysctls: {} };
-    expect(unsupportedFields(raw, FEATURES)).toEqual(['devices', 'sysctls']);
+    const raw = { ...sampleContainerSpec(), cdi_devices: ['vendor/gpu=0'], zsysctls: {} };
+    expect(unsupportedFields(raw, FEATURES)).toEqual(['cdi_devices', 'zsysctls']);
+    expect(unsupportedFields({ ...sampleContainerSpec(), devices: [] }, ['healthcheck'])).toEqual([
+      'devices',
+    ]);
     expect(unsupportedFields(sampleContainerSpec(), ['probe'])).toEqual(['healthcheck']);
     expect(unsupportedFields(sampleContainerSpec(), FEATURES)).toEqual([]);
     expect(unsupportedFields(base(), [])).toEqual([]);
