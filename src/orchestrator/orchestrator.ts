@@ -39,6 +39,9 @@ import { createStatusPublisher } from './status.js';
 import { createStore } from './store.js';
 import { createWatcher } from './watch.js';
 
+/** The transport's reconnect backoff cap (ms, src/transport/mqtt.ts maxReconnectMs default). */
+const AGENT_RECONNECT_CAP_MS = 10_000;
+
 export interface OrchestratorOptions {
   brokerUrl: string;
   username?: string | undefined;
@@ -261,7 +264,9 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   });
   transport.onConnect(() => {
     // Whatever the agents did while we were cut off, we did not see: fresh sight starts now.
-    registry.restoreSight();
+    // The agents lost the broker too and come back on their own reconnect backoff (capped
+    // at 10 s by the transport): that long plus a TTL before any of them is judged.
+    registry.restoreSight(AGENT_RECONNECT_CAP_MS);
     session = nextSession;
     desired.setSession(session).catch((err: unknown) => log.error({ err }, 'session not persisted'));
     // Online only once requests can be heard: on the first connect after the subscriptions

@@ -43,7 +43,7 @@ export interface Registry {
   onContainers(agent: string, snapshot: ContainersSnapshot): void;
   tick(): void;
   /** After the orchestrator's own outage: what it did not hear while blind counts from `now`. */
-  restoreSight(): void;
+  restoreSight(graceMs: number): void;
   onChange(listener: (change: RegistryChange) => void): () => void;
   get(agent: string): AgentEntry | undefined;
   list(): AgentEntry[];
@@ -112,9 +112,10 @@ export function createRegistry(options: { heartbeatMs: number; now: () => number
         applyLiveness(e, tickLiveness(e.liveness, now, { heartbeatMs: options.heartbeatMs }));
       }
     },
-    restoreSight() {
+    restoreSight(graceMs) {
       const now = options.now();
-      for (const e of agents.values()) if (e.liveness !== null) e.liveness = restoreSight(e.liveness, now);
+      for (const e of agents.values())
+        if (e.liveness !== null) e.liveness = restoreSight(e.liveness, now, graceMs);
     },
     onChange(listener) {
       listeners.add(listener);

@@ -163,9 +163,12 @@ export function tickLiveness(
  * The orchestrator was cut off from the broker (it heard nothing, but the agents may have
  * kept heartbeating): silence while it was blind is no evidence. On reconnect every agent
  * not known offline counts as heard from `now`, so none is called suspect or lost before a
- * full heartbeat TTL of fresh sight has passed without its heartbeat.
+ * full heartbeat TTL (after `graceMs`) of fresh sight has passed without its heartbeat.
  */
-export function restoreSight(record: AgentLiveness, now: number): AgentLiveness {
-  if (record.status === 'offline' || record.lastSeenMs >= now) return record;
-  return { ...record, lastSeenMs: now };
+export function restoreSight(record: AgentLiveness, now: number, graceMs = 0): AgentLiveness {
+  // `graceMs`: the agents were cut off too and reconnect on their own backoff; until it has
+  // run out their silence is not yet evidence either.
+  const from = now + graceMs;
+  if (record.status === 'offline' || record.lastSeenMs >= from) return record;
+  return { ...record, lastSeenMs: from };
 }
