@@ -82,6 +82,7 @@ export function serviceState(ctx: Context, record: StackRecord, service: string)
     state,
     health,
     hosts: [...new Set(assignments.map((a) => a.agent))].sort(),
+    depends_on: Object.keys(record.stack.services[service]?.depends_on ?? {}).sort(),
     instances: rows,
   };
 }

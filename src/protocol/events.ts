@@ -212,6 +212,8 @@ export const ServiceStateSchema = z.strictObject({
   state: InstanceStateSchema,
   health: HealthSchema,
   hosts: z.array(TopicIdSchema),
+  /** The services of its stack it depends on, so a viewer (who may send no request) can draw the graph. */
+  depends_on: z.array(z.string()).optional(),
   /** Why a service is neither running as desired nor gone: an operation in progress, a removal pending on an offline host. */
   note: z.string().optional(),
   instances: z.array(

@@ -2,6 +2,7 @@
 // and the time in, a new state out (no DOM, no MQTT), so it is unit-tested in Node and the
 // page only renders it.
 import { describeProgress, progressOf } from '../cli/event-view.js';
+import { buildGraph } from '../core/graph/index.js';
 import type { ContainersSnapshot } from '../protocol/containers.js';
 import { HEALING_EVENT_TYPES, type HistoryEntry, toHistoryEntry } from '../protocol/event-categories.js';
 import { type AliciaEvent, eventSubject, type ServiceState } from '../protocol/events.js';
@@ -190,18 +191,36 @@ export function stacksOf(state: DashboardState): string[] {
 
 /**
  * The layers to draw a stack in: the orchestrator's graph when the page has it (operators),
- * else one layer of the services it sees (viewers may not send requests).
+ * else the layers of the `depends_on` its retained service states carry (viewers may not
+ * send requests), else one layer of the services it sees.
  */
 export function layersOf(state: DashboardState, stack: string): string[][] {
   const graph = state.graphs[stack];
-  const seen = Object.values(state.services)
-    .filter((s) => s.stack === stack)
-    .map((s) => s.service)
-    .sort();
-  if (!graph) return seen.length > 0 ? [seen] : [];
+  const states = Object.values(state.services).filter((s) => s.stack === stack);
+  const seen = states.map((s) => s.service).sort();
+  if (!graph) return seen.length > 0 ? layersFromStates(states) : [];
   const placed = new Set(graph.layers.flat());
   const extra = seen.filter((s) => !placed.has(s));
   return extra.length > 0 ? [...graph.layers, extra] : graph.layers;
+}
+
+/** Start layers from the services' own `depends_on` (a dependency not seen yet is left out). */
+function layersFromStates(states: readonly ServiceState[]): string[][] {
+  const seen = new Set(states.map((s) => s.service));
+  const input = Object.fromEntries(
+    states.map((s) => [
+      s.service,
+      {
+        depends_on: Object.fromEntries(
+          (s.depends_on ?? [])
+            .filter((d) => seen.has(d))
+            .map((d) => [d, { condition: 'service_started', required: true }]),
+        ),
+      },
+    ]),
+  );
+  const built = buildGraph(input);
+  return built.ok ? built.graph.layers.map((layer) => [...layer]) : [[...seen].sort()];
 }
 
 export type Tone = 'ok' | 'warn' | 'bad' | 'idle';
