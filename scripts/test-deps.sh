@@ -14,6 +14,8 @@ declare -A want=(
 missing=()
 # systemd: `systemd-analyze verify` of packaging/systemd/ (docker-compose also runs packaging/compose.yaml).
 want[systemd-analyze]=systemd
+# The lab of hosts (scripts/lab.sh): namespaces, veths, iptables in each host, nsenter, file.
+want[ip]=iproute2; want[iptables]=iptables; want[nsenter]=util-linux; want[file]=file
 for cmd in "${!want[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${want[$cmd]}")
 done
