@@ -4,16 +4,16 @@
 // and the variables of the CLI's environment the loader looked up — to an orchestrator
 // that reads files only from the bundle, with a real agent on the engine; the variables
 // are in the container's environment (docker inspect).
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runAlicia } from '../helpers/cli.js';
 import { removeLabelled, testDocker } from '../helpers/docker.js';
 import { type Harness, startHarness } from '../integration/orchestrator-harness.js';
 
 const STACK = 'e2eenvfile';
-const MAIN = path.resolve('dist/src/cli/main.js');
 const docker = testDocker();
 let harness: Harness | null = null;
 let dir: string | null = null;
@@ -32,19 +32,7 @@ afterEach(async () => {
 });
 
 function alicia(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runAlicia(args, { env, cwd, onSpawn: (child) => children.push(child) });
 }
 
 describe('e2e: alicia up --broker with env_file', () => {

@@ -2,14 +2,13 @@
 // user (not a timeout), and a role that may not read a command's reply topic is
 // ALICIA_ERR_FORBIDDEN naming the topic (not MQTT.js's "Subscribe error"). The real CLI
 // process against the embedded broker with generated users (`alicia up`'s default).
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EmbeddedDefault, startEmbeddedDefault } from '../../broker/default.js';
+import { runAlicia } from '../helpers/cli.js';
 
-const MAIN = path.resolve('dist/src/cli/main.js');
 const cleanup: (() => Promise<unknown>)[] = [];
 
 afterEach(async () => {
@@ -25,15 +24,11 @@ async function broker(): Promise<{ embedded: EmbeddedDefault; home: string }> {
   return { embedded, home };
 }
 
-function alicia(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    cleanup.push(async () => (child.exitCode === null ? child.kill('SIGKILL') : undefined));
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.once('exit', (code) => resolve({ code, stderr }));
+function alicia(args: string[], env: NodeJS.ProcessEnv) {
+  return runAlicia(args, {
+    env,
+    onSpawn: (child) =>
+      cleanup.push(async () => (child.exitCode === null ? child.kill('SIGKILL') : undefined)),
   });
 }
 

@@ -3,7 +3,7 @@
 // process against an aedes broker on port 0 with no orchestrator), an orchestrator that
 // leaves while a request waits fails it at once, and a reply that does not match its
 // method's schema is an error naming the method.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,8 +11,8 @@ import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../broker/embedded.js';
 import { type Client, connectClient } from '../../src/cli/client.js';
+import { runAlicia } from '../helpers/cli.js';
 
-const MAIN = path.resolve('dist/src/cli/main.js');
 const brokers: EmbeddedBroker[] = [];
 const clients: Client[] = [];
 const raw: mqtt.MqttClient[] = [];
@@ -50,23 +50,8 @@ async function client(url: string): Promise<Client> {
   return c;
 }
 
-function alicia(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function alicia(args: string[], env: NodeJS.ProcessEnv) {
+  return runAlicia(args, { env, onSpawn: (child) => children.push(child) });
 }
 
 describe('requests fail fast and say why', () => {

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runAlicia } from '../helpers/cli.js';
 import { until } from '../helpers/wait.js';
 import { closeHarnesses, startHarness } from './orchestrator-harness.js';
 
@@ -33,26 +34,8 @@ services:
     depends_on: { db: { condition: service_healthy } }
 `;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function alicia(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function alicia(args: string[], env: NodeJS.ProcessEnv) {
+  return runAlicia(args, { env, onSpawn: (child) => children.push(child) });
 }
 
 describe('alicia client commands against a running orchestrator', () => {
