@@ -79,6 +79,7 @@ export type MessageHandler = (
 
 export interface Transport {
   readonly stats: Readonly<TransportStats>;
+  /** A connection is up and its onConnect handlers have run; false once its loss is reported. */
   readonly connected: boolean;
   /** The MQTT version of the current (or last) connection; null before the first. */
   readonly protocolVersion: ProtocolLevel | null;
@@ -323,7 +324,9 @@ export function createMqttTransport(options: TransportOptions): Transport {
   return {
     stats,
     get connected() {
-      return client.connected;
+      // Not MQTT.js's flag: it turns true at CONNACK, before the stored packets are flushed
+      // and 'connect' is emitted, so a timer could see "connected" before onConnect ran.
+      return up;
     },
     get protocolVersion() {
       return version;
