@@ -33,6 +33,12 @@ export function describeEvent(event: AliciaEvent): string {
       return `${event.event_data.instance} on ${event.event_data.agent} degraded`;
     case 'service_unhealthy':
       return `${event.event_data.instance} on ${event.event_data.agent} unhealthy (${event.event_data.restarts} restarts)`;
+    case 'service_crashlooping': {
+      const d = event.event_data;
+      const code = d.exit_code === null ? '' : `, exit code ${d.exit_code}`;
+      const last = d.log_tail.at(-1);
+      return `${d.instance} on ${d.agent} crash-looping (${d.restarts} restarts${code})${last === undefined ? '' : `: ${last}`}`;
+    }
     case 'service_restarted': {
       const d = event.event_data;
       return 'instance' in d
@@ -111,6 +117,7 @@ export function progressOf(event: AliciaEvent): Progress | null {
     case 'deploy_failed':
     case 'service_degraded':
     case 'service_unhealthy':
+    case 'service_crashlooping':
     case 'service_restarted':
     case 'service_recovered':
     case 'service_stopping':

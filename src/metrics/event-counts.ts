@@ -54,6 +54,8 @@ export function countsOf(event: AliciaEvent): EventCounts {
       return { healing: healing(event, 'recovered') };
     case 'service_unhealthy':
       return { healing: healing(event, 'unhealthy') };
+    case 'service_crashlooping':
+      return { healing: healing(event, 'crashlooping') };
     case 'service_failed':
       return { healing: healing(event, 'failed') };
     case 'healing_action':

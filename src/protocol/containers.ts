@@ -50,6 +50,33 @@ export const ContainerReportSchema = z.strictObject({
       gave_up: z.boolean(),
     })
     .nullable(),
+  /**
+   * Set while the container keeps exiting soon after it starts (the agent's verdict, from
+   * Docker's restart count and exit codes); absent or null otherwise.
+   */
+  crash_loop: z
+    .strictObject({
+      exit_code: z.number().int().nullable(),
+      /** Docker's RestartCount plus the agent's own restarts of this instance. */
+      restarts: z.number().int().nonnegative(),
+      /** The last lines the container wrote (stdout and stderr), oldest first, at most 20. */
+      log_tail: z.array(z.string().max(2_000)).max(20),
+      since: TimestampMsSchema,
+    })
+    .nullable()
+    .optional(),
+  /** The agent's own HTTP/TCP probe (`x-alicia.probe`), when the spec has one. */
+  probe: z
+    .strictObject({
+      kind: z.enum(['http', 'tcp']),
+      status: z.enum(['ok', 'degraded', 'failing']),
+      latency_ms: z.number().nonnegative().nullable(),
+      consecutive_failures: z.number().int().nonnegative(),
+      last_error: z.string().nullable(),
+      checked_at: TimestampMsSchema,
+    })
+    .nullable()
+    .optional(),
 });
 export type ContainerReport = z.infer<typeof ContainerReportSchema>;
 

@@ -29,6 +29,7 @@ export const EVENT_CATEGORIES: { readonly [T in EventType]: EventCategory } = {
   service_healthy: plain,
   service_degraded: plain,
   service_unhealthy: healingFailure,
+  service_crashlooping: healingFailure,
   service_restarted: healing,
   service_recovered: healing,
   service_failed: healingFailure,

@@ -47,6 +47,13 @@ export const EVENT_DATA_SCHEMAS = {
   service_healthy: z.strictObject({ ...service, elapsed_ms: Ms }),
   service_degraded: z.strictObject(instance),
   service_unhealthy: z.strictObject({ ...instance, restarts: Count }),
+  /** An instance that keeps exiting soon after it starts: its last exit code, Docker's count, its last log lines. */
+  service_crashlooping: z.strictObject({
+    ...instance,
+    exit_code: z.number().int().nullable(),
+    restarts: Count,
+    log_tail: Names,
+  }),
   /** By its agent (one instance, Docker's restart count) or by an operator (every instance). */
   service_restarted: z.union([
     z.strictObject({
@@ -153,6 +160,7 @@ export const EventSchema = z.discriminatedUnion('event_type', [
   variant('service_healthy'),
   variant('service_degraded'),
   variant('service_unhealthy'),
+  variant('service_crashlooping'),
   variant('service_restarted'),
   variant('service_recovered'),
   variant('service_failed'),

@@ -41,7 +41,14 @@ describe('event categories', () => {
     expect(Object.keys(EVENT_CATEGORIES).sort()).toEqual([...EVENT_TYPES].sort());
     const errors = EVENT_TYPES.filter((t) => extraChannels(t).includes('orchestration_errors'));
     expect(errors.sort()).toEqual(
-      ['agent_lost', 'deploy_failed', 'orchestration_error', 'service_failed', 'service_unhealthy'].sort(),
+      [
+        'agent_lost',
+        'deploy_failed',
+        'orchestration_error',
+        'service_crashlooping',
+        'service_failed',
+        'service_unhealthy',
+      ].sort(),
     );
     const recovery = EVENT_TYPES.filter((t) => extraChannels(t).includes('recovery'));
     expect(recovery.sort()).toEqual(
@@ -50,6 +57,7 @@ describe('event categories', () => {
     expect([...HEALING_EVENT_TYPES].sort()).toEqual(
       [
         'healing_action',
+        'service_crashlooping',
         'service_failed',
         'service_recovered',
         'service_rescheduled',

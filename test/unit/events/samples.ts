@@ -22,6 +22,12 @@ export const EVENT_DATA_SAMPLES: { [T in EventType]: EventDataInput<T> } = {
   service_healthy: { ...svc, elapsed_ms: 900 },
   service_degraded: inst,
   service_unhealthy: { ...inst, restarts: 1 },
+  service_crashlooping: {
+    ...inst,
+    exit_code: 1,
+    restarts: 3,
+    log_tail: ['listen tcp :8080: bind: address already in use'],
+  },
   service_restarted: { ...inst, restarts: 2, reason: 'restarted by its agent', attempts: null },
   service_recovered: { ...inst, recovery_ms: 2500 },
   service_failed: { ...svc, reason: 'exited 1', error: err },
