@@ -279,11 +279,8 @@ const CHECKS: Record<string, (stack: Stack, dir: string) => void> = {
       priority: 90,
       category: 'messaging',
     });
-    // Parsed and kept, but not acted on yet: each one is named rather than silently dropped.
+    // Probes and unhealthy_threshold are acted on by the agents now: no warning for them.
     expect(stack.warnings.map((w) => w.path)).toEqual([
-      'services.gateway.x-alicia.unhealthy_threshold',
-      'services.gateway.x-alicia.probe',
-      'services.broker.x-alicia.probe',
       'services.reporter.depends_on.gateway',
       'services.reporter.depends_on.broker',
     ]);
