@@ -241,6 +241,9 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
       if (error.code === 'ALICIA_ERR_DOCKER_UNREACHABLE' || error.code === 'ALICIA_ERR_RUNTIME') {
         stats.runtime_errors += 1;
       }
+      // The registry's reason goes back in the answer; retrying is the orchestrator's call
+      // (its backoff and budget), never a loop here.
+      if (error.code === 'ALICIA_ERR_IMAGE_PULL') stats.pull_failures += 1;
       log.warn({ err: error, instance }, 'instance operation failed');
       return { instance, status: 'error', error: error.toWire() };
     });
