@@ -58,8 +58,9 @@ export function createNetProber(deps: NetProberDeps): NetProber {
     watches.delete(instance);
   };
 
-  const arm = (instance: string, w: Watch) => {
-    const delay = netProbeDelay(w.state, w.probe, deps.clock.now() - w.startedAt);
+  /** `spentMs`: how long the last probe took; the interval runs from start to start. */
+  const arm = (instance: string, w: Watch, spentMs = 0) => {
+    const delay = Math.max(0, netProbeDelay(w.state, w.probe, deps.clock.now() - w.startedAt) - spentMs);
     w.timer = deps.clock.setTimeout(() => {
       w.timer = null;
       void probeOnce(instance, w);
@@ -67,6 +68,7 @@ export function createNetProber(deps: NetProberDeps): NetProber {
   };
 
   const probeOnce = async (instance: string, w: Watch) => {
+    const began = deps.clock.now();
     const result = await deps.run(w.probe);
     if (closed || watches.get(instance) !== w) return;
     const before = w.state;
@@ -82,7 +84,9 @@ export function createNetProber(deps: NetProberDeps): NetProber {
     const moved =
       healthBefore !== healthAfter || (before.status !== w.state.status && (w.state.passed || before.passed));
     // Unhealthy: the healer takes over (a restart makes a new run); no more probes of this one.
-    if (healthAfter !== 'unhealthy') arm(instance, w);
+    // A probe that waited out its timeout does not push the next one back: every interval_ms,
+    // start to start, so unhealthy_threshold failures take threshold × interval, not × (interval + timeout).
+    if (healthAfter !== 'unhealthy') arm(instance, w, deps.clock.now() - began);
     if (moved) deps.changed(instance);
   };
 
