@@ -300,11 +300,12 @@ export function resolveDependencies(
           `service "${name}" waits for "${dependency}" to be healthy, but the healthcheck of "${dependency}" is disabled`,
         );
       }
-      if (!target.healthcheck) {
+      // The agent's HTTP/TCP probe gives the dependency a health of its own.
+      if (!target.healthcheck && target.x_alicia.probe === undefined) {
         warnAt(
           ctx,
           layer.origin,
-          `"${dependency}" has no healthcheck in the file; service_healthy relies on the HEALTHCHECK of its image`,
+          `"${dependency}" has no healthcheck or x-alicia.probe in the file; service_healthy relies on the HEALTHCHECK of its image`,
         );
       }
     }
