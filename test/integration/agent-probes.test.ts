@@ -47,6 +47,13 @@ services:
           degraded_after: 500ms
       unhealthy_threshold: 2
       backoff: { min: 100ms, max: 1s, max_attempts: 3 }
+  client:
+    image: alicia-test/busybox:latest
+    network_mode: host
+    command: ["sleep", "3600"]
+    stop_signal: SIGKILL
+    # The probe is web's only health: it gates its dependents as a healthcheck would.
+    depends_on: { web: { condition: service_healthy } }
 `;
 };
 
@@ -58,8 +65,15 @@ describe('HTTP probes run by the agent, on real Docker', () => {
     const harness = await startHarness({ runtime: 'docker', agents: [{ id: 'a' }] });
     const port = await freePort();
     await harness.orchestrator.deploy(stackFrom(yaml(port), STACK));
+    // web was healthy (by its probe) before client started.
+    const order = harness.events
+      .filter((e) => e.event_type === 'service_healthy' || e.event_type === 'service_starting')
+      .map((e) => `${e.event_type}:${(e.event_data as { service: string }).service}`);
+    expect(order.indexOf('service_healthy:web')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('service_healthy:web')).toBeLessThan(order.indexOf('service_starting:client'));
     const row = await until(
-      async () => (await harness.orchestrator.ps(STACK)).find((s) => s.health === 'healthy'),
+      async () =>
+        (await harness.orchestrator.ps(STACK)).find((s) => s.service === 'web' && s.health === 'healthy'),
       { what: 'web healthy by its probe', timeoutMs: 10_000 },
     );
     const containerName = `alicia-${row.instances[0]?.instance}`;
@@ -68,7 +82,8 @@ describe('HTTP probes run by the agent, on real Docker', () => {
     expect(await execIn(docker, containerName, ['sh', '-c', 'echo slow > /tmp/mode'])).toBe(0);
     await degraded;
     const slow = await until(
-      async () => (await harness.orchestrator.ps(STACK))[0]?.health === 'degraded' && true,
+      async () =>
+        (await harness.orchestrator.ps(STACK)).find((s) => s.service === 'web')?.health === 'degraded',
       { what: 'ps degraded' },
     );
     expect(slow).toBe(true);
@@ -87,7 +102,8 @@ describe('HTTP probes run by the agent, on real Docker', () => {
     await recovered;
     const healedMs = Date.now() - failedAt;
     const healthy = await until(
-      async () => (await harness.orchestrator.ps(STACK)).find((s) => s.health === 'healthy'),
+      async () =>
+        (await harness.orchestrator.ps(STACK)).find((s) => s.service === 'web' && s.health === 'healthy'),
       { what: 'web healthy again' },
     );
     expect(healthy.instances[0]).toMatchObject({ state: 'running', restarts: 1 });
