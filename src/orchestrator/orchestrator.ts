@@ -143,6 +143,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       };
     },
     keepaliveS: 5,
+    now,
     log,
   });
 
@@ -291,15 +292,31 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   announceOnline();
   await clearLegacyServiceStates(transport, topics, log);
 
-  const ticker = clock.setInterval(
-    () => {
-      // Cut off from the broker, silence is ours, not the agents': nobody is judged.
-      if (!transport.connected) return;
-      registry.tick();
-      void watcher.reschedule();
-    },
-    Math.max(50, Math.floor(heartbeatMs / 2)),
-  );
+  // Sight: a link frozen without a FIN (a partition, a stalled broker) stays "connected"
+  // until the keepalive runs out (7.5 s); the agents' heartbeats stop reaching us long before,
+  // and that silence is ours, not theirs. So the link must have carried something from the
+  // broker within a heartbeat (we PINGREQ it when nothing else came) for the tick to judge;
+  // once it carries traffic again every agent gets a fresh TTL before it can be called lost.
+  const tickMs = Math.max(50, Math.floor(heartbeatMs / 2));
+  let blind = false;
+  const ticker = clock.setInterval(() => {
+    // Cut off from the broker, silence is ours, not the agents': nobody is judged.
+    if (!transport.connected) return;
+    const silentMs = now() - transport.lastHeardMs();
+    if (silentMs >= tickMs) transport.ping();
+    if (silentMs > heartbeatMs) {
+      if (!blind) log.warn({ silentMs }, 'nothing from the broker: no judgement about agents until it speaks');
+      blind = true;
+      return;
+    }
+    if (blind) {
+      blind = false;
+      registry.restoreSight(0);
+      log.info('the broker link carries traffic again: agents judged after a fresh heartbeat TTL');
+    }
+    registry.tick();
+    void watcher.reschedule();
+  }, tickMs);
   // A slow sweep retries whatever a lost command left undone.
   const sweeper = clock.setInterval(() => {
     if (transport.connected) watcher.scheduleReconcile(0);
