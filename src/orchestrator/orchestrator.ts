@@ -305,7 +305,8 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     const silentMs = now() - transport.lastHeardMs();
     if (silentMs >= tickMs) transport.ping();
     if (silentMs > heartbeatMs) {
-      if (!blind) log.warn({ silentMs }, 'nothing from the broker: no judgement about agents until it speaks');
+      if (!blind)
+        log.warn({ silentMs }, 'nothing from the broker: no judgement about agents until it speaks');
       blind = true;
       return;
     }
