@@ -15,6 +15,7 @@ import {
   type HistoryEntry,
   type Incoming,
   PROTOCOL_VERSION,
+  type Presence,
   type ReplyData,
   type RequestBody,
   type RequestMethod,
@@ -238,6 +239,16 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     }
     switch (message.kind) {
       case 'agent_state':
+        // A retained `offline` handed to us by our own resubscription after an outage is
+        // news from the outage, not evidence: its silence after the grace decides (the tick).
+        if (raw.retain && message.payload.state === 'offline' && now() < staleWillsUntil) return;
+        // A live `offline` (a will) waits one tick: a broker that stops publishes every will
+        // (Mosquitto does) and then drops us too; a will followed by our own loss is that.
+        if (message.payload.state === 'offline' && !raw.retain) {
+          pendingWills.set(message.topic.agent, { presence: message.payload, at: now() });
+          return;
+        }
+        pendingWills.delete(message.topic.agent);
         registry.onPresence(message.topic.agent, message.payload);
         return;
       case 'agent_info':
@@ -261,6 +272,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   });
 
   transport.onDisconnect(() => {
+    pendingWills.clear();
     if (!closing) log.warn('broker connection lost: no judgement about agents until it is back');
   });
   transport.onConnect(() => {
@@ -268,6 +280,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     // The agents lost the broker too and come back on their own reconnect backoff (capped
     // at 10 s by the transport): that long plus a TTL before any of them is judged.
     registry.restoreSight(AGENT_RECONNECT_CAP_MS);
+    if (subscribed) staleWillsUntil = now() + AGENT_RECONNECT_CAP_MS;
     session = nextSession;
     desired.setSession(session).catch((err: unknown) => log.error({ err }, 'session not persisted'));
     // Online only once requests can be heard: on the first connect after the subscriptions
@@ -275,6 +288,10 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     if (subscribed) announceOnline();
   });
   let subscribed = false;
+  /** Wills heard, applied by the tick once the link outlived them: agent -> presence. */
+  const pendingWills = new Map<string, { presence: Presence; at: number }>();
+  /** Until then (after a reconnect) a retained `offline` presence is the outage's, not news. */
+  let staleWillsUntil = 0;
   function announceOnline(): void {
     transport
       .publish(topics.orchestratorState, presence('online', session), { qos: 1, retain: true })
@@ -314,6 +331,11 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       blind = false;
       registry.restoreSight(0);
       log.info('the broker link carries traffic again: agents judged after a fresh heartbeat TTL');
+    }
+    for (const [agent, will] of pendingWills) {
+      if (now() - will.at < tickMs) continue;
+      pendingWills.delete(agent);
+      registry.onPresence(agent, will.presence);
     }
     registry.tick();
     void watcher.reschedule();
