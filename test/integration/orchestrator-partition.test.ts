@@ -7,9 +7,9 @@
 // client gives the connection up and reconnects once the link is back). Agents on the
 // in-memory runtime, connected to the broker directly; they keep running throughout.
 import { afterEach, describe, expect, it } from 'vitest';
+import { startTcpProxy, type TcpProxy } from '../../bench/tcp-proxy.js';
 import type { Client } from '../../src/cli/client.js';
 import type { AliciaEvent } from '../../src/protocol/index.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/wait.js';
 import {
   closeHarnesses,

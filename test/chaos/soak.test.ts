@@ -1,0 +1,40 @@
+// Needs Docker (the private engine) and the build (`npm run build`: the processes are
+// dist/src/cli/main.js). The seeded chaos soak, short form (fixed seed, ≈ 75 s of faults):
+// container kills and hangs, agent kill -9, partitions without FIN, broker restarts and
+// orchestrator kill -9 at random; then the stack converges to desired, the stateful service
+// never ran twice, every move seen on Docker has its service_rescheduled event and every
+// container fault an event naming its service. The long form is bench/soak.ts.
+// Labels: alicia.stack=soaktest (removed before and after).
+
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatSoak, removeStack, runSoak } from '../../bench/soak-engine.js';
+
+const STACK = 'soaktest';
+const docker = new Docker();
+
+beforeAll(async () => {
+  await removeStack(docker, STACK);
+});
+afterAll(async () => {
+  await removeStack(docker, STACK);
+});
+
+describe('chaos soak (short, seed 20261124)', () => {
+  it('converges to desired with 0 stateful duplicates, every move and container fault in the event log', async () => {
+    const result = await runSoak({
+      seed: 20261124,
+      faultsMs: 75_000,
+      intervalMs: 5_000,
+      stack: STACK,
+      convergeTimeoutMs: 60_000,
+      log: (line) => console.log(line),
+    });
+    console.log(formatSoak(result));
+    expect(result.faults.length).toBeGreaterThanOrEqual(6);
+    expect(result.converged, JSON.stringify(result.running)).toBe(true);
+    expect(result.statefulDuplicateSamples, 'db never ran twice').toBe(0);
+    expect(result.unaccountedMoves).toEqual([]);
+    expect(result.containerFaultsAccounted).toBe(result.containerFaults);
+  }, 240_000);
+});
