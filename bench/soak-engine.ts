@@ -9,20 +9,34 @@
 // every event is followed on a persistent session; after the last fault it waits for the
 // stack to converge to desired and times it. Used by test/chaos/soak.test.ts (short, fixed
 // seed) and bench/soak.ts (long form). Labels: alicia.stack=<stack>.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import mqtt from 'mqtt';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded.js';
 import { type AliciaEvent, EventSchema } from '../src/protocol/index.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
-const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+// Built, this file is dist/bench/soak-engine.js; run from source (vitest) it is bench/*.ts and
+// the CLI is the build's.
+const ENGINE_SCRIPT = fileURLToPath(
+  new URL(
+    import.meta.url.endsWith('.ts') ? '../scripts/docker-engine.sh' : '../../scripts/docker-engine.sh',
+    import.meta.url,
+  ),
+);
+const MAIN = fileURLToPath(
+  new URL(
+    import.meta.url.endsWith('.ts') ? '../dist/src/cli/main.js' : '../src/cli/main.js',
+    import.meta.url,
+  ),
+);
 
 export const FAULT_KINDS = [
   'container_kill',
@@ -47,6 +61,12 @@ export interface SoakOptions {
   /** Where process logs go (kept); a temporary dir (removed) by default. */
   logDir?: string;
   log?: (line: string) => void;
+  /**
+   * DOCKER_HOST of each agent's engine (agent i on engines[i % n]). Two engines make two
+   * hosts: on one engine both agents name a moved instance's container alike and refuse to
+   * take over each other's. Default: DOCKER_HOST for both.
+   */
+  engines?: readonly string[];
 }
 
 export interface FaultRecord {
@@ -81,7 +101,8 @@ export interface SoakResult {
   converged: boolean;
   convergeMs: number;
   desired: Record<string, number>;
-  running: Record<string, number>;
+  /** The last snapshot while converging: instance@agent -> Docker state. */
+  running: Record<string, string>;
 }
 
 /** mulberry32: a small, well-known seeded PRNG; the same seed draws the same faults. */
@@ -136,6 +157,8 @@ function composeText(stack: string): string {
     '    image: alicia-test/busybox:latest',
     '    network_mode: none',
     `    command: ${sleeper}`,
+    // A hang is seen through a healthcheck only: every service has one.
+    health,
     '    deploy: { replicas: 2 }',
     'volumes:',
     '  data: {}',
@@ -146,6 +169,41 @@ function composeText(stack: string): string {
 interface Proc {
   child: ChildProcess;
   exited: Promise<void>;
+}
+
+/**
+ * A second private engine beside DOCKER_HOST's (scripts/docker-engine.sh with its own data
+ * and run dirs, named after the first: /run/alicia-dockerd-w5 -> /run/alicia-dockerd-w5-soak2),
+ * started when it is not running; with the test image. Its DOCKER_HOST value.
+ */
+export async function secondEngine(): Promise<string> {
+  const first = process.env.DOCKER_HOST ?? 'unix:///run/alicia-dockerd/docker.sock';
+  const runDir = first.startsWith('unix://')
+    ? path.dirname(first.slice('unix://'.length))
+    : '/run/alicia-dockerd';
+  const name = `${path.basename(runDir)}-soak2`;
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.DOCKER_HOST;
+  const { stdout } = await promisify(execFile)('bash', [ENGINE_SCRIPT], {
+    env: {
+      ...env,
+      ALICIA_DOCKER_DIR: `/var/lib/${name}`,
+      ALICIA_DOCKER_RUN: path.join(path.dirname(runDir), name),
+    },
+    timeout: 180_000,
+  });
+  const last = stdout.trim().split('\n').at(-1) ?? '';
+  const value = last.replace(/^DOCKER_HOST=/, '');
+  if (!value.startsWith('unix://'))
+    throw new Error(`soak: no second engine (docker-engine.sh said ${JSON.stringify(last)})`);
+  return value;
+}
+
+/** A dockerode client for a DOCKER_HOST value (unix:///path or tcp://host:port). */
+export function dockerAt(host: string): Docker {
+  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
+  const url = new URL(host.replace(/^tcp:/, 'http:'));
+  return new Docker({ host: url.hostname, port: Number(url.port) });
 }
 
 /** Removes every container and volume of the stack (leftovers of an earlier run too). */
@@ -170,7 +228,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const say = options.log ?? (() => undefined);
   const random = seededRandom(options.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-  const docker = new Docker();
+  const engines = options.engines ?? [process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'];
+  const dockers = engines.map(dockerAt);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'alicia-soak-'));
   const logDir = options.logDir ?? path.join(dir, 'logs');
   // (--logs: kept for reading after; the rest of `dir` goes.)
@@ -178,12 +237,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const procs = new Set<Proc>();
   const proxies = new Map<string, TcpProxy>();
   let follower: mqtt.MqttClient | null = null;
-  const paused = new Set<string>();
+  const paused = new Set<Docker.Container>();
   const t0 = Date.now();
 
-  const run = (name: string, args: string[]): Proc => {
+  const run = (name: string, args: string[], env: Record<string, string> = {}): Proc => {
     const child = spawn(process.execPath, [MAIN, ...args], {
-      env: { ...process.env, ALICIA_HOME: path.join(dir, 'home') },
+      env: { ...process.env, ALICIA_HOME: path.join(dir, 'home'), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const out = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
@@ -202,7 +261,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await proc.exited;
   };
 
-  await removeStack(docker, stack);
+  for (const d of dockers) await removeStack(d, stack);
   const brokerPort = await freePort();
   const brokerUrl = `mqtt://127.0.0.1:${brokerPort}`;
   // The embedded broker, in this process (an open broker: no users to make), retained
@@ -226,21 +285,26 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const startAgent = (id: string): Proc => {
     const proxy = proxies.get(id);
     if (!proxy) throw new Error(`no proxy for ${id}`);
-    return run(id, [
-      'agent',
-      '--broker',
-      proxy.url,
-      '--id',
+    const engine = engines[AGENTS.indexOf(id) % engines.length] ?? engines[0] ?? '';
+    return run(
       id,
-      '--hostname',
-      id,
-      '--state-dir',
-      path.join(dir, `agent-${id}`),
-      '--heartbeat-ms',
-      String(heartbeatMs),
-      '--log-level',
-      'info',
-    ]);
+      [
+        'agent',
+        '--broker',
+        proxy.url,
+        '--id',
+        id,
+        '--hostname',
+        id,
+        '--state-dir',
+        path.join(dir, `agent-${id}`),
+        '--heartbeat-ms',
+        String(heartbeatMs),
+        '--log-level',
+        'info',
+      ],
+      { DOCKER_HOST: engine },
+    );
   };
 
   // Samples: per service running containers, stateful duplicates, stateless surplus time.
@@ -265,8 +329,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     running: {},
   };
   const placements = new Map<string, Set<string>>();
+  /** The stack's containers on every engine, each with its engine. */
+  const listAll = async (all: boolean) =>
+    (
+      await Promise.all(
+        dockers.map(async (d) =>
+          (
+            await d.listContainers({ all, filters: { label: [`alicia.stack=${stack}`] } })
+          ).map((c) => ({ ...c, engine: d })),
+        ),
+      )
+    ).flat();
   const running = async (): Promise<Record<string, number>> => {
-    const list = await docker.listContainers({ filters: { label: [`alicia.stack=${stack}`] } });
+    const list = await listAll(false);
     const counts: Record<string, number> = {};
     for (const c of list) {
       const service = c.Labels['alicia.service'] ?? '?';
@@ -306,6 +381,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const lastSeq = new Map<number, number>();
 
   let broker: EmbeddedBroker | null = null;
+  let failed = false;
   let orchestrator: Proc | null = null;
   const agents = new Map<string, Proc>();
   try {
@@ -349,21 +425,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       switch (kind) {
         case 'container_kill':
         case 'container_hang': {
-          const list = await docker.listContainers({ filters: { label: [`alicia.stack=${stack}`] } });
+          const list = await listAll(false);
           const victim = list.length > 0 ? pick(list.filter((c) => c.State === 'running')) : undefined;
           if (!victim) break;
           record.target = `${victim.Labels['alicia.instance']}@${victim.Labels['alicia.agent']}`;
           record.service = victim.Labels['alicia.service'] ?? '';
-          const container = docker.getContainer(victim.Id);
+          const container = victim.engine.getContainer(victim.Id);
           if (kind === 'container_kill') {
             await container.kill().catch(() => undefined);
           } else {
             await container.pause().catch(() => undefined);
-            paused.add(victim.Id);
+            paused.add(container);
             // A hang ends (the process thaws) after 8 s unless Alicia dealt with it first.
             await sleep(8_000);
             await container.unpause().catch(() => undefined);
-            paused.delete(victim.Id);
+            paused.delete(container);
           }
           result.containerFaults += 1;
           break;
@@ -410,14 +486,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     // one per instance, and stays so for 3 heartbeat TTLs.
     const lastFault = Date.now();
     const converged = async (): Promise<boolean> => {
-      const list = await docker.listContainers({ all: true, filters: { label: [`alicia.stack=${stack}`] } });
+      const list = await listAll(true);
+      result.running = Object.fromEntries(
+        list.map((c) => [`${c.Labels['alicia.instance']}@${c.Labels['alicia.agent']}`, c.State]),
+      );
       const counts: Record<string, number> = {};
       for (const c of list) {
         if (c.State !== 'running') return false;
         const s = c.Labels['alicia.service'] ?? '?';
         counts[s] = (counts[s] ?? 0) + 1;
       }
-      result.running = counts;
       const instances = new Set(list.map((c) => c.Labels['alicia.instance']));
       return (
         instances.size === list.length &&
@@ -439,20 +517,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       await sleep(250);
     }
     say(result.converged ? `converged ${result.convergeMs} ms after the last fault` : 'did NOT converge');
+    failed = !result.converged;
+  } catch (err) {
+    failed = true;
+    throw err;
   } finally {
     sampling = false;
     await sampler;
-    for (const id of paused)
-      await docker
-        .getContainer(id)
-        .unpause()
-        .catch(() => undefined);
+    for (const c of paused) await c.unpause().catch(() => undefined);
     follower?.end(true);
     for (const p of [...procs]) await kill9(p);
     await broker?.close().catch(() => undefined);
     for (const proxy of proxies.values()) await proxy.close();
-    await removeStack(docker, stack);
-    await rm(dir, { recursive: true, force: true });
+    for (const d of dockers) await removeStack(d, stack).catch(() => undefined);
+    // What went wrong stays readable: the process logs are kept on a failure.
+    if (failed) say(`logs kept in ${logDir}`);
+    else await rm(dir, { recursive: true, force: true });
   }
 
   // Accounting: every move has its service_rescheduled; every container fault an event

@@ -1,4 +1,5 @@
-// Needs Docker (the private engine) and the build (`npm run build`: the processes are
+// Needs Docker (the private engine, and a second one beside it that this file starts when it
+// is missing, so the two agents are two hosts) and the build (`npm run build`: the processes are
 // dist/src/cli/main.js). The seeded chaos soak, short form (fixed seed, ≈ 75 s of faults):
 // container kills and hangs, agent kill -9, partitions without FIN, broker restarts and
 // orchestrator kill -9 at random; then the stack converges to desired, the stateful service
@@ -6,18 +7,19 @@
 // container fault an event naming its service. The long form is bench/soak.ts.
 // Labels: alicia.stack=soaktest (removed before and after).
 
-import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatSoak, removeStack, runSoak } from '../../bench/soak-engine.js';
+import { dockerAt, formatSoak, removeStack, runSoak, secondEngine } from '../../bench/soak-engine.js';
 
 const STACK = 'soaktest';
-const docker = new Docker();
+const engines: string[] = [];
 
 beforeAll(async () => {
-  await removeStack(docker, STACK);
-});
+  // Two hosts: the tests' engine and a second private one (scripts/docker-engine.sh).
+  engines.push(process.env.DOCKER_HOST ?? '', await secondEngine());
+  for (const e of engines) await removeStack(dockerAt(e), STACK);
+}, 180_000);
 afterAll(async () => {
-  await removeStack(docker, STACK);
+  for (const e of engines) await removeStack(dockerAt(e), STACK);
 });
 
 describe('chaos soak (short, seed 20261124)', () => {
@@ -27,6 +29,7 @@ describe('chaos soak (short, seed 20261124)', () => {
       faultsMs: 75_000,
       intervalMs: 5_000,
       stack: STACK,
+      engines,
       convergeTimeoutMs: 60_000,
       log: (line) => console.log(line),
     });
