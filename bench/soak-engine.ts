@@ -67,6 +67,12 @@ export interface SoakOptions {
    * take over each other's. Default: DOCKER_HOST for both.
    */
   engines?: readonly string[];
+  /**
+   * Pins the stateful service to the first agent (`x-alicia.hosts`) instead of relying on
+   * "a named volume makes it sticky" (docs/compose.md; not enforced by placement yet when
+   * this was written: unpinned, the soak has seen db moved and running twice).
+   */
+  pinStateful?: boolean;
 }
 
 export interface FaultRecord {
@@ -100,6 +106,11 @@ export interface SoakResult {
   eventGaps: number;
   converged: boolean;
   convergeMs: number;
+  /**
+   * Instances left not running at the end that the orchestrator said it gave up on (a
+   * service_failed event naming them): converged means desired minus these, said out loud.
+   */
+  reportedFailed: string[];
   desired: Record<string, number>;
   /** The last snapshot while converging: instance@agent -> Docker state. */
   running: Record<string, string>;
@@ -134,7 +145,7 @@ function freePort(): Promise<number> {
 const STATEFUL = 'db';
 const DESIRED: Record<string, number> = { db: 1, web: 2, worker: 2 };
 
-function composeText(stack: string): string {
+function composeText(stack: string, pinStateful: boolean): string {
   const sleeper = `["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]`;
   const health = '    healthcheck: { test: ["CMD", "true"], interval: 500ms, timeout: 1s, retries: 2 }';
   return [
@@ -145,6 +156,7 @@ function composeText(stack: string): string {
     '    network_mode: none',
     `    command: ${sleeper}`,
     '    volumes: ["data:/data"]',
+    ...(pinStateful ? ['    x-alicia: { hosts: [soak-a] }'] : []),
     health,
     '  web:',
     '    image: alicia-test/busybox:latest',
@@ -162,6 +174,10 @@ function composeText(stack: string): string {
     '    deploy: { replicas: 2 }',
     'volumes:',
     '  data: {}',
+    // The soak's faults hit the same few containers again and again within minutes: the
+    // agents' give-up (max_attempts, default 5 within reset_after 5m) is not what it tests.
+    'x-alicia:',
+    '  backoff: { min: 200ms, max: 2s, reset_after: 30s, max_attempts: 1000 }',
     '',
   ].join('\n');
 }
@@ -325,6 +341,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     eventGaps: 0,
     converged: false,
     convergeMs: -1,
+    reportedFailed: [],
     desired: DESIRED,
     running: {},
   };
@@ -410,17 +427,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     for (const id of AGENTS) agents.set(id, startAgent(id));
 
     const file = path.join(dir, 'compose.yaml');
-    await writeFile(file, composeText(stack));
+    await writeFile(file, composeText(stack, options.pinStateful ?? false));
     const up = run('up', ['up', '-f', file, '--broker', brokerUrl, '--timeout', '120']);
     await up.exited;
     if (up.child.exitCode !== 0)
       throw new Error(`soak: alicia up exited ${up.child.exitCode} (see ${logDir}/up.log)`);
     say(`stack up after ${Date.now() - t0} ms; faults for ${options.faultsMs} ms, seed ${options.seed}`);
 
+    // The first faults are every kind once, in a seeded order (a short run covers them all);
+    // after that each is drawn at random.
+    const firstRound = [...FAULT_KINDS];
+    for (let i = firstRound.length - 1; i > 0; i -= 1) {
+      const j = Math.floor(random() * (i + 1));
+      [firstRound[i], firstRound[j]] = [firstRound[j] as FaultKind, firstRound[i] as FaultKind];
+    }
     const end = Date.now() + options.faultsMs;
     while (Date.now() < end) {
       await sleep(options.intervalMs);
-      const kind = pick(FAULT_KINDS);
+      const kind = firstRound.shift() ?? pick(FAULT_KINDS);
       const record: FaultRecord = { kind, target: '', atMs: Date.now() - t0 };
       switch (kind) {
         case 'container_kill':
@@ -490,9 +514,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       result.running = Object.fromEntries(
         list.map((c) => [`${c.Labels['alicia.instance']}@${c.Labels['alicia.agent']}`, c.State]),
       );
+      const failedSaid = new Set(
+        events.flatMap((e) =>
+          e.event_type === 'service_failed' && e.event_data.instance ? [e.event_data.instance] : [],
+        ),
+      );
       const counts: Record<string, number> = {};
+      result.reportedFailed = [];
       for (const c of list) {
-        if (c.State !== 'running') return false;
+        const instance = c.Labels['alicia.instance'] ?? '?';
+        // Not running: only acceptable when the orchestrator said it gave up on it.
+        if (c.State !== 'running' && !failedSaid.has(instance)) return false;
+        if (c.State !== 'running') result.reportedFailed.push(instance);
         const s = c.Labels['alicia.service'] ?? '?';
         counts[s] = (counts[s] ?? 0) + 1;
       }
@@ -599,8 +632,8 @@ export function formatSoak(r: SoakResult): string {
     [
       'converged',
       r.converged
-        ? `yes, ${(r.convergeMs / 1000).toFixed(1)} s after the last fault`
-        : `NO (running ${JSON.stringify(r.running)})`,
+        ? `yes, ${(r.convergeMs / 1000).toFixed(1)} s after the last fault${r.reportedFailed.length > 0 ? ` (reported failed, not running: ${r.reportedFailed.join(', ')})` : ''}`
+        : `NO (${JSON.stringify(r.running)})`,
     ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
