@@ -1,13 +1,13 @@
-// Needs Docker (the private engine, and a second one beside it that this file starts when it
-// is missing, so the two agents are two hosts) and the build (`npm run build`: the processes are
-// dist/src/cli/main.js). The seeded chaos soak, short form (fixed seed, ≈ 75 s of faults):
-// container kills and hangs, agent kill -9, partitions without FIN, broker restarts and
-// orchestrator kill -9 at random; then the stack converges to desired (an instance left not
-// running counts only if the orchestrator said it gave up on it: service_failed), the stateful service
-// never ran twice, every move seen on Docker has its service_rescheduled event and every
-// container fault an event naming its service. The long form is bench/soak.ts.
+// Needs Docker (the private engine, and a second one beside it that this file starts when
+// it is missing, so the two agents are two hosts) and the build (`npm run build`: the
+// processes are dist/src/cli/main.js). The seeded chaos soak, short form (fixed seed, ≈ 75 s
+// of faults): container kills and hangs, agent kill -9, partitions without FIN, broker
+// restarts and orchestrator kill -9; then the stack converges to desired (an instance left
+// not running counts only if the orchestrator said it gave up on it: service_failed), the
+// stateful service never ran twice, every move seen on Docker has its service_rescheduled
+// event and every container kill an event naming its service (hangs are counted, not
+// required: Docker probes no paused container). The long form is bench/soak.ts.
 // Labels: alicia.stack=soaktest (removed before and after).
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerAt, formatSoak, removeStack, runSoak, secondEngine } from '../../bench/soak-engine.js';
 
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 describe('chaos soak (short, seed 20261124)', () => {
-  it('converges to desired with 0 stateful duplicates, every move and container fault in the event log', async () => {
+  it('converges to desired with 0 stateful duplicates, every move and container kill in the event log', async () => {
     const result = await runSoak({
       seed: 20261124,
       faultsMs: 75_000,
