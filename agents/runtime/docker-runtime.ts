@@ -156,11 +156,20 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
     createOptions: Dockerode.ContainerCreateOptions,
     options: CreateOptions,
   ): Promise<Dockerode.Container> {
+    const policy = spec.spec.pull_policy ?? 'missing';
+    // pull_policy always: pull before every create, as `docker compose up --pull always`.
+    if (policy === 'always') await pullImage(spec.spec.image, options.onPullProgress);
     try {
       return await docker.createContainer(createOptions);
     } catch (err) {
       // 404 is also a missing network or volume driver: pull only if the image is absent.
       if (statusOf(err) !== 404 || (await imagePresent(spec.spec.image))) throw err;
+    }
+    if (policy === 'never') {
+      throw aliciaError(
+        'ALICIA_ERR_NOT_FOUND',
+        `image ${spec.spec.image} is not on this host and the service's pull_policy is never; load it here (docker load) or use pull_policy: missing`,
+      );
     }
     await pullImage(spec.spec.image, options.onPullProgress);
     return docker.createContainer(createOptions);
@@ -258,6 +267,35 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
     return `container:${target.Id}`;
   }
 
+  /**
+   * `volumes_from` entries naming a service: that service's container of the same stack on
+   * this host (running or not, as Docker allows), which the orchestrator placed here too.
+   */
+  async function resolveVolumesFrom(spec: InstanceSpec): Promise<string[] | undefined> {
+    const entries = spec.spec.volumes_from;
+    if (entries === undefined) return undefined;
+    const out: string[] = [];
+    for (const entry of entries) {
+      if (entry.service === undefined) {
+        out.push(entry.container ?? '');
+        continue;
+      }
+      const found = await docker.listContainers({
+        all: true,
+        filters: { label: [`${LABELS.stack}=${spec.stack}`, `${LABELS.service}=${entry.service}`] },
+      });
+      const target = found.find((c) => c.State === 'running') ?? found[0];
+      if (target === undefined) {
+        throw aliciaError(
+          'ALICIA_ERR_NOT_FOUND',
+          `instance ${spec.instance} takes volumes_from service ${entry.service}, which has no container on this host; place both on the same host`,
+        );
+      }
+      out.push(target.Id);
+    }
+    return out;
+  }
+
   async function removeQuietly(id: string): Promise<void> {
     try {
       await docker.getContainer(id).remove({ force: true, v: true });
@@ -284,6 +322,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
         agent,
         defaultNetworkMode,
         resolvedNetworkMode: await resolveNetworkMode(spec),
+        resolvedVolumesFrom: await resolveVolumesFrom(spec),
         filePaths,
         env: createOptions.env ?? process.env,
       });

@@ -23,7 +23,7 @@ import {
   readStringList,
   warnIgnored,
 } from './read.js';
-import { RUNTIME_KEYS, readRuntimeKeys } from './runtime-keys.js';
+import { mergeRuntime, RUNTIME_KEYS, readRuntimeKeys } from './runtime-keys.js';
 import { shellSplit } from './shell-split.js';
 import { readVolumes } from './volumes.js';
 import { readServiceXAlicia } from './x-alicia.js';
@@ -105,7 +105,7 @@ export function readService(ctx: FileContext, name: string, value: unknown): Ser
   if (has('profiles')) layer.profiles = readStringList(ctx, at('profiles'), map.profiles);
   if (has('label_file')) layer.label_file = readLabelFiles(ctx, at('label_file'), map.label_file);
   const runtime = readRuntimeKeys(ctx, path, map);
-  if (runtime !== null) layer.runtime = runtime;
+  if (runtime !== null) layer.runtime = mergeRuntime(layer.runtime ?? {}, runtime);
   if (has('expose')) {
     // expose: ports the container listens on, not published (Docker's ExposedPorts).
     const exposed = readPorts(ctx, at('expose'), map.expose);

@@ -276,6 +276,28 @@ export const RUNTIME_SHAPE = {
   memswap_limit_bytes: z.number().int().min(-1).optional(),
   mem_swappiness: z.number().int().min(-1).max(100).optional(),
   blkio_weight: z.number().int().min(0).max(1000).optional(),
+  /**
+   * When the agent pulls the image: `missing` (the default: only when absent), `always`
+   * (before every create), `never` (a missing image is an error naming the host).
+   */
+  pull_policy: z.enum(['always', 'never', 'missing']).optional(),
+  /** Docker's `platform` of the create call (`linux/arm64`); placement also matches the arch. */
+  platform: z.string().min(1).optional(),
+  /**
+   * Compose `volumes_from`: another service of the same stack (its container on this host,
+   * co-placed by the orchestrator) or a container by name; Docker's VolumesFrom.
+   */
+  volumes_from: z
+    .array(
+      z.strictObject({
+        service: z.string().min(1).optional(),
+        container: z.string().min(1).optional(),
+        read_only: z.boolean(),
+      }),
+    )
+    .optional(),
+  /** Compose `external_links`: `container:alias` legacy links to containers outside the stack. */
+  external_links: z.array(z.string().min(1)).optional(),
 } as const;
 
 /** Fields every protocol-1 agent speaks. */
