@@ -203,6 +203,7 @@ function renderRuntime(runtime: NonNullable<ServiceSpec['runtime']>): JsonObject
     cpuset_cpus,
     memswap_limit_bytes,
     blkio_weight,
+    volumes_from,
     ...same
   } = runtime;
   Object.assign(out, JSON.parse(JSON.stringify(same)) as JsonObject);
@@ -236,6 +237,10 @@ function renderRuntime(runtime: NonNullable<ServiceSpec['runtime']>): JsonObject
   if (cpuset_cpus !== undefined) out.cpuset = cpuset_cpus;
   if (memswap_limit_bytes !== undefined) out.memswap_limit = String(memswap_limit_bytes);
   if (blkio_weight !== undefined) out.blkio_config = { weight: blkio_weight };
+  if (volumes_from)
+    out.volumes_from = volumes_from.map(
+      (v) => `${v.service ?? `container:${v.container ?? ''}`}${v.read_only ? ':ro' : ''}`,
+    );
   return out;
 }
 
