@@ -66,6 +66,12 @@ const CHECKS: Record<string, (stack: Stack, dir: string) => void> = {
     expect(Object.keys(stack.networks ?? {}).sort()).toEqual(['back', 'default']);
     expect(stack.warnings).toEqual([]);
   },
+  // The four home-lab files are checked through `alicia config` in
+  // test/integration/homelab-config.test.ts; web-app.yaml is the one loaded here.
+  homelab: (stack) => {
+    expect(Object.keys(stack.services).sort()).toEqual(['cache', 'db', 'web', 'worker']);
+    expect(stack.warnings.map((w) => w.path)).toEqual(['services.web.build']);
+  },
   'web-db-cache': (stack, dir) => {
     expect(startLayers(stack)).toEqual([['cache', 'db'], ['app'], ['proxy']]);
     expect(s(stack, 'app').depends_on).toEqual({
