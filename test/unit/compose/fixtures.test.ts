@@ -68,6 +68,14 @@ const CHECKS: Record<string, (stack: Stack, dir: string) => void> = {
   },
   // The four home-lab files are checked through `alicia config` in
   // test/integration/homelab-config.test.ts; web-app.yaml is the one loaded here.
+  // Compared with docker-compose on a parent interface the test makes (test/e2e/macvlan.test.ts).
+  macvlan: (stack) => {
+    expect(stack.networks?.mv).toMatchObject({
+      driver: 'macvlan',
+      driver_opts: { parent: 'alicia-dmy0', macvlan_mode: 'bridge' },
+    });
+    expect(stack.warnings).toEqual([]);
+  },
   homelab: (stack) => {
     expect(Object.keys(stack.services).sort()).toEqual(['cache', 'db', 'web', 'worker']);
     expect(stack.warnings.map((w) => w.path)).toEqual(['services.web.build']);
