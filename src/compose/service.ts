@@ -76,7 +76,11 @@ export function readService(ctx: FileContext, name: string, value: unknown): Ser
   if (has('environment')) layer.environment = readListOrDict(ctx, at('environment'), map.environment, null);
   if (has('env_file')) layer.env_file = readEnvFiles(ctx, at('env_file'), map.env_file);
   if (has('labels')) layer.labels = nonNull(readListOrDict(ctx, at('labels'), map.labels, ''));
-  if (has('ports')) layer.ports = readPorts(ctx, at('ports'), map.ports);
+  if (has('ports')) {
+    layer.ports = readPorts(ctx, at('ports'), map.ports).map((port) =>
+      port.published === undefined ? { ...port, ephemeral: true as const } : port,
+    );
+  }
   if (has('volumes')) layer.volumes = readVolumes(ctx, at('volumes'), map.volumes);
   if (has('depends_on')) layer.depends_on = readDependsOn(ctx, at('depends_on'), map.depends_on);
   if (has('healthcheck')) layer.healthcheck = readHealthcheck(ctx, at('healthcheck'), map.healthcheck);

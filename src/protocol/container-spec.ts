@@ -44,10 +44,10 @@ export type ContainerRestart = z.infer<typeof ContainerRestartSchema>;
 export const PortBindingSchema = z.strictObject({
   container_port: z.number().int().min(1).max(65535),
   protocol: z.enum(['tcp', 'udp', 'sctp']),
-  /** A port or a range (`8000-8010`); absent: exposed only. */
+  /** A port or a range (`8000-8010`); empty: a free port the engine picks; absent: exposed only. */
   host_port: z
     .string()
-    .regex(/^\d+(-\d+)?$/)
+    .regex(/^(\d+(-\d+)?)?$/)
     .optional(),
   host_ip: z.string().optional(),
 });

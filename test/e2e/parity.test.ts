@@ -322,5 +322,9 @@ describe('e2e: parity with docker-compose, field by field', () => {
     expect(alicia.derived?.['HostConfig.VolumesFrom']).toEqual(['<store>:ro']);
     expect(alicia.derived?.['HostConfig.UsernsMode']).toBe('host');
     expect(alicia.net?.['HostConfig.NetworkMode']).toBe('container:<box>');
+    // A port without a host port is published on a free one, as docker-compose does.
+    expect(alicia.sidecar?.['HostConfig.PortBindings']).toEqual({
+      '8081/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+    });
   }, 180_000);
 });

@@ -117,7 +117,17 @@ describe('round trip', () => {
       mode: fc.constantFrom('ingress' as const, 'host' as const),
     },
     { requiredKeys: ['target', 'protocol', 'mode'] },
-  );
+  )
+    // What the loader makes: a `ports` entry without a host port is published on a free one
+    // (ephemeral); an `expose` entry has neither host port nor address, in ingress mode.
+    .chain((p) =>
+      p.published !== undefined
+        ? fc.constant(p)
+        : fc.oneof(
+            fc.constant({ ...p, ephemeral: true as const }),
+            fc.constant({ target: p.target, protocol: p.protocol, mode: 'ingress' as const }),
+          ),
+    );
   const volume = fc.oneof(
     fc.record({
       type: fc.constant('bind' as const),
@@ -166,7 +176,13 @@ describe('round trip', () => {
         fc.option(text, { nil: null }),
         { maxKeys: 4 },
       ),
-      ports: fc.array(port, { maxLength: 3 }),
+      // The loader lists `ports` entries before `expose` ones.
+      ports: fc
+        .array(port, { maxLength: 3 })
+        .map((list) => [
+          ...list.filter((p) => p.published !== undefined || 'ephemeral' in p),
+          ...list.filter((p) => p.published === undefined && !('ephemeral' in p)),
+        ]),
       volumes: fc.uniqueArray(volume, { maxLength: 3, selector: (v) => v.target }),
       healthcheck,
       restart: fc.constantFrom(
