@@ -13,7 +13,7 @@ import { watchDockerEvents } from './docker-events.js';
 import { dockerError, fromInspect, statusOf } from './docker-inspect.js';
 import { createNetworkManager, toEndpointSettings } from './docker-networks.js';
 import { toDockerCreateOptions } from './docker-options.js';
-import { ensureVolumes } from './docker-volumes.js';
+import { ensureVolumes, resolveVolumesFrom } from './docker-volumes.js';
 import { readJsonLines } from './json-lines.js';
 import { LABELS } from './labels.js';
 import { loadDockerode } from './load-dockerode.js';
@@ -267,35 +267,6 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
     return `container:${target.Id}`;
   }
 
-  /**
-   * `volumes_from` entries naming a service: that service's container of the same stack on
-   * this host (running or not, as Docker allows), which the orchestrator placed here too.
-   */
-  async function resolveVolumesFrom(spec: InstanceSpec): Promise<string[] | undefined> {
-    const entries = spec.spec.volumes_from;
-    if (entries === undefined) return undefined;
-    const out: string[] = [];
-    for (const entry of entries) {
-      if (entry.service === undefined) {
-        out.push(entry.container ?? '');
-        continue;
-      }
-      const found = await docker.listContainers({
-        all: true,
-        filters: { label: [`${LABELS.stack}=${spec.stack}`, `${LABELS.service}=${entry.service}`] },
-      });
-      const target = found.find((c) => c.State === 'running') ?? found[0];
-      if (target === undefined) {
-        throw aliciaError(
-          'ALICIA_ERR_NOT_FOUND',
-          `instance ${spec.instance} takes volumes_from service ${entry.service}, which has no container on this host; place both on the same host`,
-        );
-      }
-      out.push(target.Id);
-    }
-    return out;
-  }
-
   async function removeQuietly(id: string): Promise<void> {
     try {
       await docker.getContainer(id).remove({ force: true, v: true });
@@ -322,7 +293,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
         agent,
         defaultNetworkMode,
         resolvedNetworkMode: await resolveNetworkMode(spec),
-        resolvedVolumesFrom: await resolveVolumesFrom(spec),
+        resolvedVolumesFrom: await resolveVolumesFrom(docker, spec),
         filePaths,
         env: createOptions.env ?? process.env,
       });
