@@ -33,6 +33,8 @@ export interface FinalizeContext {
   merged: MergedFiles;
   /** The stack-wide backoff (DEFAULT_BACKOFF under top-level x-alicia.backoff). */
   backoff: Backoff;
+  /** Services left out because none of their profiles is active, with those profiles. */
+  inactive?: ReadonlyMap<string, readonly string[]>;
 }
 
 export function failAt(
@@ -293,6 +295,15 @@ export function resolveDependencies(
     const target = specs[dependency];
     if (!target) {
       if (!required) continue;
+      const profiles = ctx.inactive?.get(dependency);
+      if (profiles !== undefined) {
+        failAt(
+          ctx,
+          layer.origin,
+          `service "${name}" depends on "${dependency}", which runs only with profile ${profiles.join(' or ')}; enable it (--profile ${profiles[0]} or COMPOSE_PROFILES), or mark the dependency required: false`,
+          'ALICIA_ERR_DEPENDENCY_UNKNOWN',
+        );
+      }
       failAt(
         ctx,
         layer.origin,

@@ -73,6 +73,7 @@ export function parseStack(sources: readonly ComposeSource[], options: ParseOpti
       .map((p) => p.trim())
       .filter((p) => p !== ''),
   );
+  const inactive = new Map<string, readonly string[]>();
   for (const [name, service] of Object.entries(merged.services)) {
     const profiles = service.layer.profiles;
     if (
@@ -81,6 +82,7 @@ export function parseStack(sources: readonly ComposeSource[], options: ParseOpti
       !profiles.some((p) => active.has(p) || active.has('*'))
     ) {
       delete merged.services[name];
+      inactive.set(name, profiles);
     }
   }
   const names = Object.keys(merged.services);
@@ -92,7 +94,7 @@ export function parseStack(sources: readonly ComposeSource[], options: ParseOpti
     );
   }
   const backoff = { ...DEFAULT_BACKOFF, ...merged.x_alicia.backoff };
-  const finalize = { locates, warnings, merged, backoff };
+  const finalize = { locates, warnings, merged, backoff, inactive };
   if (backoff.min_ms > backoff.max_ms) {
     failAt(
       finalize,

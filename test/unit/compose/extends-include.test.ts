@@ -128,6 +128,18 @@ describe('include', () => {
   });
 });
 
+describe('profiles', () => {
+  it('names the profile to enable when an active service depends on an inactive one', () => {
+    const text = 'services:\n  app: {image: a, depends_on: [dbg]}\n  dbg: {image: d, profiles: [debug]}\n';
+    const err = errorOf(() => parse(text));
+    expect(err.code).toBe('ALICIA_ERR_DEPENDENCY_UNKNOWN');
+    expect(err.message).toContain(
+      'runs only with profile debug; enable it (--profile debug or COMPOSE_PROFILES)',
+    );
+    expect(Object.keys(parse(text, { profiles: ['debug'] }).services)).toEqual(['app', 'dbg']);
+  });
+});
+
 describe('env_file options', () => {
   it('skips a missing file with required: false and reads format: raw literally', () => {
     const stack = parse(

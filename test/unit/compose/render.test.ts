@@ -103,21 +103,22 @@ describe('round trip', () => {
   const name = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/);
   const text = fc.string({ maxLength: 12 });
   const ms = fc.integer({ min: 1, max: 3 * 3_600_000 });
-  const port = fc.record(
-    {
-      target: fc.integer({ min: 1, max: 65535 }),
-      published: fc.oneof(
-        fc.integer({ min: 1, max: 65535 }).map(String),
-        fc
-          .tuple(fc.integer({ min: 1, max: 60000 }), fc.integer({ min: 1, max: 100 }))
-          .map(([a, n]) => `${a}-${a + n}`),
-      ),
-      host_ip: fc.constantFrom('127.0.0.1', '0.0.0.0', '::1'),
-      protocol: fc.constantFrom('tcp' as const, 'udp' as const, 'sctp' as const),
-      mode: fc.constantFrom('ingress' as const, 'host' as const),
-    },
-    { requiredKeys: ['target', 'protocol', 'mode'] },
-  )
+  const port = fc
+    .record(
+      {
+        target: fc.integer({ min: 1, max: 65535 }),
+        published: fc.oneof(
+          fc.integer({ min: 1, max: 65535 }).map(String),
+          fc
+            .tuple(fc.integer({ min: 1, max: 60000 }), fc.integer({ min: 1, max: 100 }))
+            .map(([a, n]) => `${a}-${a + n}`),
+        ),
+        host_ip: fc.constantFrom('127.0.0.1', '0.0.0.0', '::1'),
+        protocol: fc.constantFrom('tcp' as const, 'udp' as const, 'sctp' as const),
+        mode: fc.constantFrom('ingress' as const, 'host' as const),
+      },
+      { requiredKeys: ['target', 'protocol', 'mode'] },
+    )
     // What the loader makes: a `ports` entry without a host port is published on a free one
     // (ephemeral); an `expose` entry has neither host port nor address, in ingress mode.
     .chain((p) =>
