@@ -454,5 +454,6 @@ function xAlicia(
   }
   const category = layer.category ?? labelCategory;
   if (category !== undefined) out.category = category;
+  if (layer.movable !== undefined) out.movable = layer.movable;
   return out;
 }

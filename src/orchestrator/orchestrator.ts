@@ -38,6 +38,7 @@ import { createRequestHandler, type RequestStats } from './requests.js';
 import { createStatusPublisher } from './status.js';
 import { createStore } from './store.js';
 import { createWatcher } from './watch.js';
+import { createLinkKeeper } from './host-links.js';
 
 /** The transport's reconnect backoff cap (ms, src/transport/mqtt.ts maxReconnectMs default). */
 const AGENT_RECONNECT_CAP_MS = 10_000;
@@ -201,6 +202,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
 
   const status = createStatusPublisher(ctx, { startedMs });
   const watcher = createWatcher(ctx);
+  const links = createLinkKeeper(ctx);
   const api = (signal?: AbortSignal): ApiContext => ({
     orchestrator: ctx,
     startedMs,
@@ -297,6 +299,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       if (!transport.connected) return;
       registry.tick();
       void watcher.reschedule();
+      void links.refresh();
     },
     Math.max(50, Math.floor(heartbeatMs / 2)),
   );

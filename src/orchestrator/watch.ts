@@ -12,6 +12,7 @@ import {
   type SeenInstance,
   type WatchStep,
 } from '../core/watch/index.js';
+import { dataOnHost, isSticky } from '../core/placement/index.js';
 import { requiredFeatures } from '../protocol/index.js';
 import { type Context, instanceKey } from './context.js';
 import type { ObservedReport } from './registry.js';
@@ -160,9 +161,11 @@ function placementRule(record: StackRecord, assignment: { service: string; spec_
   const spec = record.specs[assignment.spec_hash];
   const service = record.stack.services[assignment.service];
   if (spec === undefined || service === undefined) return undefined;
+  const holds = isSticky(spec, service.x_alicia.movable) ? (dataOnHost(spec) ?? undefined) : undefined;
   return {
     constraints: service.constraints,
     hosts: service.x_alicia.hosts,
     features: requiredFeatures(spec),
+    ...(holds !== undefined ? { holds } : {}),
   };
 }

@@ -83,6 +83,8 @@ export interface Transport {
   readonly connected: boolean;
   /** The MQTT version of the current (or last) connection; null before the first. */
   readonly protocolVersion: ProtocolLevel | null;
+  /** This side's IP address of the current (or last) broker connection; null before the first or over WebSocket. */
+  readonly localAddress: string | null;
   /**
    * Serializes `payload` as JSON. Resolves when the broker acknowledged it (QoS 1); a QoS 1
    * message published while the connection is down is sent after the reconnect, QoS 0 fails.
@@ -347,6 +349,11 @@ export function createMqttTransport(options: TransportOptions): Transport {
     },
     get protocolVersion() {
       return version;
+    },
+    get localAddress() {
+      // The socket's own end: the address the broker (and so, usually, other hosts) reach us at.
+      const address = (client.stream as { localAddress?: unknown } | undefined)?.localAddress;
+      return typeof address === 'string' && address !== '' ? address.replace(/^::ffff:/, '') : null;
     },
     async publish(topic, payload, publishOptions) {
       await send(topic, Buffer.from(JSON.stringify(payload)), publishOptions, payload);

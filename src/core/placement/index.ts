@@ -3,3 +3,7 @@ export type { PlacementConstraint, PlacementNode, PlacementRule } from './feasib
 export { excludedBy, lackingFeatures, nodeValue, upgradeMessage } from './feasibility.js';
 export type { PlaceRequest, PlaceResult, Placer } from './place.js';
 export { createPlacer } from './place.js';
+export type { HostLink, LinkService, LinkWarning, Placed } from './cross-host.js';
+export { crossHostWarnings, extraHostEntries, hostLinks } from './cross-host.js';
+export type { DataSpec } from './sticky.js';
+export { dataOnHost, isSticky } from './sticky.js';
