@@ -69,8 +69,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const address = options.address ?? defaultAddress(options.brokerUrl);
   // What other hosts reach this one at: given, else our end of the broker connection (the
   // interface that routes to the broker is the one the other hosts share), else the guess above.
-  const advertisedAddress = (): string =>
-    options.address ?? transportRef.current?.localAddress ?? address;
+  const advertisedAddress = (): string => options.address ?? transportRef.current?.localAddress ?? address;
 
   try {
     await mkdir(options.stateDir, { recursive: true, mode: 0o700 });

@@ -24,7 +24,7 @@ function sentOf(ctx: Context): Map<string, string> {
 }
 
 /** The stack's services as the cross-host rules see them (from the specs its instances use). */
-export function linkServices(record: StackRecord): LinkService[] {
+export function linkServices(record: Pick<StackRecord, 'stack' | 'specs' | 'assignments'>): LinkService[] {
   return Object.entries(record.stack.services).map(([name, service]) => {
     const hash = record.assignments.find((a) => a.service === name)?.spec_hash;
     const spec = hash !== undefined ? record.specs[hash] : undefined;
@@ -32,7 +32,8 @@ export function linkServices(record: StackRecord): LinkService[] {
     return {
       name,
       reachable:
-        ports.some((p) => p.host_port !== undefined) || (spec?.network_mode ?? service.network_mode) === 'host',
+        ports.some((p) => p.host_port !== undefined) ||
+        (spec?.network_mode ?? service.network_mode) === 'host',
       dependsOn: Object.keys(service.depends_on),
     };
   });
@@ -133,7 +134,9 @@ export function createLinkKeeper(ctx: Context) {
         // The record as it is now (the lock may have waited for an operation).
         const current = ctx.state.stacks[record.name];
         if (current === undefined) return;
-        const still = stale.filter((a) => current.assignments.some((x) => x.instance === a.instance && x.agent === a.agent));
+        const still = stale.filter((a) =>
+          current.assignments.some((x) => x.instance === a.instance && x.agent === a.agent),
+        );
         if (still.length > 0) await startInstances(ctx, current, still);
       });
     }

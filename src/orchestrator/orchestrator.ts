@@ -31,6 +31,7 @@ import { type ApiContext, requestInProcess } from './api.js';
 import type { Context, Settings } from './context.js';
 import { createDesiredState } from './desired-state.js';
 import { createEventPublisher, type EventPublisher } from './events.js';
+import { createLinkKeeper } from './host-links.js';
 import { resumeIntents } from './intents.js';
 import { clearLegacyServiceStates } from './migrate-topics.js';
 import { createRegistry } from './registry.js';
@@ -38,7 +39,6 @@ import { createRequestHandler, type RequestStats } from './requests.js';
 import { createStatusPublisher } from './status.js';
 import { createStore } from './store.js';
 import { createWatcher } from './watch.js';
-import { createLinkKeeper } from './host-links.js';
 
 /** The transport's reconnect backoff cap (ms, src/transport/mqtt.ts maxReconnectMs default). */
 const AGENT_RECONNECT_CAP_MS = 10_000;

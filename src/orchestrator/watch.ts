@@ -3,6 +3,7 @@
 // -> events, rescheduling off lost hosts, healing of idle stacks) and carries their steps
 // out through one executor table.
 import type { TimerHandle } from '../clock/index.js';
+import { dataOnHost, isSticky } from '../core/placement/index.js';
 import type { ObservedInstance } from '../core/reconcile/index.js';
 import {
   planHealing,
@@ -12,7 +13,6 @@ import {
   type SeenInstance,
   type WatchStep,
 } from '../core/watch/index.js';
-import { dataOnHost, isSticky } from '../core/placement/index.js';
 import { requiredFeatures } from '../protocol/index.js';
 import { type Context, instanceKey } from './context.js';
 import type { ObservedReport } from './registry.js';

@@ -5,7 +5,10 @@
 
 /** What stickiness needs of a ContainerSpec (structurally: no protocol import in core). */
 export interface DataSpec {
-  readonly mounts: readonly { readonly type: 'bind' | 'volume' | 'tmpfs'; readonly source?: string | undefined }[];
+  readonly mounts: readonly {
+    readonly type: 'bind' | 'volume' | 'tmpfs';
+    readonly source?: string | undefined;
+  }[];
   readonly devices?: readonly unknown[] | undefined;
 }
 
