@@ -179,6 +179,7 @@ export function agentRows(ctx: Context): AgentRow[] {
     status: e.liveness?.status ?? 'unknown',
     session: e.liveness?.session ?? null,
     hostname: e.info?.hostname ?? null,
+    ...(e.info?.address !== undefined ? { address: e.info.address } : {}),
     arch: e.info?.arch ?? null,
     os: e.info?.os ?? null,
     role: e.info?.role ?? null,

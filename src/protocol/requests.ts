@@ -196,6 +196,8 @@ export const AgentRowSchema = z.strictObject({
   status: z.enum(['online', 'suspect', 'offline', 'unknown']),
   session: z.number().int().nonnegative().nullable(),
   hostname: z.string().nullable(),
+  /** The advertised address (info's `address`); absent when the agent announces none. */
+  address: z.string().optional(),
   arch: z.string().nullable(),
   os: z.string().nullable(),
   role: z.enum(['worker', 'manager']).nullable(),
