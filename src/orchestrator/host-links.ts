@@ -87,19 +87,17 @@ export function createLinkKeeper(ctx: Context) {
 
   async function refresh(): Promise<void> {
     const sent = sentOf(ctx);
-    const up = new Set(
-      ctx.registry
-        .reports()
-        .filter((r) => r.state === 'running')
-        .map((r) => instanceKey(r.agent, r.instance)),
-    );
+    // Every container the agents report, whatever its state: one that fails its healthcheck
+    // because it cannot reach a moved dependency is exactly one to recreate.
+    const exists = new Set(ctx.registry.reports().map((r) => instanceKey(r.agent, r.instance)));
     for (const record of Object.values(ctx.state.stacks)) {
       if (ctx.isLocked(record.name)) continue;
       const services = linkServices(record);
       const stale: Assignment[] = [];
       for (const a of record.assignments) {
         const key = instanceKey(a.agent, a.instance);
-        if (!up.has(key) || ctx.pendingStarts.has(key) || ctx.removing.has(key)) continue;
+        // A start not yet reported, or a removal in flight, is left to finish first.
+        if (!exists.has(key) || (ctx.removing.get(key) ?? 0) > ctx.now()) continue;
         if (ctx.registry.status(a.agent) !== 'online') continue;
         const before = sent.get(key);
         const now = linkEntries(ctx, record, a).join(',');

@@ -13,7 +13,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedDefault, startEmbeddedDefault } from '../../broker/index.js';
 import { loadBundle } from '../../src/compose/index.js';
-import { silentLogger } from '../../src/logging/logger.js';
+import { createLogger, silentLogger } from '../../src/logging/logger.js';
 import { type Orchestrator, startOrchestrator } from '../../src/orchestrator/index.js';
 import { type AliciaEvent, EventSchema } from '../../src/protocol/index.js';
 import { ALICIA_MAIN, runAlicia } from '../helpers/cli.js';
@@ -165,7 +165,8 @@ async function healthOf(host: Host, id: string): Promise<string> {
 async function healthyOn(service: string, hosts: readonly Host[] = HOSTS): Promise<Host | null> {
   const found: Host[] = [];
   for (const host of hosts) {
-    for (const id of await running(host, service)) if ((await healthOf(host, id)) === 'healthy') found.push(host);
+    for (const id of await running(host, service))
+      if ((await healthOf(host, id)) === 'healthy') found.push(host);
   }
   return found.length === 1 ? (found[0] as Host) : null;
 }
@@ -214,7 +215,7 @@ describe('many hosts for real: three lab hosts, names across hosts, data stays w
       username: embedded.credentials.orchestrator.username,
       password: embedded.credentials.orchestrator.password,
       stateDir: path.join(dir, 'orchestrator'),
-      log: silentLogger(),
+      log: process.env.MH_DEBUG ? createLogger({ level: 'debug' }) : silentLogger(),
     });
     watcher = await mqtt.connectAsync(embedded.broker.url, {
       clientId: `multihost-watch-${process.pid}`,
@@ -275,20 +276,28 @@ describe('many hosts for real: three lab hosts, names across hosts, data stays w
     const t0 = Date.now();
     await reboot('lab3'); // kills its agent too
     agents.delete('lab3');
-    const waiting = await until(() => eventsSince(t0, 'service_waiting').find((e) => e.event.event_data.service === 'db'), {
-      timeoutMs: 15_000,
-      what: 'service_waiting for db',
-    });
+    const waiting = await until(
+      () => eventsSince(t0, 'service_waiting').find((e) => e.event.event_data.service === 'db'),
+      {
+        timeoutMs: 15_000,
+        what: 'service_waiting for db',
+      },
+    );
     expect(waiting.event.event_data.host).toBe('lab3');
     expect(waiting.event.event_data.holds).toBe('volume "mh_dbdata"');
     const ps = await orch.request('ps', { stack: STACK });
-    expect(ps.services.find((s) => s.service === 'db')?.note).toMatch(/waiting for lab3, which holds its data/);
+    expect(ps.services.find((s) => s.service === 'db')?.note).toMatch(
+      /waiting for lab3, which holds its data/,
+    );
     expect(eventsSince(t0, 'service_rescheduled').map((e) => e.event.event_data.service)).not.toContain('db');
     for (const host of ['lab1', 'lab2'] as const) expect(await running(host, 'db')).toEqual([]);
 
     startAgentIn('lab3');
     await agentsOnline(['lab3']);
-    const back = await until(() => healthyOn('db', ['lab3']), { timeoutMs: 30_000, what: 'db healthy on lab3' });
+    const back = await until(() => healthyOn('db', ['lab3']), {
+      timeoutMs: 30_000,
+      what: 'db healthy on lab3',
+    });
     expect(back).toBe('lab3');
     const [db] = await running('lab3', 'db');
     const marker = await dockerInHost('lab3', ['exec', db ?? '', 'cat', '/data/marker']);
@@ -316,9 +325,16 @@ describe('many hosts for real: three lab hosts, names across hosts, data stays w
       what: 'web fetching api by name',
     });
     const reachedMs = Date.now() - t0;
-    const hosts = await dockerInHost('lab1', ['exec', (await running('lab1', 'web'))[0] ?? '', 'cat', '/etc/hosts']);
+    const hosts = await dockerInHost('lab1', [
+      'exec',
+      (await running('lab1', 'web'))[0] ?? '',
+      'cat',
+      '/etc/hosts',
+    ]);
     expect(hosts.stdout).toContain(`${hostAddress('lab3')}\tapi`);
-    console.info(`(b) partition: offline after ${detectedMs} ms, api reachable by name from web after ${reachedMs} ms`);
+    console.info(
+      `(b) partition: offline after ${detectedMs} ms, api reachable by name from web after ${reachedMs} ms`,
+    );
 
     await heal('lab2');
     await until(async () => (await running('lab2', 'api')).length === 0, {
@@ -336,7 +352,10 @@ describe('many hosts for real: three lab hosts, names across hosts, data stays w
   it('(e) kill -9 of lab3’s agent: its stateless api runs healthy elsewhere (lab2); db stays', async () => {
     const t0 = Date.now();
     await killAgent('lab3');
-    const to = await until(() => healthyOn('api', ['lab2']), { timeoutMs: 20_000, what: 'api healthy on lab2' });
+    const to = await until(() => healthyOn('api', ['lab2']), {
+      timeoutMs: 20_000,
+      what: 'api healthy on lab2',
+    });
     expect(to).toBe('lab2');
     console.info(`(e) kill -9: api healthy on lab2 after ${Date.now() - t0} ms`);
     expect(eventsSince(t0, 'service_rescheduled').map((e) => e.event.event_data.service)).toEqual(['api']);
