@@ -125,7 +125,8 @@ function startAgentIn(host: Host): ChildProcess {
       'warn',
     ],
     {
-      stdio: ['ignore', 'ignore', 'inherit'],
+      // Agents warn on stderr about every lost connection a partition causes: shown with MH_DEBUG=1.
+      stdio: ['ignore', 'ignore', process.env.MH_DEBUG ? 'inherit' : 'ignore'],
       env: { ALICIA_USERNAME: creds.username, ALICIA_PASSWORD: creds.password },
     },
   );
@@ -142,13 +143,14 @@ async function killAgent(host: Host): Promise<void> {
   await exited;
 }
 
-/** Running containers of a service on a host (ids). */
-async function running(host: Host, service: string, stack = STACK): Promise<string[]> {
+/** Running containers of a service on a host (ids); with `all`, stopped ones too. */
+async function running(host: Host, service: string, all = false): Promise<string[]> {
   const r = await dockerInHost(host, [
     'ps',
     '-q',
+    ...(all ? ['-a'] : []),
     '--filter',
-    `label=alicia.stack=${stack}`,
+    `label=alicia.stack=${STACK}`,
     '--filter',
     `label=alicia.service=${service}`,
   ]);
@@ -337,7 +339,7 @@ describe('many hosts for real: three lab hosts, names across hosts, data stays w
     );
 
     await heal('lab2');
-    await until(async () => (await running('lab2', 'api')).length === 0, {
+    await until(async () => (await running('lab2', 'api', true)).length === 0, {
       timeoutMs: 30_000,
       what: 'the stale api on lab2 removed',
     });
@@ -361,7 +363,7 @@ describe('many hosts for real: three lab hosts, names across hosts, data stays w
     expect(eventsSince(t0, 'service_rescheduled').map((e) => e.event.event_data.service)).toEqual(['api']);
     startAgentIn('lab3');
     await agentsOnline(['lab3']);
-    await until(async () => (await running('lab3', 'api')).length === 0, {
+    await until(async () => (await running('lab3', 'api', true)).length === 0, {
       timeoutMs: 30_000,
       what: 'the stale api on lab3 removed',
     });
