@@ -135,7 +135,11 @@ export function createLinkKeeper(ctx: Context) {
         const still = stale.filter((a) =>
           current.assignments.some((x) => x.instance === a.instance && x.agent === a.agent),
         );
-        if (still.length > 0) await startInstances(ctx, current, still);
+        if (still.length === 0) return;
+        await startInstances(ctx, current, still);
+        // The new container supersedes the removal: a later move must not wait out its
+        // quiet period (removeInstances leaves removed instances alone for a while).
+        for (const a of still) ctx.removing.delete(instanceKey(a.agent, a.instance));
       });
     }
   }
