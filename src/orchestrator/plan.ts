@@ -101,7 +101,14 @@ export function planStack(ctx: Context, stack: Stack): PlanReport {
   const hosts = agents.map((agent) => {
     const mine = desired.filter((a) => a.agent === agent);
     const networks = new Set<string>();
-    for (const a of mine) for (const n of specs[a.spec_hash]?.networks ?? []) networks.add(n.network.name);
+    for (const a of mine) {
+      const spec = specs[a.spec_hash];
+      if (spec === undefined) continue;
+      // Neither networks nor a network mode: the agent puts it on `<stack>_default`, as Compose.
+      if (spec.networks === undefined && spec.network_mode === undefined)
+        networks.add(`${stack.name}_default`);
+      for (const n of spec.networks ?? []) networks.add(n.network.name);
+    }
     const address = addressOf(agent);
     return {
       agent,
