@@ -143,9 +143,10 @@ try {
   }
   await poll(
     async () =>
-      (await orchestrator.request('agents', {})).agents.filter((a) => a.status === 'online').length === 3,
+      (await orchestrator.request('agents', {})).agents.filter((a) => a.status === 'online' && a.address)
+        .length === 3,
     30_000,
-    'three agents online',
+    'three agents online, with their addresses',
   );
   for (const a of (await orchestrator.request('agents', {})).agents)
     console.log(`  ${a.agent}  ${a.address}`);

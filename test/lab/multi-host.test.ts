@@ -259,6 +259,9 @@ describe('many hosts for real: three lab hosts, names across hosts, data stays w
     expect(web?.links).toEqual([`api:${hostAddress('lab2')}`, `db:${hostAddress('lab3')}`]);
     expect(plan.containers.find((c) => c.service === 'db')?.holds).toBe('volume "mh_dbdata"');
     expect(plan.warnings).toEqual([]);
+    expect(plan.hosts.map((h) => [h.agent, h.address, h.networks])).toEqual(
+      HOSTS.map((h) => [h, hostAddress(h), ['mh_default']]),
+    );
 
     const t0 = Date.now();
     await orch.deploy(bundle);
