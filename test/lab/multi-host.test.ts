@@ -193,7 +193,7 @@ async function agentsOnline(hosts: readonly Host[]): Promise<void> {
       const data = await orchestrator?.request('agents', {});
       return hosts.every((h) => data?.agents.some((a) => a.agent === h && a.status === 'online'));
     },
-    { timeoutMs: 20_000, what: `agents ${hosts.join(', ')} online` },
+    { timeoutMs: 45_000, what: `agents ${hosts.join(', ')} online` },
   );
 }
 
