@@ -32,6 +32,7 @@ import { type ApiContext, requestInProcess } from './api.js';
 import type { Context, Settings } from './context.js';
 import { createDesiredState } from './desired-state.js';
 import { createEventPublisher, type EventPublisher } from './events.js';
+import { createLinkKeeper } from './host-links.js';
 import { resumeIntents } from './intents.js';
 import { clearLegacyServiceStates } from './migrate-topics.js';
 import { createRegistry } from './registry.js';
@@ -203,6 +204,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
 
   const status = createStatusPublisher(ctx, { startedMs });
   const watcher = createWatcher(ctx);
+  const links = createLinkKeeper(ctx);
   const api = (signal?: AbortSignal): ApiContext => ({
     orchestrator: ctx,
     startedMs,
@@ -339,6 +341,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     }
     registry.tick();
     void watcher.reschedule();
+    void links.refresh();
   }, tickMs);
   // A slow sweep retries whatever a lost command left undone.
   const sweeper = clock.setInterval(() => {

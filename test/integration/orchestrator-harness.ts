@@ -41,6 +41,8 @@ export interface AgentSpec {
   runtime?: ContainerRuntime;
   /** Pins the agent to these ContainerSpec features, as an older agent (feature negotiation). */
   protocolFeatures?: readonly string[];
+  /** Its advertised address (default: loopback, the broker's). */
+  address?: string;
 }
 
 export interface RunningAgent {
@@ -133,6 +135,7 @@ export async function startHarness(options: {
       hostname: spec.hostname ?? spec.id,
       runtime,
       ...(spec.protocolFeatures !== undefined ? { protocolFeatures: spec.protocolFeatures } : {}),
+      ...(spec.address !== undefined ? { address: spec.address } : {}),
       log,
     });
     const running = { id: spec.id, agent, runtime, memory, stateDir };

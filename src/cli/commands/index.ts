@@ -8,6 +8,7 @@ import { registerDocs } from './docs.js';
 import { registerDown } from './down.js';
 import { registerEvents } from './events.js';
 import { registerOrchestrator } from './orchestrator.js';
+import { registerPlan } from './plan.js';
 import { registerPs } from './ps.js';
 import { registerRestart } from './restart.js';
 import { registerScale } from './scale.js';
@@ -19,6 +20,7 @@ export function registerCommands(program: Command): void {
   registerBroker(program);
   registerConfig(program);
   registerUp(program);
+  registerPlan(program);
   registerOrchestrator(program);
   registerPs(program);
   registerScale(program);
