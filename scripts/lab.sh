@@ -56,6 +56,19 @@ lock() {
   flock -w 120 9 || die "another lab.sh has held $LOCK for 120 s"
 }
 
+# What every lab shares — the /run/netns mount that `ip netns add` makes on first use and
+# `down` undoes — changes under one machine-wide lock: two labs coming up at once would
+# otherwise stack two mounts there, and one lab's `down` would hide the other's namespaces.
+SHARED_LOCK=/run/lock/alicia-labs-shared.lock
+with_shared_lock() {
+  local rc=0
+  exec 8>"$SHARED_LOCK"
+  flock -w 120 8 || die "another lab.sh has held $SHARED_LOCK for 120 s"
+  "$@" || rc=$?
+  exec 8>&-
+  return "$rc"
+}
+
 # --- addresses ---------------------------------------------------------------------------
 
 [[ $SUBNET =~ ^(10|172|192)\.([0-9]{1,3})\.([0-9]{1,3})\.0/24$ ]] ||
@@ -215,10 +228,27 @@ remove_cgroups() { # the cgroup parents of host i's containers, in every hierarc
 
 # --- one host ----------------------------------------------------------------------------
 
+# The hosts' namespaces, made together under the shared lock. `ip netns add` makes /run/netns
+# a mount point when it is not one; remember whether that is our doing, so `down` undoes it.
+add_namespaces() {
+  local n=$1 i
+  mountpoint -q /run/netns 2>/dev/null || touch "$RUN/made-netns-mount"
+  for ((i = 1; i <= n; i++)); do
+    [ -e "/var/run/netns/$(ns_of "$i")" ] || ip netns add "$(ns_of "$i")"
+  done
+}
+
+release_netns_mount() {
+  if [ -f "$RUN/made-netns-mount" ] && [ -z "$(ls -A /run/netns 2>/dev/null)" ]; then
+    umount /run/netns 2>/dev/null || true
+    rmdir /run/netns 2>/dev/null || true
+  fi
+}
+
 make_netns() { # namespace, veth (eth0 inside), address, no default route, no IPv6
   local i=$1 ns link
   ns=$(ns_of "$i"); link=$(link_of "$i")
-  ip netns add "$ns"
+  [ -e "/var/run/netns/$ns" ] || ip netns add "$ns"
   ip link add "$link" type veth peer name eth0 netns "$ns"
   sysctl -qw "net.ipv6.conf.$link.disable_ipv6=1"
   ip link set "$link" master "$BRIDGE" up
@@ -327,9 +357,7 @@ cmd_up() {
   check_subnet_unused
 
   mkdir -p "$RUN" "$DATA"
-  # `ip netns add` makes /run/netns a mount point when it is not one; remember whether that
-  # is our doing, so `down` undoes it.
-  mountpoint -q /run/netns 2>/dev/null || touch "$RUN/made-netns-mount"
+  with_shared_lock add_namespaces "$n"
 
   say "bridge $BRIDGE $BRIDGE_ADDR/24 (lab subnet $SUBNET)"
   ip link add "$BRIDGE" type bridge
@@ -338,9 +366,9 @@ cmd_up() {
   ip link set "$BRIDGE" up
   # Lab traffic stays on the lab bridge: hosts talk to each other and to the root namespace
   # (the broker), and nothing is forwarded between the lab and any other interface.
-  iptables -I FORWARD 1 ! -i "$BRIDGE" -o "$BRIDGE" -m comment --comment "$TAG" -j DROP
-  iptables -I FORWARD 1 -i "$BRIDGE" ! -o "$BRIDGE" -m comment --comment "$TAG" -j DROP
-  iptables -I FORWARD 1 -i "$BRIDGE" -o "$BRIDGE" -m comment --comment "$TAG" -j ACCEPT
+  iptables -w -I FORWARD 1 ! -i "$BRIDGE" -o "$BRIDGE" -m comment --comment "$TAG" -j DROP
+  iptables -w -I FORWARD 1 -i "$BRIDGE" ! -o "$BRIDGE" -m comment --comment "$TAG" -j DROP
+  iptables -w -I FORWARD 1 -i "$BRIDGE" -o "$BRIDGE" -m comment --comment "$TAG" -j ACCEPT
 
   local i
   for ((i = 1; i <= n; i++)); do
@@ -385,17 +413,14 @@ do_down() {
   while read -r line; do
     read -ra rule <<<"$line"
     rule[0]=-D
-    iptables -t filter "${rule[@]}" || say "could not delete iptables rule: $line"
+    iptables -w -t filter "${rule[@]}" || say "could not delete iptables rule: $line"
   done < <(iptables-save -t filter | grep -E -- "--comment \"?$TAG\"? " || true)
   # 5. cgroups of the engines' containers
   remove_cgroups '*'
   # 6. /run/netns, when the lab made it a mount point and nobody else uses it
-  if [ -f "$RUN/made-netns-mount" ] && [ -z "$(ls -A /run/netns 2>/dev/null)" ]; then
-    umount /run/netns 2>/dev/null || true
-    rmdir /run/netns 2>/dev/null || true
-  fi
+  with_shared_lock release_netns_mount
   # 7. state, sockets, data roots — after checking that nothing is mounted there any more
-  if awk -v r="$RUN" -v d="$DATA" 'index($5, r) == 1 || index($5, d) == 1 {found=1} END {exit !found}' /proc/self/mountinfo; then
+  if awk -v r="$RUN" -v d="$DATA" '$5 == r || $5 == d || index($5, r "/") == 1 || index($5, d "/") == 1 {found=1} END {exit !found}' /proc/self/mountinfo; then
     die "something is still mounted under $RUN or $DATA; not removing them"
   fi
   rm -rf --one-file-system "$RUN" "$DATA"
