@@ -1,12 +1,19 @@
 // Many hosts, in process (memory runtime; the real thing is test/lab/multi-host.test.ts):
 // the advertised address in info, plan's placement/links/warnings, dependents recreated when
 // a service they reach moves, and a service with data on a lost host waiting for it.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runAlicia } from '../helpers/cli.js';
 import { until } from '../helpers/wait.js';
 import { closeHarnesses, stackFrom, startHarness } from './orchestrator-harness.js';
 
+const dirs: string[] = [];
+
 afterEach(async () => {
   await closeHarnesses();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 // Addresses are only strings here: nothing is sent to them (memory runtime).
@@ -118,5 +125,32 @@ describe('many hosts (in process)', () => {
         .slice(t0)
         .filter((e) => e.event_type === 'service_rescheduled' && e.event_data.service === 'db'),
     ).toEqual([]);
+  }, 60_000);
+
+  it('alicia plan -f … --profile P --json (the built CLI) plans the services of that profile too, and runs nothing', async () => {
+    const harness = await startHarness({ runtime: 'memory', agents: AGENTS });
+    const dir = mkdtempSync(path.join(tmpdir(), 'alicia-plan-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'compose.yaml');
+    writeFileSync(
+      file,
+      'services:\n  app:\n    image: alicia-test/busybox:latest\n  debug:\n    image: alicia-test/busybox:latest\n    profiles: [debug]\n',
+    );
+    const env = { ...process.env, ALICIA_HOME: path.join(dir, 'home') };
+    const plan = async (extra: string[]) => {
+      const run = await runAlicia(
+        ['plan', '-f', file, '-p', 'pp', '--json', '--broker', harness.broker.url, ...extra],
+        {
+          env,
+        },
+      );
+      expect(run.code, run.stderr).toBe(0);
+      return (JSON.parse(run.stdout) as { containers: { service: string }[] }).containers.map(
+        (c) => c.service,
+      );
+    };
+    expect(await plan([])).toEqual(['app']);
+    expect((await plan(['--profile', 'debug'])).sort()).toEqual(['app', 'debug']);
+    expect((await harness.orchestrator.request('ps', {})).services).toEqual([]);
   }, 60_000);
 });

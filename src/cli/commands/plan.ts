@@ -9,6 +9,7 @@ import { addConnectionOptions, type ConnectionFlags } from '../client.js';
 interface PlanFlags extends ConnectionFlags {
   file?: string[];
   project?: string;
+  profile?: string[];
   json?: boolean;
 }
 
@@ -54,7 +55,7 @@ export async function printPlan(flags: PlanFlags): Promise<void> {
   const { findComposeFiles, loadBundle } = await import('../../compose/index.js');
   await withClient(flags, async (client) => {
     const files = flags.file ?? findComposeFiles(process.cwd(), process.env, existsSync);
-    const { bundle } = await loadBundle({ files, projectName: flags.project });
+    const { bundle } = await loadBundle({ files, projectName: flags.project, profiles: flags.profile });
     await client.orchestratorOnline('plan');
     const plan = await client.request('plan', bundle);
     if (flags.json) printJson(plan);
@@ -74,6 +75,11 @@ export function registerPlan(program: Command): void {
         'Compose file (repeatable; default compose.yaml or docker-compose.yml here)',
         collect,
       )
-      .option('-p, --project <name>', 'project (stack) name'),
+      .option('-p, --project <name>', 'project (stack) name')
+      .option(
+        '--profile <name>',
+        'enable services of this Compose profile (repeatable; default $COMPOSE_PROFILES)',
+        collect,
+      ),
   ).action(printPlan);
 }
