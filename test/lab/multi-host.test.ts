@@ -191,9 +191,12 @@ async function agentsOnline(hosts: readonly Host[]): Promise<void> {
   await until(
     async () => {
       const data = await orchestrator?.request('agents', {});
-      return hosts.every((h) => data?.agents.some((a) => a.agent === h && a.status === 'online'));
+      // Online (presence) and their info read (the advertised address): two topics, two moments.
+      return hosts.every((h) =>
+        data?.agents.some((a) => a.agent === h && a.status === 'online' && a.address !== undefined),
+      );
     },
-    { timeoutMs: 45_000, what: `agents ${hosts.join(', ')} online` },
+    { timeoutMs: 45_000, what: `agents ${hosts.join(', ')} online with their info` },
   );
 }
 
