@@ -9,7 +9,7 @@ import { buildGraph, type ServiceGraph } from '../core/graph/index.js';
 import type { DownResult, HostOutcome, ScaleResult, StopResult } from '../protocol/index.js';
 import { type Context, findStack, instanceKey } from './context.js';
 import { type DeployReport, runDeploy } from './deploy-runner.js';
-import { removeInstances, restartInstances } from './instance-ops.js';
+import { removeInstances, restartInstances, startInstances } from './instance-ops.js';
 import { removeInOrder } from './removal.js';
 import type { StackRecord } from './store.js';
 
@@ -116,7 +116,19 @@ export async function restartService(
     if (mine.length === 0) {
       throw aliciaError('ALICIA_ERR_NOT_FOUND', `service "${request.service}" has no instance to restart`);
     }
-    const failed = await restartInstances(ctx, mine);
+    // An operator's restart or heal closes an open circuit: healing starts over.
+    ctx.healing.closeCircuit(name, request.service, reason);
+    // Instances with no container (their starts failed) are started; the others restarted.
+    const missing = mine.filter((a) => ctx.registry.report(a.agent, a.instance) === undefined);
+    const present = mine.filter((a) => !missing.includes(a));
+    if (missing.length > 0) await startInstances(ctx, record, missing);
+    const failed = [
+      ...missing.flatMap((a) => {
+        const error = ctx.startErrors.get(instanceKey(a.agent, a.instance));
+        return error === undefined ? [] : [`${a.instance}: ${error.message}`];
+      }),
+      ...(present.length > 0 ? await restartInstances(ctx, present) : []),
+    ];
     if (failed.length > 0) {
       throw aliciaError('ALICIA_ERR_COMMAND_FAILED', `restart of "${request.service}": ${failed.join('; ')}`);
     }

@@ -41,7 +41,25 @@ export function createWatcher(ctx: Context) {
         a !== undefined && !ctx.isLocked(a.stack) ? { stack: a.stack, service: a.service, agent } : null;
       const result = reportEvents(seen.get(key), c, subject, now);
       seen.set(key, result.seen);
-      steps.push(...result.steps);
+      for (const step of result.steps) {
+        // The agent gave up on the instance: the orchestrator's ladder decides what comes
+        // next (recreate, move, or open the circuit with the one service_failed).
+        if (subject !== null && step.kind === 'emit' && step.event.event_type === 'service_failed') {
+          ctx.healing.failure({
+            type: 'gave_up',
+            stack: subject.stack,
+            service: subject.service,
+            agent,
+            instance: c.instance,
+            reason: step.event.data.reason,
+          });
+          continue;
+        }
+        steps.push(step);
+      }
+      if (subject !== null && c.state === 'running' && c.health === 'healthy') {
+        ctx.healing.healthy(subject.stack, subject.service);
+      }
     }
     // Only emits: carried out now, in the order of the reports.
     runSteps(executors, steps).catch((err: unknown) => ctx.log.error({ err }, 'report events failed'));
@@ -116,7 +134,17 @@ export function createWatcher(ctx: Context) {
         ...planHealing({
           stack: record.name,
           assignments: record.assignments,
-          pendingUntil: (agent, instance) => ctx.pendingStarts.get(instanceKey(agent, instance)),
+          // A start in flight, a retry's backoff, or an open circuit: not started now.
+          pendingUntil: (agent, instance) => {
+            const pending = ctx.pendingStarts.get(instanceKey(agent, instance));
+            const service = record.assignments.find((a) => a.instance === instance)?.service;
+            const held =
+              service === undefined
+                ? undefined
+                : ctx.healing.heldUntil(record.name, service, agent, instance);
+            if (pending === undefined) return held;
+            return held === undefined ? pending : Math.max(pending, held);
+          },
           observed,
           unreachable: new Set([...agents].filter((a) => !reachable(a))),
           now,

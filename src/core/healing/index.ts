@@ -5,3 +5,18 @@ export type { HealingAction, HealingInput, HealingState, HealingStep } from './m
 export { INITIAL_HEALING, stepHealing, wakeAt } from './machine.js';
 export type { StartProbeCheck, StartProbePlan, StartProbeState, StartProbeStep } from './start-probe.js';
 export { INITIAL_START_PROBE, startProbeDelay, startProbePlan, stepStartProbe } from './start-probe.js';
+export type {
+  CircuitContext,
+  CircuitDecision,
+  CircuitInput,
+  CircuitState,
+  CircuitStep,
+  StrategyPolicy,
+} from './strategy.js';
+export {
+  CLOSED_CIRCUIT,
+  DEFAULT_HOST_FAILURE_LIMIT,
+  DEFAULT_JITTER,
+  jitteredDelay,
+  stepCircuit,
+} from './strategy.js';

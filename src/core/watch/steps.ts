@@ -43,7 +43,7 @@ export type WatchEvent =
       readonly event_type: 'healing_action';
       readonly data: {
         stack?: string;
-        action: 'start_missing' | 'remove_unwanted';
+        action: 'start_missing' | 'remove_unwanted' | 'recreate' | 'retry_start' | 'circuit_close';
         instances: string[];
         reason: string;
       };
