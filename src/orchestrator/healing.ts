@@ -92,6 +92,11 @@ export function createHealing(
   /** agent/instance -> no start before (ms): a retry's backoff. */
   const held = new Map<string, number>();
   const timers = new Set<TimerHandle>();
+  /**
+   * agent/instance whose give-up was taken in: one give-up is one failure, however many
+   * reports say it (gave_up, then state failed); forgotten when the instance is recreated.
+   */
+  const gaveUp = new Set<string>();
   let closed = false;
   let saving: Promise<void> = Promise.resolve();
 
@@ -166,6 +171,11 @@ export function createHealing(
     const record = ctx.state.stacks[f.stack];
     const a = assignmentOf(f.stack, f.agent, f.instance);
     if (record === undefined || a === undefined) return;
+    const at = instanceKey(f.agent, f.instance);
+    if (f.type === 'gave_up') {
+      if (gaveUp.has(at)) return;
+      gaveUp.add(at);
+    }
     const key = circuitKey(f.stack, f.service);
     const before = circuits.get(key) ?? CLOSED_CIRCUIT;
     const input: CircuitInput =
@@ -208,6 +218,7 @@ export function createHealing(
             const still = assignmentOf(f.stack, f.agent, f.instance);
             if (current === undefined || still === undefined || isOpen(f.stack, f.service)) return;
             await removeInstances(ctx, [still]);
+            gaveUp.delete(instanceKey(still.agent, still.instance));
             await startAndWatch(current, still);
           }),
         );
@@ -316,8 +327,11 @@ export function createHealing(
         canMoveOff: () => false,
       });
       circuits.delete(key);
-      for (const a of record.assignments)
-        if (a.service === service) held.delete(instanceKey(a.agent, a.instance));
+      for (const a of record.assignments) {
+        if (a.service !== service) continue;
+        held.delete(instanceKey(a.agent, a.instance));
+        gaveUp.delete(instanceKey(a.agent, a.instance));
+      }
       const wasOpen = step.decision.type === 'close' && step.decision.was_open;
       if (wasOpen) {
         ctx.events.emit('healing_action', {

@@ -45,6 +45,9 @@ export function createWatcher(ctx: Context) {
         // The agent gave up on the instance: the orchestrator's ladder decides what comes
         // next (recreate, move, or open the circuit with the one service_failed).
         if (subject !== null && step.kind === 'emit' && step.event.event_type === 'service_failed') {
+          // Taken in once the agent has stopped it (state failed): a recreate issued while
+          // the agent is still stopping the old container would race the agent's give-up.
+          if (c.state !== 'failed') continue;
           ctx.healing.failure({
             type: 'gave_up',
             stack: subject.stack,
