@@ -176,6 +176,9 @@ export function createHealing(
       if (gaveUp.has(at)) return;
       gaveUp.add(at);
     }
+    // The start is over (it failed): its retry waits for the ladder's hold, not for the
+    // in-flight allowance of a start that may still show up.
+    if (f.type === 'start_failed') ctx.pendingStarts.delete(at);
     const key = circuitKey(f.stack, f.service);
     const before = circuits.get(key) ?? CLOSED_CIRCUIT;
     const input: CircuitInput =
