@@ -25,7 +25,7 @@ import {
 } from '../protocol/index.js';
 import { type Context, instanceKey } from './context.js';
 import { type HealingFile, type HealingStore, HISTORY_LIMIT } from './healing-store.js';
-import { removeInstances, startInstances } from './instance-ops.js';
+import { removeInstances, startInstances, stopInstances } from './instance-ops.js';
 import type { StackRecord } from './store.js';
 
 /** The Compose label that opts a service out of automatic healing (`alicia.healing: manual`). */
@@ -272,6 +272,16 @@ export function createHealing(
           { stack: f.stack, service: f.service, reason: d.reason },
           'circuit open: healing stopped',
         );
+        {
+          // Stop trying means stop: a container Docker still restarts (a crash loop) is
+          // stopped, and kept with its logs for the operator.
+          const live = record.assignments.filter((x) => {
+            if (x.service !== f.service) return false;
+            const state = ctx.registry.report(x.agent, x.instance)?.state;
+            return state !== undefined && state !== 'failed' && state !== 'stopped';
+          });
+          if (live.length > 0) ctx.track(stopInstances(ctx, live));
+        }
         break;
     }
     persist();

@@ -190,3 +190,22 @@ export async function restartInstances(ctx: Context, assignments: readonly Assig
   );
   return failed;
 }
+
+/**
+ * Stops instances and leaves their containers (and logs) in place: the agent no longer
+ * restarts them (its desired `run` turns false) until a start or restart.
+ */
+export async function stopInstances(ctx: Context, assignments: readonly Assignment[]): Promise<void> {
+  await Promise.all(
+    [...byAgent(assignments)].map(async ([agent, list]) => {
+      const instances = list.map((a) => a.instance);
+      try {
+        const response = await ctx.agentClient.send(agent, 'stop', { instances });
+        if (response.status === 'error')
+          ctx.log.warn({ agent, instances, error: response.error }, 'stop refused');
+      } catch (err) {
+        ctx.log.warn({ err, agent, instances }, 'stop not confirmed');
+      }
+    }),
+  );
+}

@@ -3,6 +3,7 @@
 // -> events, rescheduling off lost hosts, healing of idle stacks) and carries their steps
 // out through one executor table.
 import type { TimerHandle } from '../clock/index.js';
+import { describeCrashLoop } from '../core/deploy/index.js';
 import type { ObservedInstance } from '../core/reconcile/index.js';
 import {
   planHealing,
@@ -20,6 +21,8 @@ import { createWatchExecutors, runSteps } from './watch-executors.js';
 
 export function createWatcher(ctx: Context) {
   const seen = new Map<string, SeenInstance>();
+  /** agent/instance reported crash-looping (one failure per episode). */
+  const crashing = new Set<string>();
   const lostAnnounced = new Set<string>();
   let unplaceable: ReadonlySet<string> = new Set();
   const executors = createWatchExecutors(ctx);
@@ -59,6 +62,20 @@ export function createWatcher(ctx: Context) {
           continue;
         }
         steps.push(step);
+      }
+      if (!c.crash_loop) crashing.delete(key);
+      else if (subject !== null && !crashing.has(key)) {
+        // A crash loop is a failure of the ladder as a give-up is: recreated with backoff,
+        // then stopped and failed once the budget is spent.
+        crashing.add(key);
+        ctx.healing.failure({
+          type: 'gave_up',
+          stack: subject.stack,
+          service: subject.service,
+          agent,
+          instance: c.instance,
+          reason: `crash-looping (${describeCrashLoop(c.crash_loop)})`,
+        });
       }
       if (subject !== null && c.state === 'running' && c.health === 'healthy') {
         ctx.healing.healthy(subject.stack, subject.service);
