@@ -18,6 +18,7 @@ import {
   RUNNING_STATES,
   toSeen,
 } from './container-ops.js';
+import { createCrashWatch } from './crash-watch.js';
 import { createHealer } from './healer.js';
 import { createKeyedQueue, mapLimit } from './keyed-queue.js';
 import { toContainerReport } from './reports.js';
@@ -152,6 +153,13 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
     log,
   });
 
+  const crashes = createCrashWatch({
+    clock: deps.clock,
+    logs: (containerId, tail) => runtime.logs(containerId, tail),
+    changed: () => changed(true),
+    log,
+  });
+
   const ops = createContainerOps({
     agent,
     runtime,
@@ -230,6 +238,7 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
       store.desired.delete(instance);
       store.restarts.delete(instance);
       store.failed.delete(instance);
+      crashes.forget(instance);
       await save();
       const removed = await ops.remove(instance, grace);
       return ok(instance, removed?.id);
@@ -287,6 +296,18 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
             log.warn({ err: event.error }, 'container engine unreachable; containers keep running');
             break;
           case 'container':
+            if (event.instance !== null && event.action === 'start') {
+              crashes.started(event.instance, event.id, event.at);
+            } else if (event.instance !== null && event.action === 'die') {
+              const seen = observed.get(event.instance);
+              crashes.died(
+                event.instance,
+                event.id,
+                event.at,
+                event.exitCode ?? null,
+                seen?.id === event.id ? seen.startedAt : null,
+              );
+            }
             if (event.instance !== null) {
               refresh(event.instance).catch((err: unknown) => log.error({ err }, 'refresh failed'));
             }
@@ -304,6 +325,7 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
         return guarded(spec.instance, async () => {
           store.desired.set(spec.instance, { spec, run: true });
           if (store.failed.delete(spec.instance)) healer.reset(spec.instance);
+          crashes.forget(spec.instance);
           await save();
           return ok(spec.instance, (await ops.ensureRunning(spec, true)).id);
         });
@@ -317,6 +339,7 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
           if (entry) entry.run = false;
           await save();
           healer.forget(instance);
+          crashes.forget(instance);
           const current = await ops.inspectOwn(instance);
           if (!current) {
             throw aliciaError(
@@ -346,6 +369,7 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
             await save();
           }
           healer.reset(instance);
+          crashes.forget(instance);
           const current = await ops.inspectOwn(instance);
           if (!current) {
             if (!entry)
@@ -423,6 +447,7 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
             desiredRun: store.desired.get(container.instance)?.run,
             busy: busy.get(container.instance) ?? null,
             address: deps.address,
+            crashLoop: crashes.view(container.instance),
           }),
         );
     },
@@ -438,6 +463,7 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
       subscription?.close();
       healer.close();
       prober.close();
+      crashes.close();
       let timer: TimerHandle | undefined;
       await Promise.race([
         Promise.all([queue.idle(), refreshes.idle()]),

@@ -1,6 +1,7 @@
 // A managed container as the agent reports it on alicia/agents/<id>/containers.
 import type { HealingState } from '../src/core/healing/index.js';
 import type { ContainerReport, Health, InstanceState } from '../src/protocol/containers.js';
+import type { CrashLoopView } from './crash-watch.js';
 import type { RuntimeContainer } from './runtime/types.js';
 
 export interface ReportContext {
@@ -14,6 +15,8 @@ export interface ReportContext {
   /** What the agent is doing to it right now, if anything. */
   busy: 'stopping' | 'restarting' | null;
   address: string | null;
+  /** The crash loop the container is in (crash-watch.ts), or null. */
+  crashLoop?: CrashLoopView | null | undefined;
 }
 
 export function reportState(container: RuntimeContainer, context: ReportContext): InstanceState {
@@ -83,5 +86,15 @@ export function toContainerReport(container: RuntimeContainer, context: ReportCo
     address: context.address,
     ports: [...container.ports],
     recovery,
+    docker_restarts: container.restartCount,
+    crash_loop:
+      context.crashLoop === null || context.crashLoop === undefined
+        ? null
+        : {
+            exit_code: context.crashLoop.exit_code,
+            restarts: container.restartCount + context.agentRestarts,
+            log_tail: [...context.crashLoop.log_tail],
+            since: context.crashLoop.since,
+          },
   };
 }

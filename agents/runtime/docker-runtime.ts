@@ -11,6 +11,7 @@ import type { NetworkAttachment } from '../../src/protocol/container-spec.js';
 import { createFileStore } from './container-files.js';
 import { watchDockerEvents } from './docker-events.js';
 import { dockerError, fromInspect, statusOf } from './docker-inspect.js';
+import { containerLogTail } from './docker-logs.js';
 import { createNetworkManager, toEndpointSettings } from './docker-networks.js';
 import { toDockerCreateOptions } from './docker-options.js';
 import { ensureVolumes } from './docker-volumes.js';
@@ -367,6 +368,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
     },
 
     probe,
+
+    logs: (idOrName, tail) => containerLogTail(docker, idOrName, tail),
 
     inspect,
 

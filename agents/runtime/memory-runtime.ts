@@ -301,6 +301,12 @@ export function createMemoryRuntime(options: MemoryRuntimeOptions = {}): MemoryR
       return isReady(box);
     },
 
+    async logs(idOrName) {
+      ensureReachable(`read the logs of container ${idOrName}`);
+      // Its processes write nothing: a crash loop here reports an empty tail.
+      return [];
+    },
+
     async inspect(idOrName) {
       ensureReachable(`inspect container ${idOrName}`);
       const box = find(idOrName);

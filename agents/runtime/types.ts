@@ -117,6 +117,11 @@ export interface ContainerRuntime {
    * the container is not running; ALICIA_ERR_NOT_FOUND when there is no such container.
    */
   probe(idOrName: string, test: ProbeTest, timeoutMs: number): Promise<boolean>;
+  /**
+   * The last `tail` lines the container wrote (stdout and stderr), oldest first; [] when it
+   * wrote none or is gone. Read when it is crash-looping, to say why.
+   */
+  logs(idOrName: string, tail: number): Promise<string[]>;
   /** null when no such container exists. */
   inspect(idOrName: string): Promise<RuntimeContainer | null>;
   /** Every container (running or not) labelled alicia.agent=<agent>. */

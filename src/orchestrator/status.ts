@@ -36,6 +36,15 @@ function instanceRows(ctx: Context, assignments: readonly Assignment[]): Service
       restarts: current?.restarts ?? 0,
       started_at: current?.started_at ?? null,
       exit_code: current?.exit_code ?? null,
+      ...(reachable && current?.crash_loop
+        ? {
+            crash_loop: {
+              exit_code: current.crash_loop.exit_code,
+              restarts: current.crash_loop.restarts,
+              since: current.crash_loop.since,
+            },
+          }
+        : {}),
     };
   });
 }

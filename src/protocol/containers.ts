@@ -36,6 +36,8 @@ export const ContainerReportSchema = z.strictObject({
   exit_code: z.number().int().nullable(),
   /** Restarts done for this instance (Docker's and the agent's own). */
   restarts: z.number().int().nonnegative(),
+  /** Docker's own RestartCount (its restart policy), as `docker inspect` shows it. */
+  docker_restarts: z.number().int().nonnegative().optional(),
   created_at: TimestampMsSchema,
   started_at: TimestampMsSchema.nullable(),
   finished_at: TimestampMsSchema.nullable(),

@@ -247,6 +247,14 @@ export const ServiceStateSchema = z.strictObject({
       started_at: TimestampMsSchema.nullable(),
       /** Of the last run; null while running or before the first run. */
       exit_code: z.number().int().nullable(),
+      /** Its agent sees it crash-looping: last exit code, restarts, since when (the log tail is in the report and the event). */
+      crash_loop: z
+        .strictObject({
+          exit_code: z.number().int().nullable(),
+          restarts: z.number().int().nonnegative(),
+          since: TimestampMsSchema,
+        })
+        .optional(),
     }),
   ),
 });

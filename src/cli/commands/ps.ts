@@ -1,10 +1,19 @@
 // `alicia ps`: services of the deployed stacks, with their replicas, health and hosts.
 import type { Command } from 'commander';
+import type { ServiceState } from '../../protocol/index.js';
 import { addConnectionOptions, type ConnectionFlags } from '../client.js';
 
 interface PsFlags extends ConnectionFlags {
   stack?: string;
   json?: boolean;
+}
+
+/** `crashlooping (exit 1, 3 restarts)` when an instance of the service is crash-looping. */
+export function crashLoopState(service: ServiceState): string | null {
+  const loop = service.instances.find((i) => i.crash_loop !== undefined)?.crash_loop;
+  if (loop === undefined) return null;
+  const exit = loop.exit_code === null ? 'no exit code' : `exit ${loop.exit_code}`;
+  return `crashlooping (${exit}, ${loop.restarts} restart${loop.restarts === 1 ? '' : 's'})`;
 }
 
 export function registerPs(program: Command): void {
@@ -29,7 +38,7 @@ export function registerPs(program: Command): void {
               return [
                 s.stack,
                 s.service,
-                done ? 'completed' : s.state,
+                done ? 'completed' : (crashLoopState(s) ?? s.state),
                 s.health,
                 done
                   ? `${s.completed_replicas}/${s.desired_replicas} done`

@@ -1,6 +1,14 @@
 // Local self-healing decisions: exponential backoff and the per-instance state machine.
 export type { BackoffPolicy } from './backoff.js';
 export { backoffDelay } from './backoff.js';
+export type {
+  CrashLoopExit,
+  CrashLoopInput,
+  CrashLoopRule,
+  CrashLoopState,
+  CrashLoopStep,
+} from './crash-loop.js';
+export { DEFAULT_CRASH_LOOP_RULE, INITIAL_CRASH_LOOP, stepCrashLoop } from './crash-loop.js';
 export type { HealingAction, HealingInput, HealingState, HealingStep } from './machine.js';
 export { INITIAL_HEALING, stepHealing, wakeAt } from './machine.js';
 export type { StartProbeCheck, StartProbePlan, StartProbeState, StartProbeStep } from './start-probe.js';

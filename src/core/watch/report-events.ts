@@ -8,9 +8,13 @@ export interface SeenInstance {
   readonly health: string;
   readonly state: string;
   readonly restarts: number;
+  /** Docker's own count at the last report. */
+  readonly dockerRestarts: number;
   readonly gaveUp: boolean;
   /** When it last became unhealthy (ms), until it is healthy again; null otherwise. */
   readonly unhealthySince: number | null;
+  /** The crash-loop episode already announced (its `since`); null: none. */
+  readonly crashLoopSince: number | null;
 }
 
 /** The fields of a container report the rules read. */
@@ -20,6 +24,17 @@ export interface InstanceReport {
   readonly state: string;
   readonly restarts: number;
   readonly recovery?: { readonly gave_up: boolean; readonly attempts: number } | null | undefined;
+  /** Docker's own RestartCount; absent from agents that predate it. */
+  readonly docker_restarts?: number | undefined;
+  readonly crash_loop?:
+    | {
+        readonly exit_code: number | null;
+        readonly restarts: number;
+        readonly log_tail: readonly string[];
+        readonly since: number;
+      }
+    | null
+    | undefined;
 }
 
 /** The instance's desired assignment, when it is one and no operation holds its stack. */
@@ -42,6 +57,16 @@ export function reportEvents(
 ): { seen: SeenInstance; steps: WatchStep[] } {
   const gaveUp = report.recovery?.gave_up ?? false;
   let unhealthySince = before?.unhealthySince ?? null;
+  const loop = report.crash_loop ?? null;
+  // An episode is announced once, when there is a subject to announce it for: one seen first
+  // during an operation (or by an orchestrator that just started, before == undefined while
+  // the stack is locked) is announced as soon as the operation lets go.
+  let crashLoopSince =
+    loop === null
+      ? null
+      : before === undefined && subject !== null
+        ? loop.since
+        : (before?.crashLoopSince ?? null);
   const steps: WatchStep[] = [];
   if (before !== undefined && subject !== null) {
     const data = {
@@ -57,14 +82,27 @@ export function reportEvents(
     if (report.health === 'degraded' && before.health !== 'degraded') {
       steps.push(emit({ event_type: 'service_degraded', data }));
     }
-    if (report.restarts > before.restarts) {
+    if (loop !== null && crashLoopSince !== loop.since) {
+      crashLoopSince = loop.since;
+      steps.push(
+        emit({
+          event_type: 'service_crashlooping',
+          data: { ...data, exit_code: loop.exit_code, restarts: loop.restarts, log_tail: [...loop.log_tail] },
+        }),
+      );
+    }
+    // While it loops, each of Docker's restarts is the loop's, announced by the event above.
+    if (report.restarts > before.restarts && loop === null) {
+      const agentRestart =
+        report.docker_restarts === undefined || report.docker_restarts <= before.dockerRestarts;
       steps.push(
         emit({
           event_type: 'service_restarted',
           data: {
             ...data,
-            restarts: report.restarts,
-            reason: 'restarted by its agent',
+            // Docker's count, as `docker inspect` shows it; the agent's attempts beside it.
+            restarts: report.docker_restarts ?? report.restarts,
+            reason: agentRestart ? 'restarted by its agent' : 'restarted by Docker (restart policy)',
             attempts: report.recovery?.attempts ?? null,
           },
         }),
@@ -96,7 +134,15 @@ export function reportEvents(
     }
   }
   return {
-    seen: { health: report.health, state: report.state, restarts: report.restarts, gaveUp, unhealthySince },
+    seen: {
+      health: report.health,
+      state: report.state,
+      restarts: report.restarts,
+      dockerRestarts: report.docker_restarts ?? 0,
+      gaveUp,
+      unhealthySince,
+      crashLoopSince,
+    },
     steps,
   };
 }

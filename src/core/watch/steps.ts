@@ -12,6 +12,10 @@ export type WatchEvent =
   | { readonly event_type: 'service_unhealthy'; readonly data: InstanceData & { restarts: number } }
   | { readonly event_type: 'service_degraded'; readonly data: InstanceData }
   | {
+      readonly event_type: 'service_crashlooping';
+      readonly data: InstanceData & { exit_code: number | null; restarts: number; log_tail: string[] };
+    }
+  | {
       readonly event_type: 'service_restarted';
       readonly data: InstanceData & { restarts: number; reason: string; attempts: number | null };
     }

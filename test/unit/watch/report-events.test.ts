@@ -39,8 +39,10 @@ describe('report events', () => {
       health: 'unhealthy',
       state: 'running',
       restarts: 3,
+      dockerRestarts: 0,
       gaveUp: false,
       unhealthySince: null,
+      crashLoopSince: null,
     });
   });
 
