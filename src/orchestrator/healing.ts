@@ -280,7 +280,8 @@ export function createHealing(
             const state = ctx.registry.report(x.agent, x.instance)?.state;
             return state !== undefined && state !== 'failed' && state !== 'stopped';
           });
-          if (live.length > 0) ctx.track(stopInstances(ctx, live));
+          // Manual: Alicia touches nothing (Docker's restart policy goes on); the operator decides.
+          if (live.length > 0 && !d.manual) ctx.track(stopInstances(ctx, live));
         }
         break;
     }

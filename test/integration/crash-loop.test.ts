@@ -30,6 +30,9 @@ services:
     command: ["sh", "-c", "echo web starting on ${port}; exec nc -l -p ${port}"]
     restart: always
     depends_on: [holder]
+    # Manual healing: the orchestrator's ladder would recreate the container (a new one,
+    # a new episode); here Docker's own restarts of this one container are watched.
+    labels: { alicia.healing: manual }
 `;
 
 describe('crash loops on real Docker', () => {
