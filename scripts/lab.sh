@@ -19,13 +19,20 @@
 # "alicia-lab"), so lab traffic never leaves the machine. Progress and errors go to stderr.
 set -euo pipefail
 
-SUBNET=${ALICIA_LAB_SUBNET:-10.213.77.0/24}
-RUN=/run/alicia-lab                # per-host sockets, pidfiles, exec roots; the state file
-DATA=/var/lib/alicia-lab           # per-host data roots (a host's disk: survives reboot)
+# Several labs may live side by side (one per test file, or a test beside a benchmark):
+# ALICIA_LAB_ID=1..9 picks one. Lab 1 keeps the plain names (alicia-lab, alicia-lab0,
+# 10.213.77.0/24); lab n uses alicia-lab<n> for every name and 10.213.(76+n).0/24.
+LAB_ID=${ALICIA_LAB_ID:-1}
+if ! [[ $LAB_ID =~ ^[1-9]$ ]]; then
+  printf 'lab: ERROR: ALICIA_LAB_ID=%s: give a lab number 1..9\n' "$LAB_ID" >&2; exit 1
+fi
+if [ "$LAB_ID" = 1 ]; then P=alicia-lab; BRIDGE=alicia-lab0; else P=alicia-lab$LAB_ID; BRIDGE=$P-br; fi
+SUBNET=${ALICIA_LAB_SUBNET:-10.213.$((76 + LAB_ID)).0/24}
+RUN=/run/$P                        # per-host sockets, pidfiles, exec roots; the state file
+DATA=/var/lib/$P                   # per-host data roots (a host's disk: survives reboot)
 STATE=$RUN/state.json
-BRIDGE=alicia-lab0
-TAG=alicia-lab                     # iptables comment on every rule the lab adds
-LOCK=/run/lock/alicia-lab.lock
+TAG=$P                             # iptables comment on every rule the lab adds
+LOCK=/run/lock/$P.lock
 MAX_HOSTS=50
 ENGINE_TIMEOUT_S=${ALICIA_LAB_ENGINE_TIMEOUT_S:-60}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -94,15 +101,15 @@ check_subnet_unused() {
 
 # --- names -------------------------------------------------------------------------------
 
-ns_of() { echo "alicia-lab-$1"; }       # network namespace of host i
-link_of() { echo "alicia-lab-$1"; }     # its veth on the bridge side (root namespace)
+ns_of() { echo "$P-$1"; }       # network namespace of host i
+link_of() { echo "$P-$1"; }     # its veth on the bridge side (root namespace)
 dir_of() { echo "$RUN/lab$1"; }
 data_of() { echo "$DATA/lab$1"; }
 sock_of() { echo "unix://$(dir_of "$1")/docker.sock"; }
-cgroup_of() { echo "alicia-lab-$1"; }   # --cgroup-parent of the host's containers
+cgroup_of() { echo "$P-$1"; }   # --cgroup-parent of the host's containers
 
 lab_indexes() { # hosts that exist now, from their namespaces
-  ip netns list 2>/dev/null | awk '{print $1}' | sed -n 's/^alicia-lab-\([0-9]\+\)$/\1/p' | sort -n
+  ip netns list 2>/dev/null | awk '{print $1}' | sed -n "s/^$P-\\([0-9]\\+\\)\$/\\1/p" | sort -n
 }
 
 host_index() { # lab2 | 2 -> 2, and the host must exist
@@ -131,15 +138,15 @@ lab_pids() {
   local i=$1 ns pid
   local -A seen=()
   local -a roots=()
-  for ns in /var/run/netns/alicia-lab-$i; do
+  for ns in /var/run/netns/$P-$i; do
     [ -e "$ns" ] || continue
     for pid in $(ip netns pids "$(basename "$ns")" 2>/dev/null); do roots+=("$pid"); done
   done
-  local pat="(/run/alicia-lab/lab$i/|/var/lib/alicia-lab/lab$i/)"
-  [ "$i" = '*' ] && pat='(/run/alicia-lab/|/var/lib/alicia-lab/)'
+  local pat="($RUN/lab$i/|$DATA/lab$i/)"
+  [ "$i" = '*' ] && pat="($RUN/|$DATA/)"
   for pid in $(pgrep -f -- "$pat" 2>/dev/null); do roots+=("$pid"); done
   # cgroup v1 (one tree per controller) and v2 (one tree)
-  for pid in $(cat /sys/fs/cgroup/{,*/}alicia-lab-$i/{,*/}cgroup.procs 2>/dev/null); do
+  for pid in $(cat /sys/fs/cgroup/{,*/}$P-$i/{,*/}cgroup.procs 2>/dev/null); do
     roots+=("$pid")
   done
   for pid in "${roots[@]}"; do seen[$pid]=1; done
@@ -201,7 +208,7 @@ unmount_under() {
 
 remove_cgroups() { # the cgroup parents of host i's containers, in every hierarchy
   local i=$1 d
-  for d in /sys/fs/cgroup/alicia-lab-$i /sys/fs/cgroup/*/alicia-lab-$i; do
+  for d in /sys/fs/cgroup/$P-$i /sys/fs/cgroup/*/$P-$i; do
     [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
   done
 }
@@ -369,7 +376,7 @@ do_down() {
   # 3. namespaces and links
   for i in $(lab_indexes); do remove_netns "$i"; done
   local link
-  for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^alicia-lab' || true); do
+  for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E "^($P-[0-9]+|$BRIDGE)\$" || true); do
     ip link del "$link" 2>/dev/null || true
   done
   # 4. iptables rules tagged as ours

@@ -321,6 +321,23 @@ export function createMqttTransport(options: TransportOptions): Transport {
     aliciaError('ALICIA_ERR_TRANSPORT_CLOSED', `${what} after close() (${options.url})`);
   let closing: Promise<void> | null = null;
 
+  /** Every publish goes through here: the size limit, then the listeners see what was sent. */
+  const send = async (topic: string, body: Buffer, publishOptions: PublishOptions, payload: unknown) => {
+    if (closed) throw closedError(`publish to ${topic}`);
+    if (body.byteLength > maxPayloadBytes) {
+      throw aliciaError(
+        'ALICIA_ERR_PAYLOAD_TOO_LARGE',
+        `${topic}: ${body.byteLength} bytes, limit ${maxPayloadBytes}`,
+      );
+    }
+    await client.publishAsync(topic, body, {
+      qos: publishOptions.qos,
+      retain: publishOptions.retain ?? false,
+    });
+    stats.published += 1;
+    notifyPublished(topic, payload);
+  };
+
   return {
     stats,
     get connected() {
@@ -332,36 +349,15 @@ export function createMqttTransport(options: TransportOptions): Transport {
       return version;
     },
     async publish(topic, payload, publishOptions) {
-      if (closed) throw closedError(`publish to ${topic}`);
-      const body = Buffer.from(JSON.stringify(payload));
-      if (body.byteLength > maxPayloadBytes) {
-        throw aliciaError(
-          'ALICIA_ERR_PAYLOAD_TOO_LARGE',
-          `${topic}: ${body.byteLength} bytes, limit ${maxPayloadBytes}`,
-        );
-      }
-      await client.publishAsync(topic, body, {
-        qos: publishOptions.qos,
-        retain: publishOptions.retain ?? false,
-      });
-      stats.published += 1;
-      notifyPublished(topic, payload);
+      await send(topic, Buffer.from(JSON.stringify(payload)), publishOptions, payload);
     },
     async publishRaw(topic, payload, publishOptions) {
-      if (closed) throw closedError(`publish to ${topic}`);
-      const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
-      if (body.byteLength > maxPayloadBytes) {
-        throw aliciaError(
-          'ALICIA_ERR_PAYLOAD_TOO_LARGE',
-          `${topic}: ${body.byteLength} bytes, limit ${maxPayloadBytes}`,
-        );
-      }
-      await client.publishAsync(topic, body, {
-        qos: publishOptions.qos,
-        retain: publishOptions.retain ?? false,
-      });
-      stats.published += 1;
-      notifyPublished(topic, payload);
+      await send(
+        topic,
+        typeof payload === 'string' ? Buffer.from(payload) : payload,
+        publishOptions,
+        payload,
+      );
     },
     async clearRetained(topic) {
       if (closed) throw closedError(`clear ${topic}`);

@@ -1,6 +1,6 @@
 // Needs root and Docker (Debian's docker.io): the lab makes network namespaces, a bridge,
 // iptables rules and one dockerd per host. It fails, loudly, when it cannot — never skips.
-// One lab per machine: this file is the only one that brings it up.
+// This file owns lab 1 (and, for a moment, lab 9): other files use other lab numbers.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -23,6 +23,7 @@ import {
   type RunResult,
   reboot,
   spawnInHost,
+  useLab,
 } from './lab.js';
 
 const exec = promisify(execFile);
@@ -51,6 +52,7 @@ const servers: net.Server[] = [];
 
 describe('the lab: three hosts on one machine', () => {
   beforeAll(async () => {
+    useLab(1);
     await labDown(); // a fresh lab: no containers left by an earlier run
     const t0 = Date.now();
     await labUp(3);
@@ -314,19 +316,51 @@ describe('the lab: three hosts on one machine', () => {
     );
   }, 60_000);
 
+  it('lives beside another lab: its own bridge, /24 and engines, and no route between the two', async () => {
+    useLab(9);
+    try {
+      await labDown();
+      const other = await labUp(1);
+      expect(other.bridge).toEqual({ name: 'alicia-lab9-br', address: '10.213.85.1' });
+      expect(hostAddress('lab1')).toBe('10.213.85.11');
+      expect(hostDockerHost('lab1')).toBe('unix:///run/alicia-lab9/lab1/docker.sock');
+      expect(ok(await dockerInHost('lab1', ['image', 'ls', '-q', TEST_IMAGE])).trim()).not.toBe('');
+      // lab 9's host reaches its own bridge and not lab 1's hosts.
+      expect(ok(await execInHost('lab1', ['busybox', 'ping', '-c', '1', '-W', '1', '10.213.85.1']))).toMatch(
+        /1 packets received/,
+      );
+      const across = await execInHost('lab1', ['busybox', 'ping', '-c', '1', '-W', '1', '10.213.77.11']);
+      expect(across.code).not.toBe(0);
+      await labDown();
+    } finally {
+      useLab(1);
+    }
+    // Lab 1 is untouched by lab 9 coming and going.
+    const status = await labStatus();
+    expect(status.hosts.map((h) => [h.name, h.link, h.engine])).toEqual([
+      ['lab1', 'up', true],
+      ['lab2', 'up', true],
+      ['lab3', 'up', true],
+    ]);
+  }, 120_000);
+
   it('goes down leaving no namespace, link, bridge, rule, process, mount or directory behind', async () => {
     const t0 = Date.now();
     await labDown();
     console.info(`lab down: ${Date.now() - t0} ms`);
+    // Lab 1's names only: other labs (other test files) may be up meanwhile.
+    const ours = /alicia-lab-\d|alicia-lab0|\/run\/alicia-lab\/|\/var\/lib\/alicia-lab\//;
     const netns = await exec('ip', ['netns', 'list']);
-    expect(netns.stdout).not.toMatch(/alicia-lab/);
+    expect(netns.stdout).not.toMatch(ours);
     const links = await exec('ip', ['-o', 'link', 'show']);
-    expect(links.stdout).not.toMatch(/alicia-lab/);
+    expect(links.stdout).not.toMatch(ours);
     const rules = await exec('iptables-save');
-    expect(rules.stdout).not.toMatch(/alicia-lab/);
+    expect(rules.stdout).not.toMatch(/--comment "?alicia-lab"? /);
     // pgrep exits 1 when nothing matches.
-    await expect(exec('pgrep', ['-f', 'alicia-lab'])).rejects.toMatchObject({ code: 1 });
-    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toMatch(/alicia-lab/);
+    await expect(exec('pgrep', ['-f', '/run/alicia-lab/|/var/lib/alicia-lab/'])).rejects.toMatchObject({
+      code: 1,
+    });
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toMatch(ours);
     expect(existsSync('/run/alicia-lab')).toBe(false);
     expect(existsSync('/var/lib/alicia-lab')).toBe(false);
     // Down twice is fine.

@@ -2,15 +2,36 @@
 // (docs/lab.md). Needs root and Debian's docker.io; every call goes through scripts/lab.sh,
 // which owns the lab's names, addresses and clean-up.
 //
-// One lab per machine: its bridge, namespaces and /24 are global, so only one test file may
-// use it at a time (a vitest project or file of its own, not two files in parallel).
+// Labs live side by side: each is numbered (lab.sh's ALICIA_LAB_ID, 1..9) with its own bridge,
+// /24, namespaces and directories. A test file that needs hosts calls useLab(n) with a number
+// no other file uses, so files run in parallel (the numbers in use: docs/lab.md).
 import { type ChildProcess, execFile, type SpawnOptions, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 export const LAB_SCRIPT = fileURLToPath(new URL('../../scripts/lab.sh', import.meta.url));
-export const LAB_STATE_FILE = '/run/alicia-lab/state.json';
+
+let labId = labNumber(process.env.ALICIA_LAB_ID ?? '1');
+
+function labNumber(text: string): number {
+  if (!/^[1-9]$/.test(text)) throw new Error(`ALICIA_LAB_ID=${text}: give a lab number 1..9`);
+  return Number(text);
+}
+
+/** Picks the lab this process uses (default: ALICIA_LAB_ID, else 1). */
+export function useLab(id: number): void {
+  labId = labNumber(String(id));
+}
+
+/** The prefix of every name the lab makes: `alicia-lab` for lab 1, `alicia-lab<n>` for lab n. */
+export function labPrefix(): string {
+  return labId === 1 ? 'alicia-lab' : `alicia-lab${labId}`;
+}
+
+export function labStateFile(): string {
+  return `/run/${labPrefix()}/state.json`;
+}
 
 /** `up` imports a tarball into every engine; `reboot` restarts one: both take seconds. */
 const SCRIPT_TIMEOUT_MS = 120_000;
@@ -89,7 +110,8 @@ function run(file: string, args: readonly string[], timeoutMs: number, env?: Nod
 
 /** Runs `lab.sh ARGS`; rejects with the script's own message when it fails. */
 export async function labScript(args: readonly string[]): Promise<RunResult> {
-  const result = await run('bash', [LAB_SCRIPT, ...args], SCRIPT_TIMEOUT_MS);
+  const env = { ...process.env, ALICIA_LAB_ID: String(labId) };
+  const result = await run('bash', [LAB_SCRIPT, ...args], SCRIPT_TIMEOUT_MS, env);
   if (result.code !== 0) {
     throw new Error(`lab.sh ${args.join(' ')} failed (exit ${result.code}):\n${result.stderr.trim()}`);
   }
@@ -137,9 +159,9 @@ export async function labStatus(): Promise<LabStatus> {
 export function labState(): LabState {
   let text: string;
   try {
-    text = readFileSync(LAB_STATE_FILE, 'utf8');
+    text = readFileSync(labStateFile(), 'utf8');
   } catch (err) {
-    throw new Error(`the lab is not up (${LAB_STATE_FILE} is missing): call labUp(n) first`, { cause: err });
+    throw new Error(`the lab is not up (${labStateFile()} is missing): call labUp(n) first`, { cause: err });
   }
   return LabStateSchema.parse(JSON.parse(text));
 }
