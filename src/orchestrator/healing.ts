@@ -12,6 +12,7 @@ import {
   CLOSED_CIRCUIT,
   DEFAULT_HOST_FAILURE_LIMIT,
   DEFAULT_JITTER,
+  dependentsToRestart,
   type StrategyPolicy,
   stepCircuit,
 } from '../core/healing/index.js';
@@ -25,7 +26,7 @@ import {
 } from '../protocol/index.js';
 import { type Context, instanceKey } from './context.js';
 import { type HealingFile, type HealingStore, HISTORY_LIMIT } from './healing-store.js';
-import { removeInstances, startInstances, stopInstances } from './instance-ops.js';
+import { removeInstances, restartInstances, startInstances, stopInstances } from './instance-ops.js';
 import type { StackRecord } from './store.js';
 
 /** The Compose label that opts a service out of automatic healing (`alicia.healing: manual`). */
@@ -50,6 +51,10 @@ export interface HealingFailure {
 
 export interface Healing extends HealingView {
   failure(failure: HealingFailure): void;
+  /** Alicia restarted, recreated or moved the service: its `restart: true` dependents follow once it is ready. */
+  dependencyRestarted(stack: string, service: string): void;
+  /** An instance of the service runs ready (healthy, or running without a healthcheck). */
+  ready(stack: string, service: string): void;
   /** An instance of the service reads healthy. */
   healthy(stack: string, service: string): void;
   /** An operator healed or restarted the service: the circuit closes; true when it was open. */
@@ -98,6 +103,8 @@ export function createHealing(
    */
   const gaveUp = new Set<string>();
   let closed = false;
+  /** stack/service restarted by Alicia, whose `restart: true` dependents restart once it is ready. */
+  const restartDependents = new Set<string>();
   let saving: Promise<void> = Promise.resolve();
 
   const persist = (): void => {
@@ -222,6 +229,7 @@ export function createHealing(
             if (current === undefined || still === undefined || isOpen(f.stack, f.service)) return;
             await removeInstances(ctx, [still]);
             gaveUp.delete(instanceKey(still.agent, still.instance));
+            restartDependents.add(key);
             await startAndWatch(current, still);
           }),
         );
@@ -253,6 +261,7 @@ export function createHealing(
         ctx.track(
           ctx.withLock(f.stack, async () => {
             await ctx.desired.reassign(f.stack, [{ from: a, to: moved }]);
+            restartDependents.add(key);
             const current = ctx.state.stacks[f.stack];
             if (current !== undefined) await startAndWatch(current, moved);
           }),
@@ -292,8 +301,44 @@ export function createHealing(
     return circuits.get(circuitKey(stack, service))?.state === 'open';
   }
 
+  /** Restarts the `restart: true` dependents of a service that is ready again (not during an operation). */
+  function ready(stack: string, service: string): void {
+    const key = circuitKey(stack, service);
+    if (closed || !restartDependents.has(key)) return;
+    const ctx = ctxOf();
+    const record = ctx.state.stacks[stack];
+    if (record === undefined || ctx.isLocked(stack)) return;
+    restartDependents.delete(key);
+    for (const dependent of dependentsToRestart(record.stack.services, service)) {
+      const list = record.assignments.filter((a) => a.service === dependent);
+      if (list.length === 0) continue;
+      const instances = list.map((a) => a.instance);
+      // The restart itself shows as service_restarted in the agent's report: announced here
+      // as the action, with its reason, not a second service_restarted.
+      ctx.events.emit('healing_action', {
+        stack,
+        service: dependent,
+        action: 'restart',
+        instances,
+        reason: `its dependency ${service} was restarted and is ready again (depends_on restart: true)`,
+      });
+      // Each restart is seen in the agent's report (service_restarted by its agent): the
+      // dependent's own restart: true dependents follow once it is ready, in order.
+      ctx.track(
+        restartInstances(ctx, list).then((failed) => {
+          if (failed.length > 0)
+            ctx.log.warn({ stack, service: dependent, failed }, 'dependent restart failed');
+        }),
+      );
+    }
+  }
+
   return {
     failure,
+    ready,
+    dependencyRestarted(stack, service) {
+      restartDependents.add(circuitKey(stack, service));
+    },
     circuitOf: (stack, service) => circuits.get(circuitKey(stack, service)),
     heldUntil(stack, service, agent, instance) {
       if (isOpen(stack, service)) return Number.POSITIVE_INFINITY;

@@ -20,7 +20,12 @@ export function createWatchExecutors(ctx: Context): WatchExecutors {
     emit: ({ event }) => {
       ctx.events.emit(event.event_type, event.data);
     },
-    reassign: ({ stack, moves }) => ctx.desired.reassign(stack, moves),
+    reassign: async ({ stack, moves }) => {
+      await ctx.desired.reassign(stack, moves);
+      // Moved: their restart: true dependents restart once they are ready on the new host.
+      for (const service of new Set(moves.map((m) => m.to.service)))
+        ctx.healing.dependencyRestarted(stack, service);
+    },
     start: ({ stack, assignments }) => {
       const record = ctx.state.stacks[stack];
       if (record === undefined) return;

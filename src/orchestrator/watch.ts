@@ -61,6 +61,10 @@ export function createWatcher(ctx: Context) {
           });
           continue;
         }
+        // Restarted (by its agent, or an operator): its restart: true dependents follow once it is ready.
+        if (subject !== null && step.kind === 'emit' && step.event.event_type === 'service_restarted') {
+          ctx.healing.dependencyRestarted(subject.stack, subject.service);
+        }
         steps.push(step);
       }
       if (!c.crash_loop) crashing.delete(key);
@@ -76,6 +80,9 @@ export function createWatcher(ctx: Context) {
           instance: c.instance,
           reason: `crash-looping (${describeCrashLoop(c.crash_loop)})`,
         });
+      }
+      if (subject !== null && c.state === 'running' && (c.health === 'healthy' || c.health === 'none')) {
+        ctx.healing.ready(subject.stack, subject.service);
       }
       if (subject !== null && c.state === 'running' && c.health === 'healthy') {
         ctx.healing.healthy(subject.stack, subject.service);

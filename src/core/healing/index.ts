@@ -9,6 +9,8 @@ export type {
   CrashLoopStep,
 } from './crash-loop.js';
 export { DEFAULT_CRASH_LOOP_RULE, INITIAL_CRASH_LOOP, stepCrashLoop } from './crash-loop.js';
+export type { DependentsInput } from './dependents.js';
+export { dependentsToRestart } from './dependents.js';
 export type { HealingAction, HealingInput, HealingState, HealingStep } from './machine.js';
 export { INITIAL_HEALING, stepHealing, wakeAt } from './machine.js';
 export type { StartProbeCheck, StartProbePlan, StartProbeState, StartProbeStep } from './start-probe.js';
