@@ -63,15 +63,19 @@ function recordErrors(
   response: ActionResponse,
 ): string[] {
   const failed: string[] = [];
+  // A start that failed is not in flight: its retry is the healing ladder's to time, not
+  // held back by the allowance for a start that has yet to show up.
   if (response.status === 'error') {
     for (const instance of instances) {
       ctx.startErrors.set(instanceKey(agent, instance), response.error);
+      ctx.pendingStarts.delete(instanceKey(agent, instance));
       failed.push(instance);
     }
     return failed;
   }
   for (const result of response.data?.results ?? []) {
     if (result.status === 'error') {
+      ctx.pendingStarts.delete(instanceKey(agent, result.instance));
       ctx.startErrors.set(
         instanceKey(agent, result.instance),
         result.error ?? { code: 'ALICIA_ERR_COMMAND_FAILED', message: 'the agent reported an error' },
