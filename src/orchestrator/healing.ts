@@ -107,15 +107,22 @@ export function createHealing(
   const restartDependents = new Set<string>();
   let saving: Promise<void> = Promise.resolve();
 
+  let queued = false;
+  /** Coalesced: many events in a burst are one write, of the state when it starts. */
   const persist = (): void => {
-    const circuitsOut: Record<string, CircuitState> = {};
-    for (const [k, c] of circuits) {
-      if (c.state === 'closed' && c.attempts === 0 && c.failing_since === null) continue;
-      circuitsOut[k] = c;
-    }
-    saving = store
-      .save({ v: 1, circuits: circuitsOut, history: history.slice(-HISTORY_LIMIT) })
-      .catch((err: unknown) => ctxOf().log.error({ err }, 'healing history not persisted'));
+    if (queued) return;
+    queued = true;
+    saving = saving.then(() => {
+      queued = false;
+      const circuitsOut: Record<string, CircuitState> = {};
+      for (const [k, c] of circuits) {
+        if (c.state === 'closed' && c.attempts === 0 && c.failing_since === null) continue;
+        circuitsOut[k] = c;
+      }
+      return store
+        .save({ v: 1, circuits: circuitsOut, history: history.slice(-HISTORY_LIMIT) })
+        .catch((err: unknown) => ctxOf().log.error({ err }, 'healing history not persisted'));
+    });
   };
 
   const later = (delayMs: number, fn: () => Promise<void>): void => {
