@@ -16,6 +16,8 @@ export interface AgentStats {
   runtime_errors: number;
   heal_restarts: number;
   heal_gave_up: number;
+  /** Start operations that failed because the image could not be pulled (never retried by the agent). */
+  pull_failures: number;
   snapshots_published: number;
 }
 
@@ -31,6 +33,7 @@ export function createAgentStats(): AgentStats {
     runtime_errors: 0,
     heal_restarts: 0,
     heal_gave_up: 0,
+    pull_failures: 0,
     snapshots_published: 0,
   };
 }

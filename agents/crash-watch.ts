@@ -56,6 +56,8 @@ interface Watched {
   state: CrashLoopState;
   timer: TimerHandle | null;
   logTail: readonly string[];
+  /** The episode's log tail was read once (or could not be): only then is the loop reported. */
+  logsRead: boolean;
 }
 
 export function createCrashWatch(deps: CrashWatchDeps): CrashWatch {
@@ -73,7 +75,13 @@ export function createCrashWatch(deps: CrashWatchDeps): CrashWatch {
     // Another container for the instance (replaced, recreated): a fresh history.
     if (current !== undefined && current.containerId === containerId) return current;
     if (current !== undefined) clear(current);
-    const fresh: Watched = { containerId, state: INITIAL_CRASH_LOOP, timer: null, logTail: [] };
+    const fresh: Watched = {
+      containerId,
+      state: INITIAL_CRASH_LOOP,
+      timer: null,
+      logTail: [],
+      logsRead: false,
+    };
     watched.set(instance, fresh);
     return fresh;
   };
@@ -83,11 +91,12 @@ export function createCrashWatch(deps: CrashWatchDeps): CrashWatch {
       .logs(w.containerId, CRASH_LOG_TAIL)
       .catch((err: unknown) => {
         deps.log.debug({ err, instance }, 'could not read the logs of a crash-looping container');
-        return w.logTail;
+        return [...w.logTail];
       })
       .then((lines) => {
-        if (closed || watched.get(instance) !== w) return;
+        if (closed || watched.get(instance) !== w || w.state.since === null) return;
         w.logTail = lines;
+        w.logsRead = true;
         deps.changed(instance);
       });
   };
@@ -116,6 +125,7 @@ export function createCrashWatch(deps: CrashWatchDeps): CrashWatch {
     if (step.ended) {
       deps.log.info({ instance }, 'container stayed up: crash loop over');
       w.logTail = [];
+      w.logsRead = false;
       deps.changed(instance);
     }
     // Each exit while looping: its last lines are the ones that say why.
@@ -133,7 +143,8 @@ export function createCrashWatch(deps: CrashWatchDeps): CrashWatch {
     },
     view(instance) {
       const w = watched.get(instance);
-      if (w === undefined || w.state.since === null) return null;
+      // Reported with its log tail, never without: the first report is the one announced.
+      if (w === undefined || w.state.since === null || !w.logsRead) return null;
       return { exit_code: w.state.last_exit?.exit_code ?? null, log_tail: w.logTail, since: w.state.since };
     },
     forget(instance) {

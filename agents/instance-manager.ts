@@ -21,6 +21,8 @@ import {
 import { createCrashWatch } from './crash-watch.js';
 import { createHealer } from './healer.js';
 import { createKeyedQueue, mapLimit } from './keyed-queue.js';
+import { runNetProbe } from './probes/net-probe.js';
+import { createNetProber } from './probes/prober.js';
 import { toContainerReport } from './reports.js';
 import { containerName } from './runtime/labels.js';
 import type { ContainerRuntime, RuntimeContainer, RuntimeSubscription } from './runtime/types.js';
@@ -82,6 +84,8 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
   const { agent, runtime, store, stats, log } = deps;
   /** What the agent reports: Docker's view, with start probe verdicts (start-prober.ts). */
   const observed = new Map<string, RuntimeContainer>();
+  /** Docker's own latest view, before the probes' verdicts. */
+  const docker = new Map<string, RuntimeContainer>();
   const busy = new Map<string, Busy>();
   const queue = createKeyedQueue();
   const refreshes = createKeyedQueue();
@@ -141,8 +145,12 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
   const prober = createStartProber({
     runtime,
     clock: deps.clock,
-    probeFor: (container) =>
-      deps.startProbe ? startProbeFor(store.desired.get(container.instance), container) : null,
+    // An HTTP/TCP probe is the start probe too (a socket instead of a docker exec).
+    probeFor: (container) => {
+      const entry = store.desired.get(container.instance);
+      if (!deps.startProbe || entry?.spec.spec.health_probe !== undefined) return null;
+      return startProbeFor(entry, container);
+    },
     // Docker's view has not changed, only the verdict on it: no need to ask Docker again.
     changed: (instance) => {
       void refreshes.run(instance, async () => {
@@ -157,6 +165,24 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
     clock: deps.clock,
     logs: (containerId, tail) => runtime.logs(containerId, tail),
     changed: () => changed(true),
+    log,
+  });
+
+  const netProber = createNetProber({
+    clock: deps.clock,
+    probeFor(container) {
+      const entry = store.desired.get(container.instance);
+      // Only the container made from the desired spec: not one being replaced.
+      if (!entry?.run || entry.spec.spec_hash !== container.specHash) return null;
+      return entry.spec.spec.health_probe ?? null;
+    },
+    run: runNetProbe,
+    changed: (instance) => {
+      void refreshes.run(instance, async () => {
+        const seen = docker.get(instance);
+        if (seen !== undefined) setObserved(instance, seen);
+      });
+    },
     log,
   });
 
@@ -177,13 +203,16 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
     const previous = observed.get(instance);
     if (found === null || found.agent !== agent) {
       prober.forget(instance);
+      netProber.forget(instance);
+      docker.delete(instance);
       if (previous) {
         observed.delete(instance);
         changed(true);
       }
       return;
     }
-    const container = prober.view(found);
+    docker.set(instance, found);
+    const container = netProber.view(prober.view(found));
     observed.set(instance, container);
     const fresh =
       previous === undefined ||
@@ -212,6 +241,9 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
       if (error.code === 'ALICIA_ERR_DOCKER_UNREACHABLE' || error.code === 'ALICIA_ERR_RUNTIME') {
         stats.runtime_errors += 1;
       }
+      // The registry's reason goes back in the answer; retrying is the orchestrator's call
+      // (its backoff and budget), never a loop here.
+      if (error.code === 'ALICIA_ERR_IMAGE_PULL') stats.pull_failures += 1;
       log.warn({ err: error, instance }, 'instance operation failed');
       return { instance, status: 'error', error: error.toWire() };
     });
@@ -448,6 +480,7 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
             busy: busy.get(container.instance) ?? null,
             address: deps.address,
             crashLoop: crashes.view(container.instance),
+            probe: netProber.report(container.instance),
           }),
         );
     },
@@ -464,6 +497,7 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
       healer.close();
       prober.close();
       crashes.close();
+      netProber.close();
       let timer: TimerHandle | undefined;
       await Promise.race([
         Promise.all([queue.idle(), refreshes.idle()]),

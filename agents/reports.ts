@@ -2,6 +2,7 @@
 import type { HealingState } from '../src/core/healing/index.js';
 import type { ContainerReport, Health, InstanceState } from '../src/protocol/containers.js';
 import type { CrashLoopView } from './crash-watch.js';
+import type { ProbeReport } from './probes/prober.js';
 import type { RuntimeContainer } from './runtime/types.js';
 
 export interface ReportContext {
@@ -17,6 +18,8 @@ export interface ReportContext {
   address: string | null;
   /** The crash loop the container is in (crash-watch.ts), or null. */
   crashLoop?: CrashLoopView | null | undefined;
+  /** The agent's own HTTP/TCP probe of it (probes/prober.ts), or null. */
+  probe?: ProbeReport | null | undefined;
 }
 
 export function reportState(container: RuntimeContainer, context: ReportContext): InstanceState {
@@ -52,6 +55,8 @@ export function reportHealth(container: RuntimeContainer, context: ReportContext
   if (container.state !== 'running') return 'unknown';
   switch (container.health) {
     case 'healthy':
+      // Its HTTP/TCP probe answers slowly, or failed below its unhealthy_threshold.
+      if (context.probe?.status === 'degraded' || context.probe?.status === 'failing') return 'degraded';
       return 'healthy';
     case 'unhealthy':
       return 'unhealthy';
@@ -86,6 +91,7 @@ export function toContainerReport(container: RuntimeContainer, context: ReportCo
     address: context.address,
     ports: [...container.ports],
     recovery,
+    probe: context.probe ?? null,
     docker_restarts: container.restartCount,
     crash_loop:
       context.crashLoop === null || context.crashLoop === undefined

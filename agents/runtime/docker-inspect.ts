@@ -99,7 +99,7 @@ export function statusOf(err: unknown): number | undefined {
 }
 
 /** The engine's own message ("No such container: …") rather than dockerode's wrapper text. */
-function reasonOf(err: unknown): string {
+export function reasonOf(err: unknown): string {
   if (err !== null && typeof err === 'object') {
     const json = (err as { json?: unknown }).json;
     if (json !== null && typeof json === 'object' && 'message' in json) {

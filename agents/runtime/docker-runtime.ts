@@ -10,7 +10,7 @@ import type { InstanceSpec } from '../../src/protocol/agent-actions.js';
 import type { NetworkAttachment } from '../../src/protocol/container-spec.js';
 import { createFileStore } from './container-files.js';
 import { watchDockerEvents } from './docker-events.js';
-import { dockerError, fromInspect, statusOf } from './docker-inspect.js';
+import { dockerError, fromInspect, reasonOf, statusOf } from './docker-inspect.js';
 import { containerLogTail } from './docker-logs.js';
 import { createNetworkManager, toEndpointSettings } from './docker-networks.js';
 import { toDockerCreateOptions } from './docker-options.js';
@@ -102,7 +102,14 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
       } catch (err) {
         const mapped = dockerError(err, `pull ${image}`);
         if (mapped.code === 'ALICIA_ERR_DOCKER_UNREACHABLE') throw mapped;
-        throw aliciaError('ALICIA_ERR_IMAGE_PULL', `${image}: ${mapped.message}`, { cause: err });
+        // The registry's (or the engine's) own words, without dockerode's "(HTTP code 500) server error".
+        throw aliciaError(
+          'ALICIA_ERR_IMAGE_PULL',
+          `${image}: ${reasonOf(err)
+            .replace(/^\(HTTP code \d+\) [^-]*- /, '')
+            .trim()}`,
+          { cause: err },
+        );
       }
       let failure: string | null = null;
       let lastStatus = '';

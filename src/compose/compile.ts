@@ -11,6 +11,7 @@ import type {
   ContainerResources,
   ContainerRestart,
   ContainerSpec,
+  HealthProbe,
   Mount,
   NetworkAttachment,
   NetworkDefinition,
@@ -23,6 +24,7 @@ import type {
   Resources,
   RestartPolicy,
   ServiceSpec,
+  ServiceXAlicia,
   StackNetwork,
   StackVolume,
   Volume,
@@ -203,5 +205,39 @@ export function compileContainerSpec(
   // Absent and `true` mean the same (the agent's default), so only `false` travels: a spec
   // asks for the `probe` feature only when it changes something.
   if (service.x_alicia.start_probe === false) spec.probe = { start: false };
+  const healthProbe = compileHealthProbe(service.x_alicia);
+  if (healthProbe !== null) spec.health_probe = healthProbe;
   return spec;
+}
+
+/** Failures in a row of the agent's own probe before the container is unhealthy (the specifications' default). */
+export const DEFAULT_UNHEALTHY_THRESHOLD = 3;
+
+/** `x-alicia.probe` (+ `unhealthy_threshold`) -> the spec's `health_probe`; null without one. */
+function compileHealthProbe(x: ServiceXAlicia): HealthProbe | null {
+  const unhealthy_threshold = x.unhealthy_threshold ?? DEFAULT_UNHEALTHY_THRESHOLD;
+  const http = x.probe?.http;
+  if (http !== undefined) {
+    return {
+      kind: 'http',
+      url: http.url,
+      ...(http.expect_status !== undefined ? { expect_status: [...http.expect_status] } : {}),
+      interval_ms: http.interval_ms,
+      timeout_ms: http.timeout_ms,
+      ...(http.degraded_after_ms !== undefined ? { degraded_after_ms: http.degraded_after_ms } : {}),
+      unhealthy_threshold,
+    };
+  }
+  const tcp = x.probe?.tcp;
+  if (tcp !== undefined) {
+    return {
+      kind: 'tcp',
+      host: tcp.host,
+      port: tcp.port,
+      interval_ms: tcp.interval_ms,
+      timeout_ms: tcp.timeout_ms,
+      unhealthy_threshold,
+    };
+  }
+  return null;
 }

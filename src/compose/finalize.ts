@@ -300,11 +300,12 @@ export function resolveDependencies(
           `service "${name}" waits for "${dependency}" to be healthy, but the healthcheck of "${dependency}" is disabled`,
         );
       }
-      if (!target.healthcheck) {
+      // The agent's HTTP/TCP probe gives the dependency a health of its own.
+      if (!target.healthcheck && target.x_alicia.probe === undefined) {
         warnAt(
           ctx,
           layer.origin,
-          `"${dependency}" has no healthcheck in the file; service_healthy relies on the HEALTHCHECK of its image`,
+          `"${dependency}" has no healthcheck or x-alicia.probe in the file; service_healthy relies on the HEALTHCHECK of its image`,
         );
       }
     }
@@ -387,26 +388,28 @@ function xAlicia(
   }
   const out: ServiceXAlicia = { backoff };
   if (layer.hosts) out.hosts = layer.hosts;
-  // Kept in the model, but no agent acts on these yet: say so rather than drop them silently.
+  // The agent's HTTP/TCP probe counts its failures against it (compile.ts).
   if (layer.unhealthy_threshold !== undefined) {
     out.unhealthy_threshold = layer.unhealthy_threshold;
-    warnAt(
-      ctx,
-      { ...origin, path: [...origin.path, 'unhealthy_threshold'] },
-      "not acted on yet: the healthcheck's retries decide when a container is unhealthy",
-    );
+    if (layer.probe?.http === undefined && layer.probe?.tcp === undefined) {
+      warnAt(
+        ctx,
+        { ...origin, path: [...origin.path, 'unhealthy_threshold'] },
+        "applies to x-alicia.probe, which this service has none of: the healthcheck's retries decide when it is unhealthy",
+      );
+    }
   }
   if (layer.start_probe !== undefined) out.start_probe = layer.start_probe;
   const http = layer.probe?.http;
   const tcp = layer.probe?.tcp;
-  if (http || tcp) {
-    out.probe = {};
+  if (http && tcp) {
     warnAt(
       ctx,
-      { ...origin, path: [...origin.path, 'probe'] },
-      "agents do not run http/tcp probes yet: health comes from the healthcheck (Docker's probes and the agent's start probe)",
+      { ...origin, path: [...origin.path, 'probe', 'tcp'] },
+      'the agent runs one probe per service: http, given too, is the one it runs; tcp is not run',
     );
   }
+  if (http || tcp) out.probe = {};
   if (http && out.probe) {
     if (http.url === undefined) {
       failAt(ctx, origin, 'probe.http needs a url, e.g. http://127.0.0.1:8080/healthz');

@@ -130,6 +130,37 @@ export const ProbeSettingsSchema = z.strictObject({
 });
 export type ProbeSettings = z.infer<typeof ProbeSettingsSchema>;
 
+const NetProbeTiming = {
+  interval_ms: z.number().int().positive(),
+  timeout_ms: z.number().int().positive(),
+  /** An answer slower than this (ms) reads degraded; absent: never. */
+  degraded_after_ms: z.number().int().positive().optional(),
+  /** Failures in a row that make the container unhealthy (and healed like a Docker-unhealthy one). */
+  unhealthy_threshold: z.number().int().positive(),
+};
+
+/**
+ * The agent's own HTTP or TCP probe of the container (Compose `x-alicia.probe`), run from
+ * the agent's host with a socket (no `docker exec`): the URL or host:port must be reachable
+ * from there (a published port, or network_mode host).
+ */
+export const HealthProbeSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('http'),
+    url: z.string().url(),
+    /** Accepted status codes; absent: 200–399. */
+    expect_status: z.array(z.number().int().min(100).max(599)).optional(),
+    ...NetProbeTiming,
+  }),
+  z.strictObject({
+    kind: z.literal('tcp'),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    ...NetProbeTiming,
+  }),
+]);
+export type HealthProbe = z.infer<typeof HealthProbeSchema>;
+
 /** IPAM of a network: Docker's IPAM (driver, pools, options). */
 export const NetworkIpamSchema = z.strictObject({
   driver: z.string().optional(),
@@ -318,6 +349,8 @@ const FEATURE_SHAPE = {
   healthcheck: ContainerHealthcheckSchema.optional(),
   resources: ContainerResourcesSchema.optional(),
   probe: ProbeSettingsSchema.optional(),
+  /** The agent's own HTTP/TCP probe; its verdict is the container's health alongside Docker's. */
+  health_probe: HealthProbeSchema.optional(),
   /**
    * The networks the container joins (Compose's per-stack networks); with it, network_mode is
    * absent. A spec with neither gets the agent's default (host, for hand-made specs).

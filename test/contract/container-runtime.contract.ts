@@ -199,6 +199,15 @@ export function containerRuntimeContract(
       expect(await runtime.list(agent)).toEqual([]);
     });
 
+    it('reads at most `tail` log lines of a container, oldest first; none of an unknown one', async () => {
+      expect(await runtime.logs('alicia-no-such-instance', 20)).toEqual([]);
+      const created = await runtime.create(instanceSpec(stack, 'talker', 1), agent);
+      const lines = await runtime.logs(created.id, 2);
+      expect(Array.isArray(lines)).toBe(true);
+      expect(lines.length).toBeLessThanOrEqual(2);
+      for (const line of lines) expect(typeof line).toBe('string');
+    });
+
     it('answers null for an unknown container and ALICIA_ERR_NOT_FOUND when asked to act on one', async () => {
       expect(await runtime.inspect('alicia-no-such-instance')).toBeNull();
       await expect(runtime.start('alicia-no-such-instance')).rejects.toMatchObject({

@@ -22,16 +22,19 @@ services:
   holder:
     image: alicia-test/busybox:latest
     network_mode: host
-    command: ["nc", "-l", "-p", "${port}"]
+    command: ["sh", "-c", "echo holder starting on ${port}; exec nc -l -p ${port}"]
     restart: always
+    labels: { alicia.healing: manual }
   web:
     image: alicia-test/busybox:latest
     network_mode: host
     command: ["sh", "-c", "echo web starting on ${port}; exec nc -l -p ${port}"]
     restart: always
+    # Started after holder, which then usually holds the port; under load web may bind first,
+    # and holder is the one that loops: either way exactly one of them does.
     depends_on: [holder]
-    # Manual healing: the orchestrator's ladder would recreate the container (a new one,
-    # a new episode); here Docker's own restarts of this one container are watched.
+    # Manual healing (both): the orchestrator's ladder would recreate the looping container
+    # (a new one, a new episode); here Docker's own restarts of that one container are watched.
     labels: { alicia.healing: manual }
 `;
 
@@ -57,9 +60,10 @@ describe('crash loops on real Docker', () => {
       restarts: number;
       log_tail: string[];
     };
-    expect(data.service).toBe('web');
+    const loser = data.service;
+    expect(['web', 'holder']).toContain(loser);
     expect(data.exit_code).toBe(1);
-    expect(data.log_tail).toContain(`web starting on ${port}`);
+    expect(data.log_tail).toContain(`${loser} starting on ${port}`);
     expect(data.log_tail.some((line) => /in use/i.test(line))).toBe(true);
     expect(data.restarts).toBeGreaterThanOrEqual(2);
 
@@ -67,7 +71,7 @@ describe('crash loops on real Docker', () => {
     const web = (
       await docker.listContainers({
         all: true,
-        filters: { label: [`alicia.stack=${STACK}`, 'alicia.service=web'] },
+        filters: { label: [`alicia.stack=${STACK}`, `alicia.service=${loser}`] },
       })
     )[0];
     expect(web).toBeDefined();
@@ -77,7 +81,7 @@ describe('crash loops on real Docker', () => {
     // ps says so, with the same numbers as the latest report.
     const row = await until(
       async () =>
-        (await harness.orchestrator.ps(STACK)).find((s) => s.service === 'web' && s.instances[0]?.crash_loop),
+        (await harness.orchestrator.ps(STACK)).find((s) => s.service === loser && s.instances[0]?.crash_loop),
       { what: 'ps showing the crash loop' },
     );
     expect(row.instances[0]?.crash_loop).toMatchObject({ exit_code: 1, since: expect.any(Number) });
@@ -94,13 +98,6 @@ describe('crash loops on real Docker', () => {
       },
     );
     expect(harness.events.filter((e) => e.event_type === 'service_crashlooping')).toHaveLength(1);
-    expect(
-      harness.events.some(
-        (e) =>
-          e.event_type === 'service_crashlooping' &&
-          (e.event_data as { service: string }).service === 'holder',
-      ),
-    ).toBe(false);
     console.log(`crash loop reported ${reportedMs} ms after deploy began (restarts ${data.restarts})`);
   }, 60_000);
 });

@@ -10,6 +10,8 @@ export interface DeploySpec {
   readonly depends_on: Readonly<Record<string, { readonly condition: string; readonly required: boolean }>>;
   readonly restart: string;
   readonly replicas: number;
+  /** The agent's HTTP/TCP probe (`x-alicia.probe`) gives the service a health too. */
+  readonly x_alicia?: { readonly probe?: unknown } | undefined;
 }
 
 /** What the deploy plan needs of a stack (compose/model's Stack fits). */
@@ -23,6 +25,7 @@ export interface DeployStack {
 export const DEFAULT_STARTUP_TIMEOUT_MS = 120_000;
 
 export function hasHealthcheck(spec: DeploySpec): boolean {
+  if (spec.x_alicia?.probe !== undefined) return true;
   const hc = spec.healthcheck;
   return hc !== undefined && !hc.disable && hc.test[0] !== 'NONE';
 }

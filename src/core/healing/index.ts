@@ -13,6 +13,14 @@ export type { DependentsInput } from './dependents.js';
 export { dependentsToRestart } from './dependents.js';
 export type { HealingAction, HealingInput, HealingState, HealingStep } from './machine.js';
 export { INITIAL_HEALING, stepHealing, wakeAt } from './machine.js';
+export type {
+  NetProbeHealth,
+  NetProbeResult,
+  NetProbeRule,
+  NetProbeState,
+  NetProbeStatus,
+} from './probe-verdict.js';
+export { INITIAL_NET_PROBE, netProbeDelay, netProbeHealth, stepNetProbe } from './probe-verdict.js';
 export type { StartProbeCheck, StartProbePlan, StartProbeState, StartProbeStep } from './start-probe.js';
 export { INITIAL_START_PROBE, startProbeDelay, startProbePlan, stepStartProbe } from './start-probe.js';
 export type {

@@ -279,14 +279,9 @@ const CHECKS: Record<string, (stack: Stack, dir: string) => void> = {
       priority: 90,
       category: 'messaging',
     });
-    // Parsed and kept, but not acted on yet: each one is named rather than silently dropped.
-    expect(stack.warnings.map((w) => w.path)).toEqual([
-      'services.gateway.x-alicia.unhealthy_threshold',
-      'services.gateway.x-alicia.probe',
-      'services.broker.x-alicia.probe',
-      'services.reporter.depends_on.gateway',
-      'services.reporter.depends_on.broker',
-    ]);
+    // Probes and unhealthy_threshold are acted on by the agents now: no warning for them, nor
+    // for service_healthy on a dependency whose health comes from its probe.
+    expect(stack.warnings.map((w) => w.path)).toEqual([]);
   },
   'ports-forms': (stack) => {
     const rendered = s(stack, 'dns').ports.map(

@@ -1,0 +1,50 @@
+// The verdict of the agent's HTTP/TCP probe, as a pure function of results and time.
+import { describe, expect, it } from 'vitest';
+import {
+  INITIAL_NET_PROBE,
+  type NetProbeResult,
+  type NetProbeState,
+  netProbeDelay,
+  netProbeHealth,
+  stepNetProbe,
+} from '../../../src/core/healing/index.js';
+
+const rule = { interval_ms: 1_000, degraded_after_ms: 300, unhealthy_threshold: 3 };
+const ok = (latency = 10): NetProbeResult => ({ ok: true, latency_ms: latency, error: null });
+const fail: NetProbeResult = { ok: false, latency_ms: null, error: 'ECONNREFUSED' };
+
+function run(results: NetProbeResult[], from: NetProbeState = INITIAL_NET_PROBE): NetProbeState {
+  return results.reduce((state, r, i) => stepNetProbe(state, r, rule, 1_000 + i), from);
+}
+
+describe('probe verdict', () => {
+  it('no say before the first pass, however many failures (still starting)', () => {
+    const state = run([fail, fail, fail, fail]);
+    expect(netProbeHealth(state, rule)).toBeNull();
+    expect(state).toMatchObject({ status: 'failing', consecutive_failures: 0, last_error: 'ECONNREFUSED' });
+  });
+
+  it('healthy after a pass; degraded when slower than degraded_after; ok again when fast', () => {
+    expect(netProbeHealth(run([ok()]), rule)).toBe('healthy');
+    const slow = run([ok(), ok(450)]);
+    expect(slow).toMatchObject({ status: 'degraded', latency_ms: 450 });
+    expect(netProbeHealth(slow, rule)).toBe('healthy');
+    expect(run([ok(450), ok(20)]).status).toBe('ok');
+  });
+
+  it('failing below the threshold, unhealthy at it; a pass resets the count', () => {
+    const two = run([ok(), fail, fail]);
+    expect(two).toMatchObject({ status: 'failing', consecutive_failures: 2 });
+    expect(netProbeHealth(two, rule)).toBe('healthy');
+    const three = run([fail], two);
+    expect(netProbeHealth(three, rule)).toBe('unhealthy');
+    expect(run([ok()], two).consecutive_failures).toBe(0);
+  });
+
+  it('probes fast while starting (10% of the time since start, 100 ms–1 s), then every interval', () => {
+    expect(netProbeDelay(INITIAL_NET_PROBE, rule, 0)).toBe(100);
+    expect(netProbeDelay(INITIAL_NET_PROBE, rule, 5_000)).toBe(500);
+    expect(netProbeDelay(INITIAL_NET_PROBE, { ...rule, interval_ms: 200 }, 60_000)).toBe(200);
+    expect(netProbeDelay(run([ok()]), rule, 0)).toBe(1_000);
+  });
+});
