@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { HOST_NAMESPACES, type HostNamespace } from '../src/core/agent-plan/policy.js';
 import { aliciaError } from '../src/core/errors.js';
 import { FeatureSchema } from '../src/protocol/container-spec.js';
 import { TopicIdSchema } from '../src/protocol/ids.js';
@@ -44,6 +45,8 @@ export const AgentConfigFileSchema = z.strictObject({
       allowed_images: z.array(z.string().min(1)).optional(),
       /** Host devices containers may map (`/dev/ttyACM0`, `/dev/dri/*`); default none. */
       allowed_devices: z.array(z.string().startsWith('/dev/', 'must be a path under /dev/')).optional(),
+      /** Host namespaces containers may share (network_mode/pid/ipc/uts/userns_mode/cgroup: host); default none. */
+      allowed_host_namespaces: z.array(z.enum(HOST_NAMESPACES)).optional(),
     })
     .optional(),
 });
@@ -70,6 +73,7 @@ export interface AgentFlags {
   address?: string;
   allowPrivileged?: boolean;
   allowHostPath?: string[];
+  allowHostNamespace?: string[];
   allowImage?: string[];
   commandSecretFile?: string;
   /** commander's negatable --no-start-probe: false when given, else true (its default). */
@@ -200,6 +204,11 @@ export async function resolveAgentConfig(
   for (const path of flags.allowHostPath ?? []) {
     if (!path.startsWith('/')) invalid('--allow-host-path', `"${path}" must be an absolute path`);
   }
+  const flagNamespaces: HostNamespace[] = (flags.allowHostNamespace ?? []).map((name) =>
+    (HOST_NAMESPACES as readonly string[]).includes(name)
+      ? (name as HostNamespace)
+      : invalid('--allow-host-namespace', `"${name}" is not one of ${HOST_NAMESPACES.join(', ')}`),
+  );
 
   const tls = {
     ...file.tls,
@@ -246,6 +255,10 @@ export async function resolveAgentConfig(
         ...(file.policy?.allowed_devices !== undefined
           ? { allowedDevices: [...file.policy.allowed_devices] }
           : {}),
+        // Always a list here: a networked agent refuses host namespaces unless told.
+        allowedHostNamespaces: [
+          ...new Set([...(file.policy?.allowed_host_namespaces ?? []), ...flagNamespaces]),
+        ],
       },
     },
   };

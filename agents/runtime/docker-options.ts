@@ -24,6 +24,11 @@ export interface DockerCreateContext {
   defaultNetworkMode?: string | undefined;
   /** network_mode `service:x` resolved by the adapter to `container:<id>` on this host. */
   resolvedNetworkMode?: string | undefined;
+  /**
+   * `volumes_from` resolved by the adapter: the container id (or name) of each entry, in the
+   * spec's order (a service's container on this host; a container name as given).
+   */
+  resolvedVolumesFrom?: readonly string[] | undefined;
   /** Host paths of the spec's `files`, in the same order (written by the adapter). */
   filePaths?: readonly string[] | undefined;
   /** Source of `KEY` entries without a value. */
@@ -144,6 +149,10 @@ export function applyRuntimeOptions(
   if (spec.memswap_limit_bytes !== undefined) host.MemorySwap = spec.memswap_limit_bytes;
   if (spec.mem_swappiness !== undefined) host.MemorySwappiness = spec.mem_swappiness;
   if (spec.blkio_weight !== undefined) host.BlkioWeight = spec.blkio_weight;
+  // Docker's create takes the platform as a query parameter; dockerode sends every option
+  // of createContainer in the query string too.
+  if (spec.platform !== undefined) (options as Record<string, unknown>).platform = spec.platform;
+  if (spec.external_links) host.Links = [...spec.external_links];
 }
 
 /** The `<stack>_default` network Compose puts a service on when its file names none. */
@@ -300,6 +309,12 @@ export function toDockerCreateOptions(
     options.StopTimeout = Math.ceil(spec.stop_grace_period_ms / 1000);
   if (spec.healthcheck !== undefined) options.Healthcheck = toDockerHealthcheck(spec.healthcheck);
   applyRuntimeOptions(spec, options, hostConfig);
+  if (spec.volumes_from && spec.volumes_from.length > 0) {
+    hostConfig.VolumesFrom = spec.volumes_from.map((entry, index) => {
+      const source = context.resolvedVolumesFrom?.[index] ?? entry.container ?? entry.service ?? '';
+      return `${source}:${entry.read_only ? 'ro' : 'rw'}`;
+    });
+  }
   if (first !== undefined) {
     options.NetworkingConfig = { EndpointsConfig: { [first.network.name]: toEndpointSettings(first) } };
     // API 1.41 has the MAC address on the container, for its first network.

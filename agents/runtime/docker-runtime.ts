@@ -14,7 +14,7 @@ import { dockerError, fromInspect, reasonOf, statusOf } from './docker-inspect.j
 import { containerLogTail } from './docker-logs.js';
 import { createNetworkManager, toEndpointSettings } from './docker-networks.js';
 import { toDockerCreateOptions } from './docker-options.js';
-import { ensureVolumes } from './docker-volumes.js';
+import { ensureVolumes, resolveVolumesFrom } from './docker-volumes.js';
 import { readJsonLines } from './json-lines.js';
 import { LABELS } from './labels.js';
 import { loadDockerode } from './load-dockerode.js';
@@ -164,11 +164,20 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
     createOptions: Dockerode.ContainerCreateOptions,
     options: CreateOptions,
   ): Promise<Dockerode.Container> {
+    const policy = spec.spec.pull_policy ?? 'missing';
+    // pull_policy always: pull before every create, as `docker compose up --pull always`.
+    if (policy === 'always') await pullImage(spec.spec.image, options.onPullProgress);
     try {
       return await docker.createContainer(createOptions);
     } catch (err) {
       // 404 is also a missing network or volume driver: pull only if the image is absent.
       if (statusOf(err) !== 404 || (await imagePresent(spec.spec.image))) throw err;
+    }
+    if (policy === 'never') {
+      throw aliciaError(
+        'ALICIA_ERR_NOT_FOUND',
+        `image ${spec.spec.image} is not on this host and the service's pull_policy is never; load it here (docker load) or use pull_policy: missing`,
+      );
     }
     await pullImage(spec.spec.image, options.onPullProgress);
     return docker.createContainer(createOptions);
@@ -292,6 +301,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): Contain
         agent,
         defaultNetworkMode,
         resolvedNetworkMode: await resolveNetworkMode(spec),
+        resolvedVolumesFrom: await resolveVolumesFrom(docker, spec),
         filePaths,
         env: createOptions.env ?? process.env,
       });

@@ -5,6 +5,7 @@
 // never removes one (as `docker-compose down` without -v).
 import type Dockerode from 'dockerode';
 import { aliciaError } from '../../src/core/errors.js';
+import type { InstanceSpec } from '../../src/protocol/agent-actions.js';
 import type { VolumeDefinition } from '../../src/protocol/container-spec.js';
 import { dockerError, statusOf } from './docker-inspect.js';
 import { LABELS } from './labels.js';
@@ -45,4 +46,37 @@ export async function ensureVolumes(
       throw dockerError(err, `create volume ${volume.name}`);
     }
   }
+}
+
+/**
+ * Compose `volumes_from`: each entry's container. One naming a service is that service's
+ * container of the same stack on this host (running or not, as Docker allows; the
+ * orchestrator placed both here); one naming a container is taken as given.
+ */
+export async function resolveVolumesFrom(
+  docker: Dockerode,
+  spec: InstanceSpec,
+): Promise<string[] | undefined> {
+  const entries = spec.spec.volumes_from;
+  if (entries === undefined) return undefined;
+  const out: string[] = [];
+  for (const entry of entries) {
+    if (entry.service === undefined) {
+      out.push(entry.container ?? '');
+      continue;
+    }
+    const found = await docker.listContainers({
+      all: true,
+      filters: { label: [`${LABELS.stack}=${spec.stack}`, `${LABELS.service}=${entry.service}`] },
+    });
+    const target = found.find((c) => c.State === 'running') ?? found[0];
+    if (target === undefined) {
+      throw aliciaError(
+        'ALICIA_ERR_NOT_FOUND',
+        `instance ${spec.instance} takes volumes_from service ${entry.service}, which has no container on this host; place both on the same host`,
+      );
+    }
+    out.push(target.Id);
+  }
+  return out;
 }

@@ -57,6 +57,7 @@ export async function loadBundle(options: LoadOptions): Promise<LoadedBundle> {
   const stack = parseStack(sources, {
     projectName: options.projectName,
     projectDirectory,
+    profiles: options.profiles,
     env: options.env ?? process.env,
     readFile,
     onLookup: (name, value) => {
@@ -71,6 +72,7 @@ export async function loadBundle(options: LoadOptions): Promise<LoadedBundle> {
     ...(options.projectName !== undefined && options.projectName !== ''
       ? { project: options.projectName }
       : {}),
+    ...(options.profiles !== undefined ? { profiles: [...options.profiles] } : {}),
   };
   checkSize(bundle);
   return { stack, bundle };
@@ -129,6 +131,7 @@ export function parseBundle(bundle: DeployBundle): Stack {
   return parseStack(sources, {
     projectName: bundle.project,
     projectDirectory: dir,
+    profiles: bundle.profiles,
     env: bundle.env,
     readFile: (path) => byPath.get(path),
   });

@@ -122,6 +122,8 @@ function compilePort(port: Port): PortBinding {
   // `mode` (ingress | host) is Swarm's routing mesh; a single engine binds on the host either way.
   const out: PortBinding = { container_port: port.target, protocol: port.protocol };
   if (port.published !== undefined) out.host_port = port.published;
+  // Published on a port the engine picks: Docker's empty HostPort.
+  else if (port.ephemeral) out.host_port = '';
   if (port.host_ip !== undefined) out.host_ip = port.host_ip;
   return out;
 }

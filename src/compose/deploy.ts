@@ -6,6 +6,7 @@ import { describe } from './durations.js';
 import type { ResourcesLayer, ServiceLayer } from './layer.js';
 import type { RestartPolicy } from './model.js';
 import { checkKeys, readInt, readMap, readString, readStringList, warnIgnored } from './read.js';
+import { readDeviceRequests } from './runtime-keys.js';
 import { parseBytes, parseCpus } from './units.js';
 
 const DEPLOY_KEYS = [
@@ -29,7 +30,7 @@ const IGNORED: Readonly<Record<string, string>> = {
 
 type DeployFields = Pick<
   ServiceLayer,
-  'replicas' | 'constraints' | 'limits' | 'reservations' | 'deploy_restart'
+  'replicas' | 'constraints' | 'limits' | 'reservations' | 'deploy_restart' | 'runtime'
 >;
 
 export function readDeploy(ctx: FileContext, path: KeyPath, value: unknown): DeployFields {
@@ -91,6 +92,17 @@ export function readDeploy(ctx: FileContext, path: KeyPath, value: unknown): Dep
         'generic_resources',
         'devices',
       ]);
+      // GPUs and other devices: Docker's DeviceRequests, as Compose sends them (gpus: too).
+      const reservations = readMap(ctx, [...resourcesPath, 'reservations'], resources.reservations);
+      if (reservations.devices !== undefined && reservations.devices !== null) {
+        out.runtime = {
+          device_requests: readDeviceRequests(
+            ctx,
+            [...resourcesPath, 'reservations', 'devices'],
+            reservations.devices,
+          ),
+        };
+      }
       // Kept in the model, but a single engine reserves only memory: the compile step drops it.
       if (out.reservations.cpus !== undefined) {
         warn(
@@ -116,12 +128,6 @@ function readResources(ctx: FileContext, path: KeyPath, value: unknown, keys: st
     out.memory_bytes = readBytes(ctx, [...path, 'memory'], map.memory);
   }
   if (map.pids !== undefined && map.pids !== null) out.pids = readInt(ctx, [...path, 'pids'], map.pids, 1);
-  warnIgnored(
-    ctx,
-    [...path, 'devices'],
-    map.devices,
-    'device reservations (GPUs…) are not supported by Alicia',
-  );
   warnIgnored(
     ctx,
     [...path, 'generic_resources'],

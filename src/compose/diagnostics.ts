@@ -63,7 +63,7 @@ export interface FileContext {
   /** Environment used for interpolation and `~` (process env over .env). */
   readonly lookup: (name: string) => string | undefined;
   readonly readFile:
-    | ((path: string, kind: 'dotenv' | 'env_file' | 'secret' | 'config') => string | undefined)
+    | ((path: string, kind: 'compose' | 'dotenv' | 'env_file' | 'secret' | 'config') => string | undefined)
     | undefined;
 }
 

@@ -18,6 +18,7 @@ import type {
   StackVolume,
   StackWarning,
 } from './model.js';
+import { platformArch } from './runtime-keys.js';
 
 // Probe defaults when the file gives none: frequent enough to notice trouble within a
 // healthcheck budget, with a timeout well inside the interval.
@@ -32,6 +33,8 @@ export interface FinalizeContext {
   merged: MergedFiles;
   /** The stack-wide backoff (DEFAULT_BACKOFF under top-level x-alicia.backoff). */
   backoff: Backoff;
+  /** Services left out because none of their profiles is active, with those profiles. */
+  inactive?: ReadonlyMap<string, readonly string[]>;
 }
 
 export function failAt(
@@ -150,6 +153,14 @@ export function finalizeService(
     if (value !== undefined) Object.assign(spec, { [key]: value });
   }
   if (layer.runtime !== undefined) spec.runtime = layer.runtime;
+  // platform: Docker's create takes it, and the service goes only to hosts of that arch.
+  const arch = layer.runtime?.platform === undefined ? undefined : platformArch(layer.runtime.platform);
+  if (
+    arch !== undefined &&
+    !spec.constraints.some((c) => c.field === 'node.platform.arch' && c.op === '==')
+  ) {
+    spec.constraints = [...spec.constraints, { field: 'node.platform.arch', op: '==', value: arch }];
+  }
   const namedVolumes: Record<string, StackVolume> = {};
   for (const volume of spec.volumes) {
     const def =
@@ -284,6 +295,15 @@ export function resolveDependencies(
     const target = specs[dependency];
     if (!target) {
       if (!required) continue;
+      const profiles = ctx.inactive?.get(dependency);
+      if (profiles !== undefined) {
+        failAt(
+          ctx,
+          layer.origin,
+          `service "${name}" depends on "${dependency}", which runs only with profile ${profiles.join(' or ')}; enable it (--profile ${profiles[0]} or COMPOSE_PROFILES), or mark the dependency required: false`,
+          'ALICIA_ERR_DEPENDENCY_UNKNOWN',
+        );
+      }
       failAt(
         ctx,
         layer.origin,
@@ -320,6 +340,21 @@ export function resolveDependencies(
       `service "${name}" shares the network of "${mode.slice('service:'.length)}", which is not in the stack`,
       'ALICIA_ERR_DEPENDENCY_UNKNOWN',
     );
+  }
+  // As in Compose, sharing another service's network or volumes makes it a dependency
+  // (started first); the orchestrator also places both on the same host (sharesHostWith).
+  for (const other of sharesHostWith(specs[name])) {
+    if (!specs[other]) {
+      const origin = service.origins.runtime ?? modeOrigin;
+      if (origin)
+        failAt(
+          ctx,
+          origin,
+          `service "${name}" takes volumes_from "${other}", which is not in the stack`,
+          'ALICIA_ERR_DEPENDENCY_UNKNOWN',
+        );
+    }
+    out[other] ??= { condition: 'service_started', required: true, restart: false };
   }
   return out;
 }
@@ -458,4 +493,14 @@ function xAlicia(
   const category = layer.category ?? labelCategory;
   if (category !== undefined) out.category = category;
   return out;
+}
+
+/** The services whose host this one must share: network_mode service:x and volumes_from x. */
+export function sharesHostWith(spec: ServiceSpec | undefined): string[] {
+  if (spec === undefined) return [];
+  const out = new Set<string>();
+  if (spec.network_mode?.startsWith('service:')) out.add(spec.network_mode.slice('service:'.length));
+  for (const entry of spec.runtime?.volumes_from ?? [])
+    if (entry.service !== undefined) out.add(entry.service);
+  return [...out].sort();
 }

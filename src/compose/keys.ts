@@ -49,12 +49,7 @@ const NOT_SUPPORTED = 'is not supported by Alicia and is ignored';
 
 /** Attributes Alicia cannot honour: each gives a warning naming it (when it is not empty or false). */
 export const IGNORED_SERVICE_KEYS: Readonly<Record<string, string>> = {
-  external_links:
-    'external links are not supported by Alicia; reach other services through their published ports',
-  platform: 'platform is not supported by Alicia; place the service with a node.platform.arch constraint',
-  pull_policy: 'pull_policy is not supported by Alicia; agents pull an image when it is missing',
-  pull_refresh_after: `pull_refresh_after ${NOT_SUPPORTED}`,
-  volumes_from: 'volumes_from is not supported by Alicia; declare the volumes on this service',
+  pull_refresh_after: 'pull_refresh_after is not supported by Alicia; agents do not re-pull on a schedule',
   annotations: `annotations ${NOT_SUPPORTED}`,
   attach: `attach ${NOT_SUPPORTED}`,
   credential_spec: `credential_spec ${NOT_SUPPORTED}`,

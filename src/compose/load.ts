@@ -15,6 +15,8 @@ export interface LoadOptions {
   projectDirectory?: string | undefined;
   /** Defaults to process.env. */
   env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Active profiles (`--profile`); default: COMPOSE_PROFILES. */
+  profiles?: readonly string[] | undefined;
 }
 
 export async function loadStack(options: LoadOptions): Promise<Stack> {
@@ -32,6 +34,7 @@ export async function loadStack(options: LoadOptions): Promise<Stack> {
   return parseStack(sources, {
     projectName: options.projectName,
     projectDirectory: resolve(options.projectDirectory ?? dirname(first)),
+    profiles: options.profiles,
     env: options.env ?? process.env,
     readFile: readOptionalFile,
   });

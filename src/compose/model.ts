@@ -65,6 +65,11 @@ export const PortSchema = z.strictObject({
   host_ip: z.string().optional(),
   protocol: z.enum(['tcp', 'udp', 'sctp']),
   mode: z.enum(['ingress', 'host']),
+  /**
+   * A `ports` entry without a host port (`"8080"`): Compose publishes it on a free host port
+   * the engine picks (`docker run -p 8080`); an `expose` entry has no such flag.
+   */
+  ephemeral: z.literal(true).optional(),
 });
 export type Port = z.infer<typeof PortSchema>;
 

@@ -3,37 +3,15 @@
 // in through the options, so the orchestrator can run it on files received over MQTT.
 import { dirname, join } from 'node:path';
 import { buildGraph } from '../core/graph/index.js';
-import {
-  composeError,
-  type FileContext,
-  fail,
-  formatPath,
-  type KeyPath,
-  type Locate,
-  warn,
-} from './diagnostics.js';
+import { composeError, formatPath, type KeyPath, type Locate } from './diagnostics.js';
 import { parseDotenv } from './dotenv.js';
-import { readTopFiles } from './files.js';
+import { type LayerInputs, loadFileLayers } from './file-layers.js';
 import { failAt, finalizeService, resolveDependencies, stackNetworks } from './finalize.js';
-import { interpolateString, type Lookup } from './interpolate.js';
-import { TOP_LEVEL_KEYS } from './keys.js';
-import type { FileLayer, ServiceKey } from './layer.js';
+import type { Lookup } from './interpolate.js';
+import type { FileLayer } from './layer.js';
 import { mergeFiles } from './merge.js';
-import {
-  DEFAULT_BACKOFF,
-  NameSchema,
-  type ServiceSpec,
-  type Stack,
-  StackSchema,
-  type StackVolume,
-  type StackWarning,
-} from './model.js';
-import { readTopNetworks } from './networks.js';
+import { DEFAULT_BACKOFF, type ServiceSpec, type Stack, StackSchema, type StackWarning } from './model.js';
 import { resolveProjectName } from './project.js';
-import { checkKeys, isRawMap, readBool, readListOrDict, readMap, readString, warnIgnored } from './read.js';
-import { layerKeysOf, readService } from './service.js';
-import { readStackXAlicia } from './x-alicia.js';
-import { parseYamlSource, tagKey, type YamlSource } from './yaml-source.js';
 
 export interface ComposeSource {
   /** The file's name as the user gave it: used in every message. */
@@ -42,7 +20,7 @@ export interface ComposeSource {
 }
 
 /** Which reader of the loader asks for a file: a bundle keeps the kind with the file. */
-export type FileKind = 'dotenv' | 'env_file' | 'secret' | 'config';
+export type FileKind = 'compose' | 'dotenv' | 'env_file' | 'secret' | 'config';
 export type ReadFile = (path: string, kind: FileKind) => string | undefined;
 
 export interface ParseOptions {
@@ -63,8 +41,6 @@ export interface ParseOptions {
   onLookup?: ((name: string, value: string | undefined) => void) | undefined;
 }
 
-const SERVICE_NAME = /^[a-zA-Z0-9._-]+$/;
-
 export function parseStack(sources: readonly ComposeSource[], options: ParseOptions = {}): Stack {
   const first = sources[0];
   if (!first) {
@@ -84,19 +60,10 @@ export function parseStack(sources: readonly ComposeSource[], options: ParseOpti
   const warnings: StackWarning[] = [];
   const locates = new Map<string, Locate>();
 
-  const layers = sources.map((source) => {
-    const yaml = parseYamlSource(source.file, source.text);
-    locates.set(source.file, yaml.locate);
-    const ctx: FileContext = {
-      file: source.file,
-      locate: yaml.locate,
-      warnings,
-      projectDirectory,
-      lookup,
-      readFile: options.readFile,
-    };
-    return readFileLayer(ctx, yaml, interpolateTree(ctx, yaml.value, []));
-  });
+  const inputs: LayerInputs = { warnings, locates, readFile: options.readFile, fromEnv };
+  const layers = sources.flatMap((source) =>
+    loadFileLayers(inputs, source.file, source.text, projectDirectory, lookup),
+  );
 
   const merged = mergeFiles(layers);
   // Profiles: a service with `profiles` runs only when one of them is active (--profile,
@@ -106,6 +73,7 @@ export function parseStack(sources: readonly ComposeSource[], options: ParseOpti
       .map((p) => p.trim())
       .filter((p) => p !== ''),
   );
+  const inactive = new Map<string, readonly string[]>();
   for (const [name, service] of Object.entries(merged.services)) {
     const profiles = service.layer.profiles;
     if (
@@ -114,6 +82,7 @@ export function parseStack(sources: readonly ComposeSource[], options: ParseOpti
       !profiles.some((p) => active.has(p) || active.has('*'))
     ) {
       delete merged.services[name];
+      inactive.set(name, profiles);
     }
   }
   const names = Object.keys(merged.services);
@@ -125,7 +94,7 @@ export function parseStack(sources: readonly ComposeSource[], options: ParseOpti
     );
   }
   const backoff = { ...DEFAULT_BACKOFF, ...merged.x_alicia.backoff };
-  const finalize = { locates, warnings, merged, backoff };
+  const finalize = { locates, warnings, merged, backoff, inactive };
   if (backoff.min_ms > backoff.max_ms) {
     failAt(
       finalize,
@@ -193,117 +162,6 @@ export function parseStack(sources: readonly ComposeSource[], options: ParseOpti
     );
   }
   return deepFreeze(checked.data);
-}
-
-function readFileLayer(ctx: FileContext, yaml: YamlSource, value: unknown): FileLayer {
-  if (value === null || value === undefined) {
-    fail(ctx, [], 'the file is empty; a Compose file needs services:');
-  }
-  if (!isRawMap(value)) fail(ctx, [], 'the file must be a mapping with services: at the top');
-  checkKeys(ctx, [], value, TOP_LEVEL_KEYS);
-  const layer: FileLayer = {
-    file: ctx.file,
-    services: {},
-    tags: {},
-    volumes: [],
-    volume_defs: {},
-    networks: readTopNetworks(ctx, value.networks),
-    secrets: readTopFiles(ctx, 'secrets', value.secrets),
-    configs: readTopFiles(ctx, 'configs', value.configs),
-  };
-  if (value.version !== undefined) {
-    warn(ctx, ['version'], 'version is obsolete and ignored (as in Compose v2)');
-  }
-  if (value.name !== undefined && value.name !== null) layer.name = readString(ctx, ['name'], value.name);
-  if (value.include !== undefined && value.include !== null) {
-    fail(
-      ctx,
-      ['include'],
-      'include is not supported by Alicia; pass every file with -f instead',
-      'ALICIA_ERR_COMPOSE_UNSUPPORTED',
-    );
-  }
-  const services = readMap(ctx, ['services'], value.services);
-  for (const [name, raw] of Object.entries(services)) {
-    if (!SERVICE_NAME.test(name) || !NameSchema.safeParse(name).success) {
-      fail(
-        ctx,
-        ['services', name],
-        `"${name}" is not a valid service name: use letters, digits, "_", "." and "-", starting with a letter or digit`,
-      );
-    }
-    const tags: Partial<Record<ServiceKey, 'reset' | 'override'>> = {};
-    for (const key of Object.keys(isRawMap(raw) ? raw : {})) {
-      const tag = yaml.tags.get(tagKey(name, key));
-      if (tag) for (const field of layerKeysOf(key)) tags[field] = tag;
-    }
-    layer.tags[name] = tags;
-    layer.services[name] = readService(ctx, name, raw);
-  }
-  const volumes = readMap(ctx, ['volumes'], value.volumes);
-  for (const [volume, options] of Object.entries(volumes)) {
-    layer.volumes.push(volume);
-    const def = readVolumeDefinition(ctx, ['volumes', volume], options);
-    if (def !== null) layer.volume_defs[volume] = def;
-  }
-  for (const key of ['models'] as const) {
-    warnIgnored(ctx, [key], value[key], `top-level ${key} are not supported by Alicia and are ignored`);
-  }
-  if (value['x-alicia'] !== undefined && value['x-alicia'] !== null) {
-    layer.x_alicia = readStackXAlicia(ctx, ['x-alicia'], value['x-alicia']);
-  }
-  return layer;
-}
-
-/** Interpolates every string value (not keys), warning once per unset variable and file. */
-function interpolateTree(ctx: FileContext, value: unknown, path: KeyPath, seen = new Set<string>()): unknown {
-  if (typeof value === 'string') {
-    const result = interpolateString(value, ctx.lookup);
-    if (!result.ok) fail(ctx, path, result.message, 'ALICIA_ERR_COMPOSE_INTERPOLATION');
-    for (const name of result.unset) {
-      if (seen.has(name)) continue;
-      seen.add(name);
-      warn(
-        ctx,
-        path,
-        `variable "${name}" is not set; using an empty string (set it, or write \${${name}:-default})`,
-      );
-    }
-    return result.value;
-  }
-  if (Array.isArray(value)) {
-    return value.map((item, index) => interpolateTree(ctx, item, [...path, index], seen));
-  }
-  if (isRawMap(value)) {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, interpolateTree(ctx, item, [...path, key], seen)]),
-    );
-  }
-  return value;
-}
-
-/** A top-level volume's settings; null when it has none (Docker makes a plain local volume). */
-function readVolumeDefinition(ctx: FileContext, path: KeyPath, value: unknown): StackVolume | null {
-  const map = readMap(ctx, path, value);
-  checkKeys(ctx, path, map, ['name', 'driver', 'driver_opts', 'external', 'labels']);
-  const def: StackVolume = { external: false };
-  const has = (key: string) => map[key] !== undefined && map[key] !== null;
-  if (has('external')) {
-    if (isRawMap(map.external)) {
-      def.external = true;
-      if (map.external.name !== undefined)
-        def.name = readString(ctx, [...path, 'external', 'name'], map.external.name);
-    } else def.external = readBool(ctx, [...path, 'external'], map.external);
-  }
-  if (has('name')) def.name = readString(ctx, [...path, 'name'], map.name);
-  if (has('driver')) def.driver = readString(ctx, [...path, 'driver'], map.driver);
-  const record = (key: string) =>
-    Object.fromEntries(
-      Object.entries(readListOrDict(ctx, [...path, key], map[key], '')).map(([k, v]) => [k, v ?? '']),
-    );
-  if (has('driver_opts')) def.driver_opts = record('driver_opts');
-  if (has('labels')) def.labels = record('labels');
-  return Object.keys(def).length > 1 || def.external ? def : null;
 }
 
 function serviceOrigin(layers: readonly FileLayer[], name: string): { file: string; path: KeyPath } {

@@ -66,7 +66,11 @@ function renderService(service: ServiceSpec): JsonObject {
   if (service.command) out.command = [...service.command];
   if (service.entrypoint) out.entrypoint = [...service.entrypoint];
   if (Object.keys(service.environment).length > 0) out.environment = { ...service.environment };
-  if (service.ports.length > 0) out.ports = service.ports.map((port) => ({ ...port }));
+  // Published ports (fixed or ephemeral) under ports; the others came from expose.
+  const published = service.ports.filter((p) => p.published !== undefined || p.ephemeral);
+  const exposed = service.ports.filter((p) => p.published === undefined && !p.ephemeral);
+  if (published.length > 0) out.ports = published.map(({ ephemeral: _e, ...port }) => ({ ...port }));
+  if (exposed.length > 0) out.expose = exposed.map((p) => `${p.target}/${p.protocol}`);
   if (service.volumes.length > 0) {
     out.volumes = service.volumes.map((volume) => {
       const rendered: JsonObject = { type: volume.type, target: volume.target };
@@ -203,6 +207,7 @@ function renderRuntime(runtime: NonNullable<ServiceSpec['runtime']>): JsonObject
     cpuset_cpus,
     memswap_limit_bytes,
     blkio_weight,
+    volumes_from,
     ...same
   } = runtime;
   Object.assign(out, JSON.parse(JSON.stringify(same)) as JsonObject);
@@ -236,6 +241,10 @@ function renderRuntime(runtime: NonNullable<ServiceSpec['runtime']>): JsonObject
   if (cpuset_cpus !== undefined) out.cpuset = cpuset_cpus;
   if (memswap_limit_bytes !== undefined) out.memswap_limit = String(memswap_limit_bytes);
   if (blkio_weight !== undefined) out.blkio_config = { weight: blkio_weight };
+  if (volumes_from)
+    out.volumes_from = volumes_from.map(
+      (v) => `${v.service ?? `container:${v.container ?? ''}`}${v.read_only ? ':ro' : ''}`,
+    );
   return out;
 }
 

@@ -67,6 +67,10 @@ export const RUNTIME_KEYS = [
   'memswap_limit',
   'mem_swappiness',
   'blkio_config',
+  'pull_policy',
+  'platform',
+  'volumes_from',
+  'external_links',
 ] as const;
 
 function stringRecord(ctx: FileContext, path: KeyPath, value: unknown): Record<string, string> {
@@ -274,7 +278,81 @@ export function readRuntimeKeys(
         );
     }
   }
+  if (has('pull_policy')) out.pull_policy = readPullPolicy(ctx, at('pull_policy'), str('pull_policy'));
+  if (has('platform')) {
+    out.platform = str('platform');
+    if (platformArch(out.platform) === undefined) {
+      fail(
+        ctx,
+        at('platform'),
+        `"${out.platform}" is not a platform Alicia can place; write os/arch such as linux/amd64, linux/arm64 or linux/arm/v7`,
+      );
+    }
+  }
+  if (has('volumes_from')) {
+    out.volumes_from = list('volumes_from').map((entry, index) =>
+      readVolumesFrom(ctx, [...at('volumes_from'), index], entry),
+    );
+  }
+  if (has('external_links')) {
+    out.external_links = list('external_links').map((entry) =>
+      entry.includes(':') ? entry : `${entry}:${entry}`,
+    );
+  }
   return Object.keys(out).length > 0 ? out : null;
+}
+
+// Compose's pull_policy values; `if_not_present` is the older spelling of `missing`. Compose
+// v2's `daily`, `weekly` and `every_<duration>` re-pull on a schedule: read as `missing`, with
+// a warning. `build` needs a build, which Alicia does not do: an error.
+function readPullPolicy(ctx: FileContext, path: KeyPath, value: string): 'always' | 'never' | 'missing' {
+  if (value === 'always' || value === 'never' || value === 'missing') return value;
+  if (value === 'if_not_present') return 'missing';
+  if (value === 'daily' || value === 'weekly' || value.startsWith('every_')) {
+    warn(ctx, path, `pull_policy ${value} is read as missing: agents do not re-pull on a schedule`);
+    return 'missing';
+  }
+  if (value === 'build') {
+    return fail(
+      ctx,
+      path,
+      'pull_policy: build needs an image build, which Alicia does not do; build and push the image, then use missing or always',
+      'ALICIA_ERR_COMPOSE_UNSUPPORTED',
+    );
+  }
+  return fail(ctx, path, `"${value}" is not a pull policy; use always, never, missing or if_not_present`);
+}
+
+/** Docker platform (`linux/arm64`, `linux/arm/v7`) → the machine name agents report (uname -m). */
+export function platformArch(platform: string): string | undefined {
+  const [os, arch, variant] = platform.toLowerCase().split('/');
+  if (os === undefined || arch === undefined || os === '') return undefined;
+  const byArch: Record<string, string> = {
+    amd64: 'x86_64',
+    x86_64: 'x86_64',
+    arm64: 'aarch64',
+    aarch64: 'aarch64',
+    '386': 'i386',
+    ppc64le: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+  };
+  if (arch === 'arm') return variant === 'v6' ? 'armv6l' : 'armv7l';
+  return byArch[arch];
+}
+
+/** `service`, `service:ro`, `container:name`, `container:name:rw`. */
+function readVolumesFrom(
+  ctx: FileContext,
+  path: KeyPath,
+  entry: string,
+): { service?: string; container?: string; read_only: boolean } {
+  const parts = entry.split(':');
+  const mode = parts.length > 1 && (parts.at(-1) === 'ro' || parts.at(-1) === 'rw') ? parts.pop() : 'rw';
+  const read_only = mode === 'ro';
+  if (parts[0] === 'container' && parts.length === 2 && parts[1]) return { container: parts[1], read_only };
+  if (parts.length === 1 && parts[0]) return { service: parts[0], read_only };
+  return fail(ctx, path, `"${entry}" is not a volumes_from entry; write service[:ro] or container:name[:ro]`);
 }
 
 /** Lists append (unique), maps merge key by key, scalars are replaced: Compose's merge rules. */

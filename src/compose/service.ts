@@ -23,7 +23,7 @@ import {
   readStringList,
   warnIgnored,
 } from './read.js';
-import { RUNTIME_KEYS, readRuntimeKeys } from './runtime-keys.js';
+import { mergeRuntime, RUNTIME_KEYS, readRuntimeKeys } from './runtime-keys.js';
 import { shellSplit } from './shell-split.js';
 import { readVolumes } from './volumes.js';
 import { readServiceXAlicia } from './x-alicia.js';
@@ -57,14 +57,7 @@ export function readService(ctx: FileContext, name: string, value: unknown): Ser
   for (const [key, message] of Object.entries(IGNORED_SERVICE_KEYS)) {
     warnIgnored(ctx, at(key), map[key], message);
   }
-  if (has('extends')) {
-    fail(
-      ctx,
-      at('extends'),
-      'extends is not supported by Alicia; copy the settings into the service, or share them with a YAML anchor (x-common: &common … <<: *common)',
-      'ALICIA_ERR_COMPOSE_UNSUPPORTED',
-    );
-  }
+  // extends is resolved by extends.ts, which reads the base and merges this layer over it.
   if (has('container_name')) {
     readString(ctx, at('container_name'), map.container_name);
     warn(
@@ -83,7 +76,11 @@ export function readService(ctx: FileContext, name: string, value: unknown): Ser
   if (has('environment')) layer.environment = readListOrDict(ctx, at('environment'), map.environment, null);
   if (has('env_file')) layer.env_file = readEnvFiles(ctx, at('env_file'), map.env_file);
   if (has('labels')) layer.labels = nonNull(readListOrDict(ctx, at('labels'), map.labels, ''));
-  if (has('ports')) layer.ports = readPorts(ctx, at('ports'), map.ports);
+  if (has('ports')) {
+    layer.ports = readPorts(ctx, at('ports'), map.ports).map((port) =>
+      port.published === undefined ? { ...port, ephemeral: true as const } : port,
+    );
+  }
   if (has('volumes')) layer.volumes = readVolumes(ctx, at('volumes'), map.volumes);
   if (has('depends_on')) layer.depends_on = readDependsOn(ctx, at('depends_on'), map.depends_on);
   if (has('healthcheck')) layer.healthcheck = readHealthcheck(ctx, at('healthcheck'), map.healthcheck);
@@ -112,7 +109,7 @@ export function readService(ctx: FileContext, name: string, value: unknown): Ser
   if (has('profiles')) layer.profiles = readStringList(ctx, at('profiles'), map.profiles);
   if (has('label_file')) layer.label_file = readLabelFiles(ctx, at('label_file'), map.label_file);
   const runtime = readRuntimeKeys(ctx, path, map);
-  if (runtime !== null) layer.runtime = runtime;
+  if (runtime !== null) layer.runtime = mergeRuntime(layer.runtime ?? {}, runtime);
   if (has('expose')) {
     // expose: ports the container listens on, not published (Docker's ExposedPorts).
     const exposed = readPorts(ctx, at('expose'), map.expose);
@@ -222,16 +219,21 @@ function readEnvFiles(ctx: FileContext, path: KeyPath, value: unknown): Record<s
     const at = typeof value === 'string' ? path : [...path, index];
     let file: string;
     let required = true;
+    let raw = false;
     if (isRawMap(entry)) {
       checkKeys(ctx, at, entry, ['path', 'required', 'format']);
       file = readString(ctx, [...at, 'path'], entry.path ?? fail(ctx, [...at, 'path'], 'path is required'));
       if (entry.required !== undefined) required = readBool(ctx, [...at, 'required'], entry.required);
-      if (entry.format !== undefined && entry.format !== null && entry.format !== 'raw') {
-        warn(
-          ctx,
-          [...at, 'format'],
-          'env file formats are not supported by Alicia; the file is read as KEY=value lines',
-        );
+      if (entry.format !== undefined && entry.format !== null) {
+        const format = readString(ctx, [...at, 'format'], entry.format);
+        if (format !== 'raw') {
+          fail(
+            ctx,
+            [...at, 'format'],
+            `"${format}" is not an env file format; leave format out (KEY=value lines with quotes and variables) or use raw`,
+          );
+        }
+        raw = true;
       }
     } else {
       file = readString(ctx, at, entry);
@@ -242,8 +244,23 @@ function readEnvFiles(ctx: FileContext, path: KeyPath, value: unknown): Record<s
       if (required) fail(ctx, at, `env file ${full} not found`, 'ALICIA_ERR_COMPOSE_NOT_FOUND');
       return;
     }
-    Object.assign(out, parseDotenv(full, text, ctx.lookup));
+    Object.assign(out, raw ? parseRawEnv(text) : parseDotenv(full, text, ctx.lookup));
   });
+  return out;
+}
+
+/**
+ * `format: raw` (compose-spec): each `KEY=value` line is taken as it is — no quotes removed,
+ * no variables, no inline comments; blank lines and lines starting with `#` are skipped.
+ */
+export function parseRawEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq === -1) out[line.trim()] = '';
+    else out[line.slice(0, eq).trim()] = line.slice(eq + 1);
+  }
   return out;
 }
 

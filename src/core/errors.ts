@@ -33,6 +33,7 @@ export const ERRORS = {
   ALICIA_ERR_POLICY_HOST_PATH: 'Host path is outside the allowed paths',
   ALICIA_ERR_POLICY_DEVICE: 'The agent policy refuses a device mapping',
   ALICIA_ERR_POLICY_IMAGE: 'Image is outside the allowed images',
+  ALICIA_ERR_POLICY_HOST_NAMESPACE: 'The agent policy refuses sharing a host namespace',
   // Container runtime
   ALICIA_ERR_DOCKER_UNREACHABLE: 'Docker engine is unreachable',
   ALICIA_ERR_IMAGE_PULL: 'Image could not be pulled',

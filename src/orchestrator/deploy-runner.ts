@@ -5,6 +5,7 @@
 // removes surplus in reverse dependency order, and resolves or throws with the reason.
 
 import { nanoid } from 'nanoid';
+import { sharesHostWith } from '../compose/finalize.js';
 import type { Stack } from '../compose/model.js';
 import {
   type Assignment,
@@ -131,6 +132,7 @@ export async function runDeploy(ctx: Context, stack: Stack, options: DeployOptio
       constraints: service.constraints,
       hosts: service.x_alicia.hosts,
       features: requiredFeatures(spec),
+      with: sharesHostWith(service),
     };
   }
 

@@ -15,6 +15,7 @@ import {
   type HistoryEntry,
   type Incoming,
   PROTOCOL_VERSION,
+  type Presence,
   type ReplyData,
   type RequestBody,
   type RequestMethod,
@@ -145,6 +146,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       };
     },
     keepaliveS: 5,
+    now,
     log,
   });
 
@@ -248,6 +250,16 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     }
     switch (message.kind) {
       case 'agent_state':
+        // A retained `offline` handed to us by our own resubscription after an outage is
+        // news from the outage, not evidence: its silence after the grace decides (the tick).
+        if (raw.retain && message.payload.state === 'offline' && now() < staleWillsUntil) return;
+        // A live `offline` (a will) waits one tick: a broker that stops publishes every will
+        // (Mosquitto does) and then drops us too; a will followed by our own loss is that.
+        if (message.payload.state === 'offline' && !raw.retain) {
+          pendingWills.set(message.topic.agent, { presence: message.payload, at: now() });
+          return;
+        }
+        pendingWills.delete(message.topic.agent);
         registry.onPresence(message.topic.agent, message.payload);
         return;
       case 'agent_info':
@@ -271,6 +283,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   });
 
   transport.onDisconnect(() => {
+    pendingWills.clear();
     if (!closing) log.warn('broker connection lost: no judgement about agents until it is back');
   });
   transport.onConnect(() => {
@@ -278,6 +291,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     // The agents lost the broker too and come back on their own reconnect backoff (capped
     // at 10 s by the transport): that long plus a TTL before any of them is judged.
     registry.restoreSight(AGENT_RECONNECT_CAP_MS);
+    if (subscribed) staleWillsUntil = now() + AGENT_RECONNECT_CAP_MS;
     session = nextSession;
     desired.setSession(session).catch((err: unknown) => log.error({ err }, 'session not persisted'));
     // Online only once requests can be heard: on the first connect after the subscriptions
@@ -285,6 +299,10 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     if (subscribed) announceOnline();
   });
   let subscribed = false;
+  /** Wills heard, applied by the tick once the link outlived them: agent -> presence. */
+  const pendingWills = new Map<string, { presence: Presence; at: number }>();
+  /** Until then (after a reconnect) a retained `offline` presence is the outage's, not news. */
+  let staleWillsUntil = 0;
   function announceOnline(): void {
     transport
       .publish(topics.orchestratorState, presence('online', session), { qos: 1, retain: true })
@@ -302,15 +320,37 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   announceOnline();
   await clearLegacyServiceStates(transport, topics, log);
 
-  const ticker = clock.setInterval(
-    () => {
-      // Cut off from the broker, silence is ours, not the agents': nobody is judged.
-      if (!transport.connected) return;
-      registry.tick();
-      void watcher.reschedule();
-    },
-    Math.max(50, Math.floor(heartbeatMs / 2)),
-  );
+  // Sight: a link frozen without a FIN (a partition, a stalled broker) stays "connected"
+  // until the keepalive runs out (7.5 s); the agents' heartbeats stop reaching us long before,
+  // and that silence is ours, not theirs. So the link must have carried something from the
+  // broker within a heartbeat (we PINGREQ it when nothing else came) for the tick to judge;
+  // once it carries traffic again every agent gets a fresh TTL before it can be called lost.
+  const tickMs = Math.max(50, Math.floor(heartbeatMs / 2));
+  let blind = false;
+  const ticker = clock.setInterval(() => {
+    // Cut off from the broker, silence is ours, not the agents': nobody is judged.
+    if (!transport.connected) return;
+    const silentMs = now() - transport.lastHeardMs();
+    if (silentMs >= tickMs) transport.ping();
+    if (silentMs > heartbeatMs) {
+      if (!blind)
+        log.warn({ silentMs }, 'nothing from the broker: no judgement about agents until it speaks');
+      blind = true;
+      return;
+    }
+    if (blind) {
+      blind = false;
+      registry.restoreSight(0);
+      log.info('the broker link carries traffic again: agents judged after a fresh heartbeat TTL');
+    }
+    for (const [agent, will] of pendingWills) {
+      if (now() - will.at < tickMs) continue;
+      pendingWills.delete(agent);
+      registry.onPresence(agent, will.presence);
+    }
+    registry.tick();
+    void watcher.reschedule();
+  }, tickMs);
   // A slow sweep retries whatever a lost command left undone.
   const sweeper = clock.setInterval(() => {
     if (transport.connected) watcher.scheduleReconcile(0);

@@ -44,10 +44,10 @@ export type ContainerRestart = z.infer<typeof ContainerRestartSchema>;
 export const PortBindingSchema = z.strictObject({
   container_port: z.number().int().min(1).max(65535),
   protocol: z.enum(['tcp', 'udp', 'sctp']),
-  /** A port or a range (`8000-8010`); absent: exposed only. */
+  /** A port or a range (`8000-8010`); empty: a free port the engine picks; absent: exposed only. */
   host_port: z
     .string()
-    .regex(/^\d+(-\d+)?$/)
+    .regex(/^(\d+(-\d+)?)?$/)
     .optional(),
   host_ip: z.string().optional(),
 });
@@ -307,6 +307,28 @@ export const RUNTIME_SHAPE = {
   memswap_limit_bytes: z.number().int().min(-1).optional(),
   mem_swappiness: z.number().int().min(-1).max(100).optional(),
   blkio_weight: z.number().int().min(0).max(1000).optional(),
+  /**
+   * When the agent pulls the image: `missing` (the default: only when absent), `always`
+   * (before every create), `never` (a missing image is an error naming the host).
+   */
+  pull_policy: z.enum(['always', 'never', 'missing']).optional(),
+  /** Docker's `platform` of the create call (`linux/arm64`); placement also matches the arch. */
+  platform: z.string().min(1).optional(),
+  /**
+   * Compose `volumes_from`: another service of the same stack (its container on this host,
+   * co-placed by the orchestrator) or a container by name; Docker's VolumesFrom.
+   */
+  volumes_from: z
+    .array(
+      z.strictObject({
+        service: z.string().min(1).optional(),
+        container: z.string().min(1).optional(),
+        read_only: z.boolean(),
+      }),
+    )
+    .optional(),
+  /** Compose `external_links`: `container:alias` legacy links to containers outside the stack. */
+  external_links: z.array(z.string().min(1)).optional(),
 } as const;
 
 /** Fields every protocol-1 agent speaks. */

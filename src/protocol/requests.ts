@@ -62,6 +62,8 @@ export const DeployBundleSchema = z.strictObject({
   env: z.record(z.string(), z.string()),
   /** -p, when given (otherwise the loader derives it as Compose does). */
   project: NameSchema.optional(),
+  /** --profile, when given (otherwise COMPOSE_PROFILES from `env`, as Compose does). */
+  profiles: z.array(z.string().min(1).max(128)).max(64).optional(),
   /**
    * The client's id for this deploy, on its deploy_* events: a client whose orchestrator
    * restarted re-sends the bundle with it and waits for that deploy's outcome.

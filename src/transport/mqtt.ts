@@ -45,6 +45,8 @@ export interface TransportOptions {
   maxReconnectMs?: number;
   connectTimeoutMs?: number;
   maxPayloadBytes?: number;
+  /** Wall clock for lastHeardMs (ms); the process's Clock.now. Default Date.now. */
+  now?: () => number;
   log: Logger;
 }
 
@@ -83,6 +85,14 @@ export interface Transport {
   readonly connected: boolean;
   /** The MQTT version of the current (or last) connection; null before the first. */
   readonly protocolVersion: ProtocolLevel | null;
+  /**
+   * When the broker last sent us anything (any packet, PINGRESP included), in `now()` ms; 0
+   * before the first. A link frozen without a FIN stays `connected` until the keepalive runs
+   * out (1.5 × keepalive): this is how a caller sees it sooner.
+   */
+  lastHeardMs(): number;
+  /** Asks the broker for a sign of life (an MQTT PINGREQ) when a connection is up. */
+  ping(): void;
   /**
    * Serializes `payload` as JSON. Resolves when the broker acknowledged it (QoS 1); a QoS 1
    * message published while the connection is down is sent after the reconnect, QoS 0 fails.
@@ -136,6 +146,8 @@ export function createMqttTransport(options: TransportOptions): Transport {
   /** The next connect attempt is the 3.1.1 retry of a CONNECT the broker refused as v5. */
   let fallingBack = false;
   let version: ProtocolLevel | null = null;
+  const now = options.now ?? Date.now;
+  let heardMs = 0;
   const messageHandlers = new Set<MessageHandler>();
   const connectHandlers = new Set<(info: { sessionPresent: boolean }) => void>();
   const disconnectHandlers = new Set<() => void>();
@@ -186,6 +198,11 @@ export function createMqttTransport(options: TransportOptions): Transport {
   /** A connection is up (CONNACK received) and its loss not yet reported. */
   let up = false;
   let attempts = 0;
+
+  // Every packet from the broker is a sign that the link carries traffic both ways.
+  client.on('packetreceive', () => {
+    heardMs = now();
+  });
 
   client.on('reconnect', () => {
     // Backoff: grow the period until the cap so a lost broker is not hammered.
@@ -347,6 +364,10 @@ export function createMqttTransport(options: TransportOptions): Transport {
     },
     get protocolVersion() {
       return version;
+    },
+    lastHeardMs: () => heardMs,
+    ping() {
+      if (up && !closed) client.sendPing();
     },
     async publish(topic, payload, publishOptions) {
       await send(topic, Buffer.from(JSON.stringify(payload)), publishOptions, payload);

@@ -2,7 +2,8 @@
 // engine, told apart by the alicia.agent label), the orchestrator on an aedes broker
 // (port 0), and the real CLI (`node dist/src/cli/main.js down`, built by `npm run build`).
 // `down` while one host is offline says what is pending there and exits non-zero; when the
-// host returns its containers are removed and only then is `stack_removed` emitted.
+// host returns its containers are removed and only then is `stack_removed` emitted. The same
+// for `stop` and for a scale down whose surplus is partly on the offline host.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -127,5 +128,36 @@ describe('e2e: down with a host offline', () => {
     // Back: the stopped service's containers there are removed too.
     await harness.startAgent({ id: 'off-b' });
     await until(async () => (await count()) === 0, { timeoutMs: 30_000, what: 'off-b containers removed' });
+  }, 120_000);
+
+  it('scale down with a host offline reports what is pending there, exits 2, and completes when it returns', async () => {
+    harness = await startHarness({
+      runtime: 'docker',
+      agents: [{ id: 'off-a' }, { id: 'off-b' }],
+      orchestrator: { rescheduleGraceMs: 600_000 },
+    });
+    const yaml = ['services:', '  web:', sleeperService(['    deploy: { replicas: 4 }']), ''].join('\n');
+    await harness.orchestrator.deploy(stackFrom(yaml, STACK));
+    await harness.stopAgent('off-b');
+    await until(
+      async () =>
+        (await harness?.orchestrator.agents())?.find((a) => a.agent === 'off-b')?.status === 'offline',
+      { what: 'off-b offline' },
+    );
+    // 4 -> 1: three go, and off-a holds only two, so at least one is on the offline host.
+    const scale = await alicia(['scale', 'web=1', '-p', STACK, '--broker', harness.broker.url, '--json']);
+    expect(scale.code, scale.stdout + scale.stderr).toBe(2);
+    const result = JSON.parse(scale.stdout) as {
+      hosts?: { agent: string; status: string; instances: string[] }[];
+      pending?: string[];
+    }[];
+    const offB = result[0]?.hosts?.find((h) => h.agent === 'off-b');
+    expect(offB?.status).toBe('pending');
+    const pending = result[0]?.pending ?? [];
+    expect(pending.length).toBeGreaterThan(0);
+    expect(await count('off-b')).toBe(2);
+    // Back: the surplus there is removed; one replica in all.
+    await harness.startAgent({ id: 'off-b' });
+    await until(async () => (await count()) === 1, { timeoutMs: 30_000, what: 'web down to one container' });
   }, 120_000);
 });

@@ -1,8 +1,8 @@
 // Needs Docker: real containers on the private engine, two real agents (in process, one
 // engine, told apart by the alicia.agent label), an aedes broker on port 0, and the
 // orchestrator as its own process (`node dist/src/cli/main.js orchestrator`, built by
-// `npm run build`) so it can be killed with SIGKILL in the middle of a deploy, a scale and
-// a down. After a restart on the same state dir each operation completes, the waiting CLI
+// `npm run build`) so it can be killed with SIGKILL in the middle of a deploy, a scale up,
+// a scale down and a down. After a restart on the same state dir each operation completes, the waiting CLI
 // client (also the real CLI) is answered, and Docker holds exactly the desired containers:
 // no duplicates, no orphans.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -179,7 +179,7 @@ const waitForEvent = (seen: AliciaEvent[], match: (e: AliciaEvent) => boolean, w
   until(() => seen.some(match), { timeoutMs: 60_000, what });
 
 describe('e2e: kill -9 of the orchestrator in the middle of an operation', () => {
-  it('deploy, scale and down each resume after a restart: the CLI is answered, 0 duplicates, 0 orphans', async () => {
+  it('deploy, scale up, scale down and down each resume after a restart: the CLI is answered, 0 duplicates, 0 orphans', async () => {
     broker = await startEmbeddedBroker({ port: 0 });
     const seen: AliciaEvent[] = [];
     await watch(broker.url, seen);
@@ -235,7 +235,27 @@ describe('e2e: kill -9 of the orchestrator in the middle of an operation', () =>
     });
     expect((await onDocker(docker)).total, 'no orphans after the scale').toBe(9);
 
-    // 3. Down: killed while the first layer is being removed (its containers ignore SIGTERM for 2 s).
+    // 3. Scale l3 4 -> 1: killed while the surplus replicas stop (they ignore SIGTERM for 2 s).
+    // A scale down emits nothing until it is done: Docker's own events say it is under way.
+    const stream = await docker.getEvents({
+      filters: { label: [`alicia.stack=${STACK}`, 'alicia.service=l3'], event: ['kill'] },
+    });
+    const killing = new Promise<void>((resolve) => stream.once('data', () => resolve()));
+    const shrink = spawnCli(['scale', 'l3=1', '--broker', broker.url]);
+    await killing;
+    (stream as unknown as { destroy(): void }).destroy();
+    orchestrator.kill('SIGKILL');
+    expect((await onDocker(docker)).total, 'killed before the surplus was removed').toBeGreaterThan(6);
+    orchestrator = await startOrchestratorProcess();
+    const shrinkRun = await shrink.done;
+    expect(shrinkRun.code, shrinkRun.stdout + shrinkRun.stderr).toBe(0);
+    await until(async () => (await onDocker(docker)).total === 6, {
+      timeoutMs: 30_000,
+      what: 'l3 down to 1 replica, surplus removed',
+    });
+    expect((await onDocker(docker)).running).toEqual({ ...DESIRED, l3: 1 });
+
+    // 4. Down: killed while the first layer is being removed (its containers ignore SIGTERM for 2 s).
     const down = spawnCli(['down', '-p', STACK, '--broker', broker.url]);
     await waitForEvent(
       seen,

@@ -23,6 +23,7 @@ let dir: string | null = null;
 const KNOWN_DIFFERENCES: Record<string, string> = {
   'box network.parity_default.aliases':
     'links: ["box:boxalias"] — docker-compose 1.29 makes a legacy link on sidecar (HostConfig.Links); Alicia adds boxalias as a network alias of box (the name resolves from sidecar in both, checked below)',
+  'derived secret.mode': 'volumes_from box: the same secret file as box, see "box secret.mode"',
   'box secret.mode':
     'docker-compose 1.29 bind-mounts the source file itself (its host mode, 0644 here); Alicia writes a copy with the mode Compose specifies (default 0444)',
 };
@@ -58,6 +59,7 @@ afterEach(async () => {
     await exited;
   }
   child = null;
+  delete process.env.PARITY_PORT;
   await cleanup();
   if (dir) await rm(dir, { recursive: true, force: true });
   dir = null;
@@ -93,15 +95,52 @@ const HOST_FIELDS = [
   'OomScoreAdj',
   'RestartPolicy',
   'Privileged',
+  'PortBindings',
+  'UsernsMode',
+  'Runtime',
+  'OomKillDisable',
+  'MemoryReservation',
+  'CpuPeriod',
+  'CpuQuota',
 ] as const;
+
+/** Container ids of the run being compared → their service, to compare references by service. */
+type Names = Map<string, string>;
+
+/** `container:<id>` / `<id-or-name>:ro` → the same with the referenced container's service. */
+function byService(reference: string, names: Names): string {
+  for (const [id, service] of names) {
+    if (reference.includes(id)) return reference.replace(id, `<${service}>`);
+  }
+  return reference;
+}
 
 type Snapshot = Record<string, unknown>;
 
 /** The comparable view of one container: HostConfig fields, Config fields, networks, secret. */
-async function snapshot(info: Docker.ContainerInspectInfo): Promise<Snapshot> {
+async function snapshot(info: Docker.ContainerInspectInfo, names: Names): Promise<Snapshot> {
   const out: Snapshot = {};
   const host = info.HostConfig as Record<string, unknown>;
   for (const field of HOST_FIELDS) out[`HostConfig.${field}`] = host[field] ?? null;
+  // No bindings: docker-compose sends {}, Alicia nothing; Docker reads both the same.
+  const bindings = info.HostConfig.PortBindings as Record<string, unknown> | null | undefined;
+  out['HostConfig.PortBindings'] = bindings && Object.keys(bindings).length > 0 ? bindings : null;
+  // Other containers are referenced by id (or name): compare the service they belong to.
+  out['HostConfig.NetworkMode'] = byService(info.HostConfig.NetworkMode ?? '', names);
+  out['HostConfig.VolumesFrom'] = ((host.VolumesFrom as string[] | null) ?? []).map((v) =>
+    byService(v, names),
+  );
+  // Config: the process, its user and environment (PATH is the image's), labels of the file.
+  out['Config.Entrypoint'] = info.Config.Entrypoint ?? null;
+  out['Config.Cmd'] = info.Config.Cmd ?? null;
+  out['Config.User'] = info.Config.User;
+  out['Config.WorkingDir'] = info.Config.WorkingDir;
+  out['Config.StopSignal'] = (info.Config as { StopSignal?: string }).StopSignal ?? null;
+  out['Config.StopTimeout'] = (info.Config as { StopTimeout?: number }).StopTimeout ?? null;
+  out['Config.Healthcheck'] = info.Config.Healthcheck ?? null;
+  out['Config.MacAddress'] = (info.Config as { MacAddress?: string }).MacAddress ?? null;
+  out['Config.Env'] = info.Config.Env.filter((e) => !e.startsWith('PATH=')).sort();
+  out.Platform = info.Platform;
   // Docker reads an empty restart policy name as "no" (docker-compose 1.29 sends "", Alicia "no").
   const restart = info.HostConfig.RestartPolicy;
   if (restart?.Name === '') out['HostConfig.RestartPolicy'] = { ...restart, Name: 'no' };
@@ -111,7 +150,9 @@ async function snapshot(info: Docker.ContainerInspectInfo): Promise<Snapshot> {
   out['Config.Hostname'] = info.Id.startsWith(info.Config.Hostname) ? '<short id>' : info.Config.Hostname;
   out['Config.Domainname'] = info.Config.Domainname;
   out['Config.ExposedPorts'] = info.Config.ExposedPorts ?? null;
-  out['Config.Labels.com.example.role'] = info.Config.Labels['com.example.role'] ?? null;
+  out['Config.Labels.com.example'] = Object.fromEntries(
+    Object.entries(info.Config.Labels).filter(([key]) => key.startsWith('com.example.')),
+  );
   for (const [name, endpoint] of Object.entries(info.NetworkSettings.Networks)) {
     // The engine adds the container's short id as an alias: it differs run to run.
     out[`network.${name}.aliases`] = (endpoint.Aliases ?? [])
@@ -162,9 +203,15 @@ async function read(container: string, cmd: string[]): Promise<string> {
 async function snapshots(serviceLabel: string): Promise<Record<string, Snapshot>> {
   const out: Record<string, Snapshot> = {};
   const containers = await docker.listContainers({ filters: { name: [PROJECT] } });
+  const names: Names = new Map();
+  for (const summary of containers) {
+    const service = summary.Labels[serviceLabel] ?? '?';
+    names.set(summary.Id, service);
+    for (const name of summary.Names) names.set(name.replace(/^\//, ''), service);
+  }
   for (const summary of containers) {
     const info = await docker.getContainer(summary.Id).inspect();
-    out[info.Config.Labels[serviceLabel] ?? '?'] = await snapshot(info);
+    out[info.Config.Labels[serviceLabel] ?? '?'] = await snapshot(info, names);
   }
   return out;
 }
@@ -173,6 +220,8 @@ describe('e2e: parity with docker-compose, field by field', () => {
   it('creates the same containers as docker-compose from the parity fixture', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'alicia-parity-'));
     const port = await freePort();
+    // derived publishes a port: a free one, read by both tools from the environment.
+    process.env.PARITY_PORT = String(await freePort());
     const env = { ...process.env, ALICIA_HOME: path.join(dir, 'home'), ALICIA_LOG_LEVEL: 'warn' };
     child = spawn(
       process.execPath,
@@ -234,8 +283,9 @@ describe('e2e: parity with docker-compose, field by field', () => {
     const composed = await snapshots('com.docker.compose.service');
     expect(await resolvesLink('com.docker.compose.service=sidecar')).toBe(0);
 
-    expect(Object.keys(alicia).sort()).toEqual(['box', 'sidecar']);
-    expect(Object.keys(composed).sort()).toEqual(['box', 'sidecar']);
+    // debug is in a profile nobody activated: neither runs it.
+    expect(Object.keys(alicia).sort()).toEqual(['box', 'derived', 'net', 'sidecar', 'store']);
+    expect(Object.keys(composed).sort()).toEqual(['box', 'derived', 'net', 'sidecar', 'store']);
     const differences: string[] = [];
     for (const service of Object.keys(composed)) {
       const a = alicia[service] ?? {};
@@ -263,5 +313,18 @@ describe('e2e: parity with docker-compose, field by field', () => {
     expect(cache.Options).toEqual({ type: 'tmpfs', device: 'tmpfs', o: 'size=10m' });
     expect(alicia.box?.['network.parity_front.aliases']).toEqual(['box', 'web']);
     expect(alicia.box?.['network.parity_default.aliases']).toEqual(['box', 'boxalias']);
+    // extends (another file) + environment + env_file, volumes_from, network_mode service:x.
+    expect(alicia.derived?.['Config.Env']).toEqual(['A=1', 'B=2', 'C=3', 'FROM_ENV_FILE=yes', 'QUOTED=a b']);
+    expect(alicia.derived?.['Config.Labels.com.example']).toEqual({
+      'com.example.base': 'yes',
+      'com.example.role': 'derived',
+    });
+    expect(alicia.derived?.['HostConfig.VolumesFrom']).toEqual(['<store>:ro']);
+    expect(alicia.derived?.['HostConfig.UsernsMode']).toBe('host');
+    expect(alicia.net?.['HostConfig.NetworkMode']).toBe('container:<box>');
+    // A port without a host port is published on a free one, as docker-compose does.
+    expect(alicia.sidecar?.['HostConfig.PortBindings']).toEqual({
+      '8081/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+    });
   }, 180_000);
 });

@@ -47,6 +47,9 @@ function runAgent() {
     '200',
     '--labels',
     'zone=garage',
+    // The contract specs run on the host network, which a networked agent refuses by default.
+    '--allow-host-namespace',
+    'network',
   ]);
 }
 
@@ -200,6 +203,8 @@ describe('the agent process', () => {
       stateDir,
       '--heartbeat-ms',
       '200',
+      '--allow-host-namespace',
+      'network',
     ]);
     const online = await untilPresence(w1, agentId, (p) => p.state === 'online');
     const web = instanceSpec(STACK, 'web', 1);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../../src/compose/durations.js';
+import { platformArch } from '../../src/compose/runtime-keys.js';
 import { shellSplit } from '../../src/compose/shell-split.js';
 import { parseBytes } from '../../src/compose/units.js';
 
@@ -140,11 +141,16 @@ function resources(value: unknown): Raw | undefined {
 }
 
 /** Only the fields Alicia supports, in one form for both tools. */
-function comparable(config: Raw): Record<string, Raw> {
+function comparable(config: Raw, env: Record<string, string> = {}): Record<string, Raw> {
   const declared = new Set(Object.keys(asRecord(config.volumes)));
+  const active = (env.COMPOSE_PROFILES ?? '').split(',').filter(Boolean);
   const out: Record<string, Raw> = {};
   for (const [name, raw] of Object.entries(asRecord(config.services))) {
     const s = asRecord(raw);
+    // v1's config lists the services of every profile; `up` runs only those of an active one
+    // (and so does Alicia's config): leave out the others (parity.test.ts proves `up`).
+    const profiles = asArray(s.profiles).map(String);
+    if (profiles.length > 0 && !profiles.some((p) => active.includes(p))) continue;
     const deploy = asRecord(s.deploy);
     const health = s.healthcheck === undefined ? undefined : asRecord(s.healthcheck);
     // v1 keeps a string test as written; Docker (and Compose v2, and Alicia) run it with the shell.
@@ -168,9 +174,23 @@ function comparable(config: Raw): Record<string, Raw> {
       ].sort(),
       volumes: asArray(s.volumes).map((v) => volumeKey(v, (source) => declared.has(source))),
       // v1 predates `required` and `restart` in depends_on; compare the conditions.
-      depends_on: Object.fromEntries(
-        Object.entries(asRecord(s.depends_on)).map(([dep, d]) => [dep, asRecord(d).condition]),
-      ),
+      depends_on: {
+        // v1 orders by volumes_from and network_mode service:x without listing them; Alicia
+        // (as Compose v2) makes them dependencies.
+        ...Object.fromEntries(
+          [
+            ...asArray(s.volumes_from).map((v) => String(v).split(':')),
+            ...(String(s.network_mode ?? '').startsWith('service:')
+              ? [String(s.network_mode).split(':')]
+              : []),
+          ]
+            .filter(([kind]) => kind === 'service')
+            .map(([, dep]) => [dep, 'service_started']),
+        ),
+        ...Object.fromEntries(
+          Object.entries(asRecord(s.depends_on)).map(([dep, d]) => [dep, asRecord(d).condition]),
+        ),
+      },
       // v1 prints a disabled check as test: [NONE] without disable: true; durations as "90s"
       // where v2 prints "1m30s": compare milliseconds.
       healthcheck: health && {
@@ -186,16 +206,24 @@ function comparable(config: Raw): Record<string, Raw> {
       replicas: deploy.replicas ?? s.scale ?? 1,
       // Constraints are printed as written by v1 and in one spacing ("a == b") by Alicia,
       // whose model holds them parsed: compare them without the blanks around the operator.
-      constraints: asArray(asRecord(deploy.placement).constraints).map((c) =>
-        String(c).replace(/\s*(==|!=)\s*/, '$1'),
-      ),
+      constraints: [
+        ...asArray(asRecord(deploy.placement).constraints).map((c) =>
+          String(c).replace(/\s*(==|!=)\s*/, '$1'),
+        ),
+        // Alicia places a service with `platform` on hosts of that arch (a constraint).
+        ...(s.platform !== undefined && !/node\.platform\.arch\s*==/.test(JSON.stringify(deploy))
+          ? [`node.platform.arch==${platformArch(String(s.platform))}`]
+          : []),
+      ],
       // v1 keeps the legacy mem_limit / cpus / pids_limit as written; Alicia folds them into limits.
       limits:
         resources(asRecord(deploy.resources).limits) ??
         (s.mem_limit !== undefined || s.cpus !== undefined || s.pids_limit !== undefined
           ? resources({ memory: s.mem_limit, cpus: s.cpus, pids: s.pids_limit })
           : undefined),
-      reservations: resources(asRecord(deploy.resources).reservations),
+      reservations:
+        resources(asRecord(deploy.resources).reservations) ??
+        (s.mem_reservation !== undefined ? resources({ memory: s.mem_reservation }) : undefined),
       labels: asRecord(s.labels),
       stop_grace_period: ms(s.stop_grace_period),
       stop_signal: s.stop_signal,
@@ -232,7 +260,7 @@ describe('alicia config against docker-compose 1.29 config', () => {
       expect(theirs.stderr).toBe('');
       expect(theirs.status).toBe(0);
       // docker-compose is Python (PyYAML): its output is YAML 1.1.
-      const expected = comparable(parseYaml(theirs.stdout, { version: '1.1' }) as Raw);
+      const expected = comparable(parseYaml(theirs.stdout, { version: '1.1' }) as Raw, fixture.env);
       const actual = comparable(JSON.parse(ours.stdout) as Raw);
       expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
       for (const name of Object.keys(expected))

@@ -18,8 +18,11 @@ export interface Mosquitto {
   dir: string;
   /** Everything mosquitto logged (stderr). */
   log(): string;
-  /** Stops mosquitto (SIGTERM: it saves its persistence file) and starts it again on the same port. */
-  restart(): Promise<void>;
+  /**
+   * Stops mosquitto (SIGTERM: it saves its persistence file) and starts it again on the same
+   * port, after `downMs` without a broker (default 0).
+   */
+  restart(downMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -98,8 +101,9 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
     await close();
     throw err;
   }
-  const restart = async (): Promise<void> => {
+  const restart = async (downMs = 0): Promise<void> => {
     await stop();
+    if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
     child = spawn('/usr/sbin/mosquitto', ['-c', confFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     await started(child);
   };

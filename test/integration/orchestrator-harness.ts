@@ -97,6 +97,8 @@ export async function startHarness(options: {
   runtime: 'memory' | 'docker';
   orchestrator?: Partial<OrchestratorOptions>;
   heartbeatMs?: number;
+  /** The URL the orchestrator connects to, given the broker's (e.g. a proxy in front of it). */
+  orchestratorUrl?: (brokerUrl: string) => Promise<string>;
 }): Promise<Harness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'alicia-orch-'));
   const broker = await startEmbeddedBroker({ port: 0 });
@@ -109,7 +111,7 @@ export async function startHarness(options: {
 
   const launchOrchestrator = async (): Promise<Orchestrator> => {
     const o = await startOrchestrator({
-      brokerUrl: broker.url,
+      brokerUrl: (await options.orchestratorUrl?.(broker.url)) ?? broker.url,
       stateDir: orchestratorStateDir,
       heartbeatMs,
       log,

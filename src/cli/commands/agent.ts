@@ -33,6 +33,11 @@ export function registerAgent(program: Command): void {
     .option('--allow-privileged', 'allow privileged containers (refused by default)')
     .option('--allow-host-path <path>', 'allow bind mounts under this host path (repeatable)', collect)
     .option(
+      '--allow-host-namespace <ns>',
+      'allow containers to share this host namespace: network, pid, ipc, uts, userns, cgroup (repeatable)',
+      collect,
+    )
+    .option(
       '--allow-image <pattern>',
       'run only images matching one of these (repeatable, * is a glob)',
       collect,

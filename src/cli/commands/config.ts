@@ -8,6 +8,7 @@ import { fail } from '../output.js';
 interface ConfigOptions {
   file: string[];
   projectName?: string;
+  profile: string[];
   projectDirectory?: string;
   format: string;
   services?: boolean;
@@ -20,6 +21,12 @@ export function registerConfig(program: Command): void {
     .description('Validate Compose files and print the normalized model')
     .option('-f, --file <file>', 'Compose file; repeat to merge several, later over earlier', collect, [])
     .option('-p, --project-name <name>', 'project (stack) name')
+    .option(
+      '--profile <name>',
+      'enable services of this Compose profile (repeatable; default $COMPOSE_PROFILES)',
+      collect,
+      [],
+    )
     .option(
       '--project-directory <dir>',
       'base for relative paths and .env (default: directory of the first file)',
@@ -48,6 +55,7 @@ async function runConfig(options: ConfigOptions): Promise<void> {
     files,
     projectName: options.projectName,
     projectDirectory: options.projectDirectory,
+    profiles: options.profile.length > 0 ? options.profile : undefined,
   });
   for (const warning of stack.warnings) {
     process.stderr.write(`warning: ${warning.file}: ${warning.path}: ${warning.message}\n`);

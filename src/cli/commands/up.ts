@@ -14,6 +14,7 @@ import { addTlsOptions } from '../client.js';
 interface UpFlags {
   file?: string[];
   project?: string;
+  profile?: string[];
   port?: string;
   stateDir?: string;
   broker?: string;
@@ -46,6 +47,11 @@ export function registerUp(program: Command): void {
       collect,
     )
     .option('-p, --project <name>', 'project (stack) name')
+    .option(
+      '--profile <name>',
+      'enable services of this Compose profile (repeatable; default $COMPOSE_PROFILES)',
+      collect,
+    )
     .option('--port <n>', 'embedded broker port on 127.0.0.1 (default 1883)')
     .option('--state-dir <dir>', 'embedded mode state directory (default ~/.alicia/up/<project>)')
     .option('--broker <url>', 'send the deploy to the orchestrator behind this broker instead')
@@ -76,7 +82,11 @@ export function registerUp(program: Command): void {
         const files = flags.file ?? findComposeFiles(process.cwd(), process.env, existsSync);
         // Parsed here too, to print errors and warnings before anything starts; what is
         // deployed, embedded or remote, is the bundle, parsed again by the orchestrator.
-        const { stack, bundle } = await loadBundle({ files, projectName: flags.project });
+        const { stack, bundle } = await loadBundle({
+          files,
+          projectName: flags.project,
+          profiles: flags.profile,
+        });
         for (const w of stack.warnings)
           process.stderr.write(`alicia: warning: ${w.file}: ${w.path}: ${w.message}\n`);
         if (flags.broker !== undefined || process.env.ALICIA_BROKER !== undefined) {

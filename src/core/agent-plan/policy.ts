@@ -17,7 +17,17 @@ export interface AgentPolicy {
    * `['*']` allows every device.
    */
   readonly allowedDevices?: readonly string[];
+  /**
+   * Host namespaces containers may join (`pid: host`, `ipc: host`, `network_mode: host`,
+   * `uts: host`, `userns_mode: host`, `cgroup: host`). `alicia agent` always sets this list
+   * (default empty: all refused); an embedding that passes none checks none.
+   */
+  readonly allowedHostNamespaces?: readonly HostNamespace[];
 }
+
+/** The namespaces of the host a container can share, named as in the agent's config. */
+export const HOST_NAMESPACES = ['network', 'pid', 'ipc', 'uts', 'userns', 'cgroup'] as const;
+export type HostNamespace = (typeof HOST_NAMESPACES)[number];
 
 /**
  * The embedded `alicia up` (no --broker): the user runs their own Compose file on their own
@@ -27,6 +37,7 @@ export const LOCAL_COMPOSE_POLICY: AgentPolicy = Object.freeze({
   allowPrivileged: true,
   allowedHostPaths: Object.freeze(['/']),
   allowedDevices: Object.freeze(['*']),
+  allowedHostNamespaces: Object.freeze([...HOST_NAMESPACES]),
 });
 
 /** The parts of an instance the policy looks at (an InstanceSpec fits this shape). */
@@ -37,6 +48,12 @@ export interface PolicySubject {
     readonly privileged: boolean;
     readonly mounts: readonly { readonly type: string; readonly source?: string | undefined }[];
     readonly devices?: readonly { readonly path_on_host: string }[] | undefined;
+    readonly network_mode?: string | undefined;
+    readonly pid_mode?: string | undefined;
+    readonly ipc_mode?: string | undefined;
+    readonly uts_mode?: string | undefined;
+    readonly userns_mode?: string | undefined;
+    readonly cgroupns_mode?: string | undefined;
   };
 }
 
@@ -96,14 +113,37 @@ export function imageAllowed(image: string, allowed: readonly string[]): boolean
   );
 }
 
+/** Each host namespace the spec may ask for: (name in the config, Compose key, value). */
+function hostNamespaces(spec: PolicySubject['spec']): [HostNamespace, string, string | undefined][] {
+  return [
+    ['network', 'network_mode', spec.network_mode],
+    ['pid', 'pid', spec.pid_mode],
+    ['ipc', 'ipc', spec.ipc_mode],
+    ['uts', 'uts', spec.uts_mode],
+    ['userns', 'userns_mode', spec.userns_mode],
+    ['cgroup', 'cgroup', spec.cgroupns_mode],
+  ];
+}
+
 /** The first rule the instance breaks, or null when the policy allows it. */
 export function checkPolicy(subject: PolicySubject, policy: AgentPolicy): PolicyRefusal | null {
   const { instance, spec } = subject;
   if (spec.privileged && policy.allowPrivileged !== true) {
     return {
       code: 'ALICIA_ERR_POLICY_PRIVILEGED',
-      message: `instance ${instance}: privileged: true is refused by this agent's policy`,
+      message: `instance ${instance}: privileged: true is refused by this agent's policy; to allow it, add to the agent's config: policy: {allow_privileged: true}`,
     };
+  }
+  if (policy.allowedHostNamespaces !== undefined) {
+    const allowed = policy.allowedHostNamespaces;
+    for (const [namespace, key, value] of hostNamespaces(spec)) {
+      if (value !== 'host' || allowed.includes(namespace)) continue;
+      const wanted = [...allowed, namespace];
+      return {
+        code: 'ALICIA_ERR_POLICY_HOST_NAMESPACE',
+        message: `instance ${instance}: ${key}: host shares the host's ${namespace} namespace, which this agent's policy refuses; to allow it, add to the agent's config: policy: {allowed_host_namespaces: ${JSON.stringify(wanted)}}`,
+      };
+    }
   }
   const allowedPaths = policy.allowedHostPaths ?? [];
   for (const mount of spec.mounts) {
@@ -113,7 +153,7 @@ export function checkPolicy(subject: PolicySubject, policy: AgentPolicy): Policy
       const allowed = allowedPaths.length > 0 ? allowedPaths.join(', ') : 'none';
       return {
         code: 'ALICIA_ERR_POLICY_HOST_PATH',
-        message: `instance ${instance}: bind mount of host path ${JSON.stringify(source)} is outside the allowed host paths (${allowed})`,
+        message: `instance ${instance}: bind mount of host path ${JSON.stringify(source)} is outside the allowed host paths (${allowed}); to allow it, add to the agent's config: policy: {allowed_host_paths: ${JSON.stringify([...allowedPaths, source])}}`,
       };
     }
   }
@@ -123,14 +163,14 @@ export function checkPolicy(subject: PolicySubject, policy: AgentPolicy): Policy
       const wanted = [...allowedDevices.filter((d) => d !== '*'), device.path_on_host];
       return {
         code: 'ALICIA_ERR_POLICY_DEVICE',
-        message: `instance ${instance}: device ${device.path_on_host} is not allowed by this agent's policy; add it to the agent's config: policy: {allowed_devices: ${JSON.stringify(wanted)}}`,
+        message: `instance ${instance}: device ${device.path_on_host} is not allowed by this agent's policy; to allow it, add to the agent's config: policy: {allowed_devices: ${JSON.stringify(wanted)}}`,
       };
     }
   }
   if (policy.allowedImages !== undefined && !imageAllowed(spec.image, policy.allowedImages)) {
     return {
       code: 'ALICIA_ERR_POLICY_IMAGE',
-      message: `instance ${instance}: image ${JSON.stringify(spec.image)} is outside the allowed images (${policy.allowedImages.join(', ') || 'none'})`,
+      message: `instance ${instance}: image ${JSON.stringify(spec.image)} is outside the allowed images (${policy.allowedImages.join(', ') || 'none'}); to allow it, add to the agent's config: policy: {allowed_images: ${JSON.stringify([...policy.allowedImages, imageRepository(spec.image)])}}`,
     };
   }
   return null;

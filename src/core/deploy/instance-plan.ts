@@ -1,7 +1,7 @@
 // Which instances a stack should have after a deploy or a scale, on which hosts (this
 // module decides that), and what that means for the ones it has: keep, replace (spec
 // changed), add, remove (reconcile's matching answers that). Pure.
-import type { AliciaError } from '../errors.js';
+import { type AliciaError, aliciaError } from '../errors.js';
 import type { PlacementConstraint, PlacementNode, Placer } from '../placement/index.js';
 import { excludedBy } from '../placement/index.js';
 import { matchInstances } from '../reconcile/index.js';
@@ -26,6 +26,11 @@ export interface ServiceTarget {
   readonly hosts?: readonly string[] | undefined;
   /** Protocol features the service's ContainerSpec needs: agents lacking one are not eligible. */
   readonly features?: readonly string[] | undefined;
+  /**
+   * Services of the stack this one must share a host with (Compose `network_mode: service:x`,
+   * `volumes_from: x`): its instances go only to hosts that run one of theirs.
+   */
+  readonly with?: readonly string[] | undefined;
 }
 
 export interface InstancePlan {
@@ -83,9 +88,31 @@ export function planInstances(input: {
     currentByService.set(a.service, list);
   }
 
-  for (const service of Object.keys(targets).sort()) {
-    const target = targets[service];
-    if (target === undefined) continue;
+  for (const service of placementOrder(targets)) {
+    const planned = targets[service];
+    if (planned === undefined) continue;
+    let target: ServiceTarget = planned;
+    if (planned.with !== undefined && planned.with.length > 0) {
+      const shared = planned.with.map(
+        (other) => new Set(wanted.filter((a) => a.service === other).map((a) => a.agent)),
+      );
+      const hosts = [...(shared[0] ?? [])].filter(
+        (agent) =>
+          shared.every((set) => set.has(agent)) &&
+          (planned.hosts === undefined || planned.hosts.length === 0 || planned.hosts.includes(agent)),
+      );
+      if (hosts.length === 0 && planned.replicas > 0) {
+        return {
+          ok: false,
+          error: aliciaError(
+            'ALICIA_ERR_PLACEMENT',
+            `service "${stack}/${service}" must run on the same host as ${planned.with.map((w) => `"${w}"`).join(' and ')} (network_mode service: or volumes_from), and no host runs ${planned.with.length > 1 ? 'them all' : 'it'}`,
+            { details: { service: `${stack}/${service}`, with: [...planned.with] } },
+          ),
+        };
+      }
+      target = { ...planned, hosts };
+    }
     const mine = currentByService.get(service) ?? [];
     const same = mine.filter((a) => a.spec_hash === target.spec_hash).sort(byAge);
     const old = mine.filter((a) => a.spec_hash !== target.spec_hash).sort((a, b) => a.slot - b.slot);
@@ -152,6 +179,20 @@ export function planInstances(input: {
     a.service < b.service ? -1 : a.service > b.service ? 1 : a.slot - b.slot,
   );
   return { ok: true, plan: { desired, keep, add, replace, remove } };
+}
+
+/** Services in name order, each after the services it must share a host with. */
+function placementOrder(targets: Readonly<Record<string, ServiceTarget>>): string[] {
+  const out: string[] = [];
+  const visiting = new Set<string>();
+  const visit = (service: string): void => {
+    if (out.includes(service) || visiting.has(service)) return;
+    visiting.add(service);
+    for (const other of [...(targets[service]?.with ?? [])].sort()) if (targets[other]) visit(other);
+    out.push(service);
+  };
+  for (const service of Object.keys(targets).sort()) visit(service);
+  return out;
 }
 
 function assignment(

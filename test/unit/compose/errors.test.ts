@@ -91,13 +91,14 @@ describe('file shape', () => {
     expect(err.message).toContain('add image:');
   });
 
-  it('refuses include and extends, which Alicia does not do', () => {
+  it('names the missing file of an include and the missing base of an extends', () => {
+    // Both are honoured since issue 11 (extends-include.test.ts); what is missing is named.
     expectError(() => parse('include: [other.yaml]\nservices:\n  s:\n    image: x\n'), {
-      code: 'ALICIA_ERR_COMPOSE_UNSUPPORTED',
-      path: 'include',
+      code: 'ALICIA_ERR_COMPOSE_NOT_FOUND',
+      path: 'include[0]',
     });
     expectError(() => parse(svc('    extends: base\n')), {
-      code: 'ALICIA_ERR_COMPOSE_UNSUPPORTED',
+      code: 'ALICIA_ERR_COMPOSE_NOT_FOUND',
       path: 'services.s.extends',
     });
   });

@@ -66,6 +66,32 @@ const CHECKS: Record<string, (stack: Stack, dir: string) => void> = {
     expect(Object.keys(stack.networks ?? {}).sort()).toEqual(['back', 'default']);
     expect(stack.warnings).toEqual([]);
   },
+  // Compared with docker-compose on a parent interface the test makes (test/e2e/macvlan.test.ts).
+  macvlan: (stack) => {
+    expect(stack.networks?.mv).toMatchObject({
+      driver: 'macvlan',
+      driver_opts: { parent: 'alicia-dmy0', macvlan_mode: 'bridge' },
+    });
+    expect(stack.warnings).toEqual([]);
+  },
+  // The four home-lab files are checked through `alicia config` in
+  // test/integration/homelab-config.test.ts; home-assistant.yaml (which docker-compose 1.29
+  // also reads: compose-vs-docker-compose.test.ts) is the one loaded here.
+  homelab: (stack) => {
+    expect(Object.keys(stack.services).sort()).toEqual([
+      'homeassistant',
+      'mosquitto',
+      'nodered',
+      'zigbee2mqtt',
+    ]);
+    expect(stack.warnings.map((w) => w.path)).toEqual([
+      'services.homeassistant.container_name',
+      'services.mosquitto.container_name',
+      'services.zigbee2mqtt.container_name',
+      'services.nodered.container_name',
+    ]);
+  },
+
   'web-db-cache': (stack, dir) => {
     expect(startLayers(stack)).toEqual([['cache', 'db'], ['app'], ['proxy']]);
     expect(s(stack, 'app').depends_on).toEqual({

@@ -67,19 +67,23 @@ describe('ports', () => {
 
   it.each([
     ['"8080:80"', [{ target: 80, published: '8080', protocol: 'tcp', mode: 'ingress' }]],
-    ['"80"', [{ target: 80, protocol: 'tcp', mode: 'ingress' }]],
-    ['80', [{ target: 80, protocol: 'tcp', mode: 'ingress' }]],
+    // Without a host port, Compose publishes on a free port the engine picks (ephemeral).
+    ['"80"', [{ target: 80, protocol: 'tcp', mode: 'ingress', ephemeral: true }]],
+    ['80', [{ target: 80, protocol: 'tcp', mode: 'ingress', ephemeral: true }]],
     [
       '"127.0.0.1:8080:80/udp"',
       [{ target: 80, published: '8080', host_ip: '127.0.0.1', protocol: 'udp', mode: 'ingress' }],
     ],
-    ['"127.0.0.1::80"', [{ target: 80, host_ip: '127.0.0.1', protocol: 'tcp', mode: 'ingress' }]],
+    [
+      '"127.0.0.1::80"',
+      [{ target: 80, host_ip: '127.0.0.1', protocol: 'tcp', mode: 'ingress', ephemeral: true }],
+    ],
     [
       '"[::1]:53:53/udp"',
       [{ target: 53, published: '53', host_ip: '::1', protocol: 'udp', mode: 'ingress' }],
     ],
     ['"8000-8010:80"', [{ target: 80, published: '8000-8010', protocol: 'tcp', mode: 'ingress' }]],
-    ['"80/sctp"', [{ target: 80, protocol: 'sctp', mode: 'ingress' }]],
+    ['"80/sctp"', [{ target: 80, protocol: 'sctp', mode: 'ingress', ephemeral: true }]],
   ])('reads %s', (item, expected) => {
     expect(ports(`      - ${item}\n`)).toEqual(expected);
   });
@@ -88,8 +92,8 @@ describe('ports', () => {
     expect(ports('      - "9000-9001:7000-7001"\n      - "5000-5001"\n')).toEqual([
       { target: 7000, published: '9000', protocol: 'tcp', mode: 'ingress' },
       { target: 7001, published: '9001', protocol: 'tcp', mode: 'ingress' },
-      { target: 5000, protocol: 'tcp', mode: 'ingress' },
-      { target: 5001, protocol: 'tcp', mode: 'ingress' },
+      { target: 5000, protocol: 'tcp', mode: 'ingress', ephemeral: true },
+      { target: 5001, protocol: 'tcp', mode: 'ingress', ephemeral: true },
     ]);
   });
 
@@ -98,7 +102,7 @@ describe('ports', () => {
       ports('      - {target: 443, published: 8443, mode: host}\n      - {target: "53", protocol: UDP}\n'),
     ).toEqual([
       { target: 443, published: '8443', protocol: 'tcp', mode: 'host' },
-      { target: 53, protocol: 'udp', mode: 'ingress' },
+      { target: 53, protocol: 'udp', mode: 'ingress', ephemeral: true },
     ]);
   });
 });

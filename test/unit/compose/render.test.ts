@@ -103,21 +103,32 @@ describe('round trip', () => {
   const name = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/);
   const text = fc.string({ maxLength: 12 });
   const ms = fc.integer({ min: 1, max: 3 * 3_600_000 });
-  const port = fc.record(
-    {
-      target: fc.integer({ min: 1, max: 65535 }),
-      published: fc.oneof(
-        fc.integer({ min: 1, max: 65535 }).map(String),
-        fc
-          .tuple(fc.integer({ min: 1, max: 60000 }), fc.integer({ min: 1, max: 100 }))
-          .map(([a, n]) => `${a}-${a + n}`),
-      ),
-      host_ip: fc.constantFrom('127.0.0.1', '0.0.0.0', '::1'),
-      protocol: fc.constantFrom('tcp' as const, 'udp' as const, 'sctp' as const),
-      mode: fc.constantFrom('ingress' as const, 'host' as const),
-    },
-    { requiredKeys: ['target', 'protocol', 'mode'] },
-  );
+  const port = fc
+    .record(
+      {
+        target: fc.integer({ min: 1, max: 65535 }),
+        published: fc.oneof(
+          fc.integer({ min: 1, max: 65535 }).map(String),
+          fc
+            .tuple(fc.integer({ min: 1, max: 60000 }), fc.integer({ min: 1, max: 100 }))
+            .map(([a, n]) => `${a}-${a + n}`),
+        ),
+        host_ip: fc.constantFrom('127.0.0.1', '0.0.0.0', '::1'),
+        protocol: fc.constantFrom('tcp' as const, 'udp' as const, 'sctp' as const),
+        mode: fc.constantFrom('ingress' as const, 'host' as const),
+      },
+      { requiredKeys: ['target', 'protocol', 'mode'] },
+    )
+    // What the loader makes: a `ports` entry without a host port is published on a free one
+    // (ephemeral); an `expose` entry has neither host port nor address, in ingress mode.
+    .chain((p) =>
+      p.published !== undefined
+        ? fc.constant(p)
+        : fc.oneof(
+            fc.constant({ ...p, ephemeral: true as const }),
+            fc.constant({ target: p.target, protocol: p.protocol, mode: 'ingress' as const }),
+          ),
+    );
   const volume = fc.oneof(
     fc.record({
       type: fc.constant('bind' as const),
@@ -166,7 +177,13 @@ describe('round trip', () => {
         fc.option(text, { nil: null }),
         { maxKeys: 4 },
       ),
-      ports: fc.array(port, { maxLength: 3 }),
+      // The loader lists `ports` entries before `expose` ones.
+      ports: fc
+        .array(port, { maxLength: 3 })
+        .map((list) => [
+          ...list.filter((p) => p.published !== undefined || 'ephemeral' in p),
+          ...list.filter((p) => p.published === undefined && !('ephemeral' in p)),
+        ]),
       volumes: fc.uniqueArray(volume, { maxLength: 3, selector: (v) => v.target }),
       healthcheck,
       restart: fc.constantFrom(

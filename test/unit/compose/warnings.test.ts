@@ -9,8 +9,9 @@ const svc = (body: string) => `services:\n  s:\n    image: busybox\n${body}`;
 
 describe('warnings', () => {
   it.each([
-    ['external_links', '    external_links: [other_db_1:db]\n', 'external links are not supported'],
-    ['platform', '    platform: linux/arm64\n', 'node.platform.arch constraint'],
+    // external_links and platform are honoured since issue 11 (volumes-from-platform.test.ts).
+    ['pull_refresh_after', '    pull_refresh_after: 1h\n', 'agents do not re-pull on a schedule'],
+    ['pull_policy', '    pull_policy: daily\n', 'pull_policy daily is read as missing'],
     ['container_name', '    container_name: my-box\n', 'Alicia names containers itself'],
     ['deploy.labels', '    deploy: {labels: {a: b}}\n', 'deploy.labels label a Swarm service'],
     ['deploy.update_config', '    deploy: {update_config: {parallelism: 2}}\n', 'rolling-update settings'],
@@ -18,11 +19,6 @@ describe('warnings', () => {
       'deploy.placement.preferences',
       '    deploy: {placement: {preferences: [{spread: node.labels.zone}]}}\n',
       'placement preferences',
-    ],
-    [
-      'deploy.resources.reservations.devices',
-      '    deploy: {resources: {reservations: {devices: [{capabilities: [gpu]}]}}}\n',
-      'device reservations',
     ],
     [
       'deploy.resources.reservations.cpus',
