@@ -67,6 +67,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const labels = { ...options.labels };
   const role = options.role ?? 'worker';
   const address = options.address ?? defaultAddress(options.brokerUrl);
+  // What other hosts reach this one at: given, else our end of the broker connection (the
+  // interface that routes to the broker is the one the other hosts share), else the guess above.
+  const advertisedAddress = (): string => options.address ?? transportRef.current?.localAddress ?? address;
 
   try {
     await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
@@ -145,6 +148,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       dockerVersion,
       agentVersion: ALICIA_VERSION,
       features,
+      address: advertisedAddress(),
       now: now(),
     });
     await transport.publish(topics.agentInfo(id), info, { qos: 1, retain: true });

@@ -27,6 +27,8 @@ export const AgentConfigFileSchema = z.strictObject({
   role: z.enum(['worker', 'manager']).optional(),
   hostname: z.string().min(1).optional(),
   address: z.string().min(1).optional(),
+  /** The same as `address` (the flag's name: --advertise-address). */
+  advertise_address: z.string().min(1).optional(),
   state_dir: PathSchema.optional(),
   heartbeat_ms: z.number().int().positive().optional(),
   /** false: no start probes on this host (each is a `docker exec`). */
@@ -71,6 +73,7 @@ export interface AgentFlags {
   role?: string;
   hostname?: string;
   address?: string;
+  advertiseAddress?: string;
   allowPrivileged?: boolean;
   allowHostPath?: string[];
   allowHostNamespace?: string[];
@@ -195,6 +198,7 @@ export async function resolveAgentConfig(
       invalid('--heartbeat-ms', `"${flags.heartbeatMs}" is not a positive number of milliseconds`);
   }
   const role = flags.role ?? file.role;
+  const advertised = flags.advertiseAddress ?? flags.address ?? file.advertise_address ?? file.address;
   if (role !== undefined && role !== 'worker' && role !== 'manager')
     invalid('--role', `"${role}" is not worker or manager`);
   const logLevel = flags.logLevel ?? file.log_level ?? env.ALICIA_LOG_LEVEL ?? 'info';
@@ -241,7 +245,7 @@ export async function resolveAgentConfig(
       ...((flags.hostname ?? file.hostname) !== undefined
         ? { hostname: flags.hostname ?? file.hostname }
         : {}),
-      ...((flags.address ?? file.address) !== undefined ? { address: flags.address ?? file.address } : {}),
+      ...(advertised !== undefined ? { address: advertised } : {}),
       stateDir: flags.stateDir ?? file.state_dir ?? join(home, `agent-${id}`),
       ...(heartbeatMs !== undefined ? { heartbeatMs } : {}),
       // The flag can only turn it off (commander defaults a --no-… option to true).

@@ -42,6 +42,8 @@ export interface InfoInput {
   agentVersion: string;
   /** The ContainerSpec features this agent speaks (feature negotiation). */
   features: readonly string[];
+  /** The advertised address (absent: not announced). */
+  address?: string | undefined;
   now: number;
 }
 
@@ -60,6 +62,7 @@ export function buildInfo(input: InfoInput): AgentInfo {
     agent_version: input.agentVersion,
     protocol: PROTOCOL_VERSION,
     features: [...input.features],
+    ...(input.address !== undefined ? { address: input.address } : {}),
     ts: input.now,
   };
 }

@@ -21,8 +21,12 @@ export function describeEvent(event: AliciaEvent): string {
       return `deployed in ${ms(event.event_data.duration_ms)}`;
     case 'deploy_failed':
       return `deploy failed after ${ms(event.event_data.duration_ms)}: ${event.event_data.reason}`;
-    case 'service_waiting':
-      return `waiting for ${list(event.event_data.waiting_for)}`;
+    case 'service_waiting': {
+      const d = event.event_data;
+      if (d.host !== undefined)
+        return `${d.instance ?? d.service} waits for ${d.host}, which holds its data (${d.holds ?? 'data'})${d.reason ? `: ${d.reason}` : ''}`;
+      return `waiting for ${list(d.waiting_for)}`;
+    }
     case 'service_starting':
       return `starting ${event.event_data.replicas} on ${list(event.event_data.hosts)}`;
     case 'service_started':
@@ -101,6 +105,7 @@ export type Progress =
 export function progressOf(event: AliciaEvent): Progress | null {
   switch (event.event_type) {
     case 'service_waiting':
+      if (event.event_data.host !== undefined) return null;
       return { kind: 'waiting', service: event.event_data.service, on: event.event_data.waiting_for };
     case 'service_starting':
       return { kind: 'starting', service: event.event_data.service, hosts: event.event_data.hosts };

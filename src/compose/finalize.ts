@@ -492,6 +492,7 @@ function xAlicia(
   }
   const category = layer.category ?? labelCategory;
   if (category !== undefined) out.category = category;
+  if (layer.movable !== undefined) out.movable = layer.movable;
   return out;
 }
 

@@ -75,6 +75,7 @@ export interface ServiceXAliciaLayer {
   start_probe?: boolean;
   priority?: number;
   category?: string;
+  movable?: boolean;
 }
 
 export interface StackXAliciaLayer {

@@ -138,6 +138,12 @@ export const ServiceXAliciaSchema = z.strictObject({
   start_probe: z.boolean().optional(),
   priority: z.number().int().optional(),
   category: z.string().optional(),
+  /**
+   * true: the service may move to another host when its host is lost even though it has
+   * volumes, bind mounts or devices (its data may be lost, or lives elsewhere: NFS). Absent:
+   * such a service stays with its host (docs/hosts.md).
+   */
+  movable: z.boolean().optional(),
 });
 export type ServiceXAlicia = z.infer<typeof ServiceXAliciaSchema>;
 

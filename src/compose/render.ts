@@ -264,6 +264,7 @@ function renderXAlicia(x: ServiceXAlicia): JsonObject {
   if (x.start_probe !== undefined) out.start_probe = x.start_probe;
   if (x.priority !== undefined) out.priority = x.priority;
   if (x.category !== undefined) out.category = x.category;
+  if (x.movable !== undefined) out.movable = x.movable;
   const probe: JsonObject = {};
   if (x.probe?.http) {
     const { url, interval_ms, timeout_ms, expect_status, degraded_after_ms } = x.probe.http;

@@ -15,6 +15,7 @@ const SERVICE_KEYS = [
   'start_probe',
   'priority',
   'category',
+  'movable',
 ];
 const STACK_KEYS = ['backoff', 'startup_timeout'];
 const BACKOFF_KEYS = ['min', 'max', 'reset_after', 'max_attempts'];
@@ -48,6 +49,7 @@ export function readServiceXAlicia(ctx: FileContext, path: KeyPath, value: unkno
     out.priority = readInt(ctx, [...path, 'priority'], map.priority, Number.MIN_SAFE_INTEGER);
   }
   if (present(map.category)) out.category = readString(ctx, [...path, 'category'], map.category);
+  if (present(map.movable)) out.movable = readBool(ctx, [...path, 'movable'], map.movable);
   return out;
 }
 

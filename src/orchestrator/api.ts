@@ -10,6 +10,7 @@ import { REQUESTS, type ReplyData, type RequestBody, type RequestMethod } from '
 import type { Context } from './context.js';
 import { runDeploy } from './deploy-runner.js';
 import { downStack, restartService, scaleService, stopService } from './operations.js';
+import { planStack } from './plan.js';
 import { agentRows, allServiceStates, systemHealth } from './status.js';
 import type { StackRecord } from './store.js';
 
@@ -40,6 +41,7 @@ export const handlers: Handlers = {
       runDeploy(ctx, stack, { op: 'deploy', signal, deployId: bundle.deploy_id }),
     );
   },
+  plan: async (bundle, { orchestrator: ctx }) => planStack(ctx, parseBundle(bundle)),
   scale: (r, { orchestrator: ctx }) =>
     scaleService(ctx, { stack: r.stack, service: r.service, replicas: r.replicas }),
   restart: (r, { orchestrator: ctx }) => restartService(ctx, { stack: r.stack, service: r.service }),

@@ -10,6 +10,7 @@ import {
   requiredFeatures,
 } from '../protocol/index.js';
 import { type Context, instanceKey } from './context.js';
+import { withHostLinks } from './host-links.js';
 import type { StackRecord } from './store.js';
 
 function byAgent(assignments: readonly Assignment[]): Map<string, Assignment[]> {
@@ -22,7 +23,7 @@ function byAgent(assignments: readonly Assignment[]): Map<string, Assignment[]> 
   return out;
 }
 
-function specOf(record: StackRecord, a: Assignment): InstanceSpec {
+function specOf(ctx: Context, record: StackRecord, a: Assignment): InstanceSpec {
   const spec = record.specs[a.spec_hash];
   if (spec === undefined) {
     throw aliciaError('ALICIA_ERR_NOT_FOUND', `no spec ${a.spec_hash} recorded for instance ${a.instance}`);
@@ -32,7 +33,7 @@ function specOf(record: StackRecord, a: Assignment): InstanceSpec {
     stack: a.stack,
     service: a.service,
     slot: a.slot,
-    spec,
+    spec: withHostLinks(ctx, record, a, spec),
     spec_hash: a.spec_hash,
   };
 }
@@ -106,7 +107,7 @@ export async function startInstances(
       // What goes to the agent: the specs it can take (the others fail here, never sent).
       let sendable: InstanceSpec[] = [];
       try {
-        const specs = list.map((a) => specOf(record, a));
+        const specs = list.map((a) => specOf(ctx, record, a));
         sendable = specs.filter((spec) => {
           const refusal = unsupportedBy(ctx, agent, spec);
           if (refusal === null) return true;

@@ -34,6 +34,7 @@ import { createDesiredState } from './desired-state.js';
 import { createEventPublisher, type EventPublisher } from './events.js';
 import { createHealing } from './healing.js';
 import { createHealingStore } from './healing-store.js';
+import { createLinkKeeper } from './host-links.js';
 import { resumeIntents } from './intents.js';
 import { clearLegacyServiceStates } from './migrate-topics.js';
 import { createRegistry } from './registry.js';
@@ -214,6 +215,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   const status = createStatusPublisher(ctx, { startedMs });
   const watcher = createWatcher(ctx);
   watcherRef = watcher;
+  const links = createLinkKeeper(ctx);
   const api = (signal?: AbortSignal): ApiContext => ({
     orchestrator: ctx,
     startedMs,
@@ -350,6 +352,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     }
     registry.tick();
     void watcher.reschedule();
+    void links.refresh();
   }, tickMs);
   // A slow sweep retries whatever a lost command left undone.
   const sweeper = clock.setInterval(() => {

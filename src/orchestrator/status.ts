@@ -3,6 +3,7 @@
 // `ps` and `agents`.
 import type { TimerHandle } from '../clock/index.js';
 import type { Assignment } from '../core/deploy/index.js';
+import { dataOnHost, isSticky } from '../core/placement/index.js';
 import { isOneShotRestart } from '../core/restart-policy.js';
 import type { AgentRow, Health, InstanceState, ServiceState, SystemHealth } from '../protocol/index.js';
 import { PROTOCOL_VERSION } from '../protocol/index.js';
@@ -92,7 +93,9 @@ export function serviceState(ctx: Context, record: StackRecord, service: string)
     health,
     hosts: [...new Set(assignments.map((a) => a.agent))].sort(),
     depends_on: Object.keys(record.stack.services[service]?.depends_on ?? {}).sort(),
-    ...circuitNote(ctx, record, service),
+    ...(circuitNote(ctx, record, service).note !== undefined
+      ? circuitNote(ctx, record, service)
+      : waitingNote(ctx, record, assignments)),
     instances: rows,
   };
 }
@@ -114,6 +117,22 @@ function circuitNote(ctx: Context, record: StackRecord, service: string): { note
       return { note: `dependency ${dep} failed (circuit open): ${c.reason ?? 'healing stopped'}` };
     }
     queue.push(...Object.keys(record.stack.services[dep]?.depends_on ?? {}));
+  }
+  return {};
+}
+
+/** A service with data on a host that is not online waits for that host (docs/hosts.md). */
+function waitingNote(
+  ctx: Context,
+  record: StackRecord,
+  assignments: readonly Assignment[],
+): { note?: string } {
+  for (const a of assignments) {
+    if (ctx.registry.status(a.agent) === 'online') continue;
+    const spec = record.specs[a.spec_hash];
+    const service = record.stack.services[a.service];
+    if (spec === undefined || service === undefined || !isSticky(spec, service.x_alicia.movable)) continue;
+    return { note: `waiting for ${a.agent}, which holds its data (${dataOnHost(spec)})` };
   }
   return {};
 }
@@ -192,6 +211,7 @@ export function agentRows(ctx: Context): AgentRow[] {
     status: e.liveness?.status ?? 'unknown',
     session: e.liveness?.session ?? null,
     hostname: e.info?.hostname ?? null,
+    ...(e.info?.address !== undefined ? { address: e.info.address } : {}),
     arch: e.info?.arch ?? null,
     os: e.info?.os ?? null,
     role: e.info?.role ?? null,

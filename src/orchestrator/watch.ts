@@ -4,6 +4,7 @@
 // out through one executor table.
 import type { TimerHandle } from '../clock/index.js';
 import { describeCrashLoop } from '../core/deploy/index.js';
+import { dataOnHost, isSticky } from '../core/placement/index.js';
 import type { ObservedInstance } from '../core/reconcile/index.js';
 import {
   planHealing,
@@ -215,9 +216,11 @@ function placementRule(record: StackRecord, assignment: { service: string; spec_
   const spec = record.specs[assignment.spec_hash];
   const service = record.stack.services[assignment.service];
   if (spec === undefined || service === undefined) return undefined;
+  const holds = isSticky(spec, service.x_alicia.movable) ? (dataOnHost(spec) ?? undefined) : undefined;
   return {
     constraints: service.constraints,
     hosts: service.x_alicia.hosts,
     features: requiredFeatures(spec),
+    ...(holds !== undefined ? { holds } : {}),
   };
 }

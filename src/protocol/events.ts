@@ -38,9 +38,19 @@ export const EVENT_DATA_SCHEMAS = {
   }),
   service_waiting: z.strictObject({
     ...service,
+    /** Dependencies it waits for during a deploy (empty when it waits for its host). */
     waiting_for: Names,
     /** dependency -> its depends_on condition. */
     conditions: z.record(z.string(), z.string()),
+    /**
+     * The host it waits for: its host is lost and it holds data there (volumes, bind mounts,
+     * devices), so it is not moved — elsewhere it would start with empty data — and returns
+     * there (docs/hosts.md). With `instance`, `holds` (what ties it: `volume "pgdata"`) and `reason`.
+     */
+    host: z.string().optional(),
+    instance: z.string().optional(),
+    holds: z.string().optional(),
+    reason: z.string().optional(),
   }),
   service_starting: z.strictObject({ ...service, replicas: Count, instances: Names, hosts: Names }),
   service_started: z.strictObject({ ...service, elapsed_ms: Ms }),

@@ -38,6 +38,13 @@ export const AgentInfoSchema = z.strictObject({
   protocol: VersionSchema.optional(),
   /** Open list: a newer agent may name features this orchestrator does not know yet. */
   features: z.array(z.string().min(1)).optional(),
+  /**
+   * The advertised address: where other hosts reach the ports this host's containers publish
+   * (`--advertise-address`, default the agent's own end of its broker connection). The
+   * orchestrator resolves a service on another host to it (docs/hosts.md). Absent: an older
+   * agent; services on it are not reachable by name from other hosts.
+   */
+  address: z.string().min(1).optional(),
   ts: TimestampMsSchema,
 });
 export type AgentInfo = z.infer<typeof AgentInfoSchema>;

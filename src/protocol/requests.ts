@@ -97,6 +97,53 @@ export const DeployReportSchema = z.strictObject({
 });
 export type DeployReport = z.infer<typeof DeployReportSchema>;
 
+/**
+ * What a deploy of a bundle would do, nothing run (`alicia plan`, `up --dry-run`): where each
+ * instance would run, the networks made on each host, the names each instance reaches on
+ * other hosts, and the warnings (Compose's, and dependents that cannot reach a dependency).
+ */
+export const PlanReportSchema = z.strictObject({
+  stack: z.string(),
+  hosts: z.array(
+    z.strictObject({
+      agent: z.string(),
+      /** Its advertised address (absent: an agent that announces none). */
+      address: z.string().optional(),
+      /** Engine names of the networks the stack's instances there join. */
+      networks: StringList,
+      instances: StringList,
+    }),
+  ),
+  containers: z.array(
+    z.strictObject({
+      instance: z.string(),
+      service: z.string(),
+      agent: z.string(),
+      /** keep: runs already as it is; create: new; replace: its spec changed; remove: no longer wanted. */
+      action: z.enum(['keep', 'create', 'replace', 'remove']),
+      image: z.string(),
+      /** Published ports as `host:container/protocol`. */
+      ports: StringList,
+      /** Services on other hosts it reaches by name: `service:address` (its extra_hosts). */
+      links: StringList,
+      /** What ties it to its host (data there), or absent: it may move. */
+      holds: z.string().optional(),
+    }),
+  ),
+  warnings: z.array(
+    z.strictObject({
+      message: z.string(),
+      file: z.string().optional(),
+      path: z.string().optional(),
+      dependent: z.string().optional(),
+      dependent_agent: z.string().optional(),
+      dependency: z.string().optional(),
+      dependency_agent: z.string().optional(),
+    }),
+  ),
+});
+export type PlanReport = z.infer<typeof PlanReportSchema>;
+
 /** What an operation did on one host: done, or pending while the host is offline (done when it returns). */
 export const HostOutcomeSchema = z.strictObject({
   agent: z.string(),
@@ -151,6 +198,8 @@ export const AgentRowSchema = z.strictObject({
   status: z.enum(['online', 'suspect', 'offline', 'unknown']),
   session: z.number().int().nonnegative().nullable(),
   hostname: z.string().nullable(),
+  /** The advertised address (info's `address`); absent when the agent announces none. */
+  address: z.string().optional(),
   arch: z.string().nullable(),
   os: z.string().nullable(),
   role: z.enum(['worker', 'manager']).nullable(),
@@ -183,6 +232,8 @@ export type StackGraph = z.infer<typeof StackGraphSchema>;
 export const REQUESTS = {
   /** Compose files travel as text: the orchestrator parses them with the same loader. */
   deploy: { request: DeployBundleSchema, reply: DeployReportSchema },
+  /** What `deploy` of the same bundle would do, without doing it. */
+  plan: { request: DeployBundleSchema, reply: PlanReportSchema },
   scale: {
     request: z.strictObject({ ...Target, replicas: z.number().int().nonnegative() }),
     reply: ScaleResultSchema,
@@ -225,6 +276,7 @@ export type ReplyData<M extends RequestMethod = RequestMethod> = z.infer<(typeof
 /** Wire requests: the body plus the envelope. */
 export const RequestSchemas = {
   deploy: REQUESTS.deploy.request.extend(RequestEnvelope),
+  plan: REQUESTS.plan.request.extend(RequestEnvelope),
   scale: REQUESTS.scale.request.extend(RequestEnvelope),
   restart: REQUESTS.restart.request.extend(RequestEnvelope),
   stop: REQUESTS.stop.request.extend(RequestEnvelope),

@@ -20,6 +20,7 @@ export const REQUEST_METHODS = [
   'heal',
   'history',
   'graph',
+  'plan',
 ] as const;
 export type RequestMethod = (typeof REQUEST_METHODS)[number];
 

@@ -85,6 +85,8 @@ export interface Transport {
   readonly connected: boolean;
   /** The MQTT version of the current (or last) connection; null before the first. */
   readonly protocolVersion: ProtocolLevel | null;
+  /** This side's IP address of the current (or last) broker connection; null before the first or over WebSocket. */
+  readonly localAddress: string | null;
   /**
    * When the broker last sent us anything (any packet, PINGRESP included), in `now()` ms; 0
    * before the first. A link frozen without a FIN stays `connected` until the keepalive runs
@@ -364,6 +366,11 @@ export function createMqttTransport(options: TransportOptions): Transport {
     },
     get protocolVersion() {
       return version;
+    },
+    get localAddress() {
+      // The socket's own end: the address the broker (and so, usually, other hosts) reach us at.
+      const address = (client.stream as { localAddress?: unknown } | undefined)?.localAddress;
+      return typeof address === 'string' && address !== '' ? address.replace(/^::ffff:/, '') : null;
     },
     lastHeardMs: () => heardMs,
     ping() {

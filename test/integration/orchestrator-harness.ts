@@ -44,6 +44,8 @@ export interface AgentSpec {
   protocolFeatures?: readonly string[];
   /** The agent's local policy (allowed images, host paths…). */
   policy?: AgentPolicy;
+  /** Its advertised address (default: loopback, the broker's). */
+  address?: string;
 }
 
 export interface RunningAgent {
@@ -137,6 +139,7 @@ export async function startHarness(options: {
       runtime,
       ...(spec.protocolFeatures !== undefined ? { protocolFeatures: spec.protocolFeatures } : {}),
       ...(spec.policy !== undefined ? { policy: spec.policy } : {}),
+      ...(spec.address !== undefined ? { address: spec.address } : {}),
       log,
     });
     const running = { id: spec.id, agent, runtime, memory, stateDir };

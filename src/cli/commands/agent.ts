@@ -29,7 +29,11 @@ export function registerAgent(program: Command): void {
     .option('--prefix <prefix>', 'topic prefix (default alicia)')
     .option('--role <role>', 'worker or manager (default worker)')
     .option('--hostname <name>', 'node.hostname for placement (default: this host name)')
-    .option('--address <address>', "address other hosts reach this host's containers at")
+    .option(
+      '--advertise-address <address>',
+      "address other hosts reach this host's published ports at (default: this side of the broker connection)",
+    )
+    .option('--address <address>', 'the same as --advertise-address (older name)')
     .option('--allow-privileged', 'allow privileged containers (refused by default)')
     .option('--allow-host-path <path>', 'allow bind mounts under this host path (repeatable)', collect)
     .option(

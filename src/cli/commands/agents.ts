@@ -20,11 +20,12 @@ export function registerAgents(program: Command): void {
         else
           process.stdout.write(
             formatTable(
-              ['AGENT', 'STATUS', 'HOSTNAME', 'ARCH', 'RUNNING', 'LAST SEEN', 'LABELS'],
+              ['AGENT', 'STATUS', 'HOSTNAME', 'ADDRESS', 'ARCH', 'RUNNING', 'LAST SEEN', 'LABELS'],
               data.agents.map((a) => [
                 a.agent,
                 a.status,
                 a.hostname ?? '-',
+                a.address ?? '-',
                 a.arch ?? '-',
                 `${a.running}/${a.containers}`,
                 a.last_seen_ms_ago === null ? '-' : `${(a.last_seen_ms_ago / 1000).toFixed(1)}s ago`,

@@ -10,6 +10,7 @@ import { registerEvents } from './events.js';
 import { registerHeal } from './heal.js';
 import { registerHistory } from './history.js';
 import { registerOrchestrator } from './orchestrator.js';
+import { registerPlan } from './plan.js';
 import { registerPs } from './ps.js';
 import { registerRestart } from './restart.js';
 import { registerScale } from './scale.js';
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   registerBroker(program);
   registerConfig(program);
   registerUp(program);
+  registerPlan(program);
   registerOrchestrator(program);
   registerPs(program);
   registerScale(program);

@@ -32,6 +32,7 @@ interface UpFlags {
   uiPort?: string;
   /** false with --no-ui. */
   ui?: boolean;
+  dryRun?: boolean;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -74,8 +75,14 @@ export function registerUp(program: Command): void {
       'embedded mode: serve the dashboard on 127.0.0.1:N (default 7883, 0 = any free port)',
     )
     .option('--no-ui', 'embedded mode: no dashboard')
+    .option('--dry-run', 'show what would be done (the same as `alicia plan`); run nothing')
     .action(async (flags: UpFlags) => {
       const { fail } = await import('../output.js');
+      if (flags.dryRun === true) {
+        const { printPlan } = await import('./plan.js');
+        await printPlan(flags);
+        return;
+      }
       try {
         const { existsSync } = await import('node:fs');
         const { findComposeFiles, loadBundle } = await import('../../compose/index.js');
@@ -324,6 +331,10 @@ async function remoteUp(stack: Stack, bundle: DeployBundle, flags: UpFlags): Pro
   try {
     // Said before the header: with no orchestrator online nothing is deployed.
     await client.orchestratorOnline('deploy');
+    // Before anything runs: a dependent placed where it cannot reach its dependency is said now.
+    const plan = await client.request('plan', bundle);
+    for (const w of plan.warnings)
+      if (w.dependent !== undefined) process.stderr.write(`alicia: warning: ${w.message}\n`);
     const services = Object.keys(stack.services);
     if (!json)
       process.stdout.write(

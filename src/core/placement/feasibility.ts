@@ -30,6 +30,11 @@ export interface PlacementRule {
   readonly hosts?: readonly string[] | undefined;
   /** ContainerSpec features the service's spec needs (requiredFeatures); absent: none. */
   readonly features?: readonly string[] | undefined;
+  /**
+   * What ties its instances to the host they run on (`volume "pgdata"`: sticky.ts); set, they
+   * are never moved off a lost host, they wait for it. Absent: stateless, or movable.
+   */
+  readonly holds?: string | undefined;
 }
 
 const NONE: readonly string[] = Object.freeze([]);

@@ -38,6 +38,22 @@ export interface RescheduleResult {
   readonly unplaceable: ReadonlySet<string>;
 }
 
+function waiting(stack: string, a: Assignment, holds: string, offlineMs: number): WatchStep {
+  return emit({
+    event_type: 'service_waiting',
+    data: {
+      stack,
+      service: a.service,
+      waiting_for: [],
+      conditions: {},
+      instance: a.instance,
+      host: a.agent,
+      holds,
+      reason: `host ${a.agent} offline for ${offlineMs} ms; not moved: its data is there`,
+    },
+  });
+}
+
 export function planReschedule(input: RescheduleInput): RescheduleResult {
   const { agent, now } = input;
   const offlineMs = now - input.offlineSinceMs;
@@ -63,6 +79,11 @@ export function planReschedule(input: RescheduleInput): RescheduleResult {
     for (const a of stack.assignments.filter((x) => x.agent === agent)) {
       const rule = stack.ruleOf(a);
       if (rule === undefined) continue;
+      if (rule.holds !== undefined) {
+        // Data stays with its host: said once per outage, with agent_lost.
+        if (!input.announced) steps.push(waiting(stack.name, a, rule.holds, offlineMs));
+        continue;
+      }
       // Other replicas of the service, where they are now (moved ones included): spread.
       const others = current.filter((x) => x.service === a.service && x !== a).map((x) => x.agent);
       const placed = placer.place({

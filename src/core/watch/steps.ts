@@ -36,6 +36,19 @@ export type WatchEvent =
       };
     }
   | {
+      readonly event_type: 'service_waiting';
+      readonly data: {
+        stack: string;
+        service: string;
+        waiting_for: string[];
+        conditions: Record<string, string>;
+        instance: string;
+        host: string;
+        holds: string;
+        reason: string;
+      };
+    }
+  | {
       readonly event_type: 'agent_lost';
       readonly data: { agent: string; instances: number; offline_ms: number };
     }

@@ -155,4 +155,21 @@ describe('agent config', () => {
     expect(parseLabels('zone=garage, disk=ssd,,')).toEqual({ zone: 'garage', disk: 'ssd' });
     expect(() => parseLabels('zone')).toThrow(/--labels.*"zone"/);
   });
+
+  it('takes the advertised address from --advertise-address, --address or the file', async () => {
+    const path = await file(
+      'addr.yaml',
+      'id: pi-1\nbroker: mqtt://127.0.0.1:1883\nadvertise_address: 192.168.1.21\n',
+    );
+    expect((await resolveAgentConfig({ config: path }, {})).options.address).toBe('192.168.1.21');
+    const flagged = await resolveAgentConfig({ config: path, advertiseAddress: '10.0.0.5' }, {});
+    expect(flagged.options.address).toBe('10.0.0.5');
+    const old = await resolveAgentConfig(
+      { id: 'pi-2', broker: 'mqtt://127.0.0.1:1883', address: '10.0.0.6' },
+      {},
+    );
+    expect(old.options.address).toBe('10.0.0.6');
+    const none = await resolveAgentConfig({ id: 'pi-3', broker: 'mqtt://127.0.0.1:1883' }, {});
+    expect(none.options.address).toBeUndefined();
+  });
 });

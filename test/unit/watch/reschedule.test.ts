@@ -112,3 +112,30 @@ describe('reschedule policy', () => {
     );
   });
 });
+
+describe('reschedule: data stays with its host', () => {
+  it('does not move a service that holds data on the lost host; says once that it waits for that host', () => {
+    const rules = (a: Assignment) =>
+      a.service === 'db' ? { constraints: [], holds: 'volume "s_data"' } : { constraints: [] };
+    const first = planReschedule(
+      input({ stacks: [{ name: 's', assignments: input().stacks[0]?.assignments ?? [], ruleOf: rules }] }),
+    );
+    const waiting = first.steps.flatMap((s) =>
+      s.kind === 'emit' && s.event.event_type === 'service_waiting' ? [s.event.data] : [],
+    );
+    expect(waiting).toEqual([
+      expect.objectContaining({ service: 'db', host: 'lost', holds: 'volume "s_data"', waiting_for: [] }),
+    ]);
+    const moved = first.steps.flatMap((s) =>
+      s.kind === 'reassign' ? s.moves.map((m) => m.from.service) : [],
+    );
+    expect(moved).toEqual(['web']);
+    const again = planReschedule(
+      input({
+        announced: true,
+        stacks: [{ name: 's', assignments: input().stacks[0]?.assignments ?? [], ruleOf: rules }],
+      }),
+    );
+    expect(kinds(again.steps)).not.toContain('service_waiting');
+  });
+});
