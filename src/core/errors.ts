@@ -42,6 +42,7 @@ export const ERRORS = {
   ALICIA_ERR_PLACEMENT: 'No host satisfies the placement constraints',
   ALICIA_ERR_DEPLOY_FAILED: 'Deploy failed',
   ALICIA_ERR_DEPENDENCY_FAILED: 'A dependency failed, so its dependents were not started',
+  ALICIA_ERR_CIRCUIT_OPEN: 'Healing gave up on a service: its circuit is open until an operator heals it',
   ALICIA_ERR_TIMEOUT: 'Operation timed out',
   // Broker and security
   ALICIA_ERR_AUTH: 'Authentication failed',

@@ -6,14 +6,7 @@ import { prettifyError } from 'zod';
 import { parseBundle } from '../compose/bundle.js';
 import { aliciaError } from '../core/errors.js';
 import { buildGraph } from '../core/graph/index.js';
-import {
-  HEALING_EVENT_TYPES,
-  REQUESTS,
-  type ReplyData,
-  type RequestBody,
-  type RequestMethod,
-  toHistoryEntry,
-} from '../protocol/index.js';
+import { REQUESTS, type ReplyData, type RequestBody, type RequestMethod } from '../protocol/index.js';
 import type { Context } from './context.js';
 import { runDeploy } from './deploy-runner.js';
 import { downStack, restartService, scaleService, stopService } from './operations.js';
@@ -59,6 +52,7 @@ export const handlers: Handlers = {
       action: 'restart',
       reason: 'operator',
     });
+    // restartService closes an open circuit first.
     return restartService(ctx, { stack: r.stack, service: r.service }, 'heal requested by an operator');
   },
   stop: (r, { orchestrator: ctx }) => stopService(ctx, { stack: r.stack, service: r.service }),
@@ -75,14 +69,10 @@ export const handlers: Handlers = {
   },
   agents: async (_r, { orchestrator: ctx }) => ({ agents: agentRows(ctx) }),
   health: async (_r, { orchestrator: ctx, startedMs }) => systemHealth(ctx, startedMs),
-  async history(r, { orchestrator: ctx }) {
-    const events = ctx.events.history({
-      service: r.service,
-      types: HEALING_EVENT_TYPES,
-      limit: r.limit ?? 100,
-    });
-    return { entries: events.flatMap((e) => toHistoryEntry(e) ?? []) };
-  },
+  // The persisted history (healing.json): it survives an orchestrator restart.
+  history: async (r, { orchestrator: ctx }) => ({
+    entries: ctx.healing.history({ service: r.service, limit: r.limit ?? 100 }),
+  }),
   async graph(r, { orchestrator: ctx }) {
     if (r.stack !== undefined && ctx.state.stacks[r.stack] === undefined) {
       throw aliciaError('ALICIA_ERR_NOT_FOUND', `stack "${r.stack}" is not deployed`);

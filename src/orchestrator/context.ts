@@ -8,6 +8,7 @@ import type { Transport } from '../transport/index.js';
 import type { AgentClient } from './agent-client.js';
 import type { DesiredState } from './desired-state.js';
 import type { EventPublisher } from './events.js';
+import type { Healing } from './healing.js';
 import type { Registry } from './registry.js';
 import type { OrchestratorState, StackRecord } from './store.js';
 
@@ -49,6 +50,8 @@ export interface Context {
   readonly removing: Map<string, number>;
   /** agent/instance -> the agent's error for its start. */
   readonly startErrors: Map<string, WireError>;
+  /** The healing ladder above the agents' restarts: circuits, holds, the persisted history. */
+  readonly healing: Healing;
   /** Promises of background work (for close). */
   track(work: Promise<unknown>): void;
 }

@@ -62,6 +62,7 @@ export function drive(
         restarts: current?.restarts ?? 0,
         gave_up: current?.recovery?.gave_up ?? false,
         start_error: error,
+        crash_loop: current?.crash_loop ?? null,
       };
     });
 

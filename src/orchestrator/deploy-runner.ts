@@ -12,6 +12,7 @@ import {
   buildDeployPlan,
   checkConditions,
   type DeployPlan,
+  type DeployState,
   type InstancePlan,
   planInstances,
   type ServiceTarget,
@@ -22,6 +23,7 @@ import { createPlacer } from '../core/placement/index.js';
 import { requiredFeatures } from '../protocol/index.js';
 import type { Context } from './context.js';
 import { drive } from './deploy-drive.js';
+import { removeInstances } from './instance-ops.js';
 import { pruneSpecs, removeInOrder } from './removal.js';
 import { serviceSpecs } from './service-spec.js';
 import type { StackRecord, StackRecordData } from './store.js';
@@ -172,7 +174,7 @@ export async function runDeploy(ctx: Context, stack: Stack, options: DeployOptio
     }),
   ]);
   try {
-    return await driveDeploy(ctx, stack, graph, replicas, plan, record, options, deployId);
+    return await driveDeploy(ctx, stack, graph, replicas, plan, record, options, deployId, previous?.stack);
   } finally {
     await ctx.desired.endIntent(stack.name, deployId);
   }
@@ -187,6 +189,7 @@ async function driveDeploy(
   record: StackRecord,
   options: DeployOptions,
   deployId: string,
+  previousStack?: Stack,
 ): Promise<DeployReport> {
   // Resumed: a kept instance its (reachable) agent does not report was assigned by the
   // interrupted run but never started; it is started again, in dependency order. (The
@@ -231,6 +234,11 @@ async function driveDeploy(
     signal: options.signal,
   });
 
+  const rolledBack =
+    outcome.state.outcome?.ok === false
+      ? await rollBack(ctx, stack.name, fresh, replaced, outcome.state, previousStack)
+      : [];
+
   // Surplus (scale down, services gone from the file) goes after a successful deploy,
   // dependents first. After a failed one it stays: the next deploy plans it again.
   const surplus = plan.remove.filter((a) => !plan.replace.some((r) => r.old.instance === a.instance));
@@ -260,9 +268,75 @@ async function driveDeploy(
   };
   const result = outcome.state.outcome;
   if (result && !result.ok) {
-    throw aliciaError('ALICIA_ERR_DEPLOY_FAILED', `stack "${stack.name}": ${result.reason}`, {
+    const back = rolledBack.length > 0 ? `; rolled back to the previous spec: ${rolledBack.join(', ')}` : '';
+    throw aliciaError('ALICIA_ERR_DEPLOY_FAILED', `stack "${stack.name}": ${result.reason}${back}`, {
       details: { stack: stack.name, failed: result.failed, blocked: result.blocked, report },
     });
   }
   return report;
+}
+
+/**
+ * A changed service that failed its deploy step while its previous instances still run
+ * (start-first replacement keeps them until the new ones are ready): the new instances go,
+ * the previous ones stay, and the stack record gets the previous definition of the service
+ * back, so the reconcile and the next deploy start from what serves. Returns the services
+ * rolled back. (A stop-first replacement — published ports — has nothing left to go back to.)
+ */
+async function rollBack(
+  ctx: Context,
+  stackName: string,
+  fresh: ReadonlyMap<string, Assignment[]>,
+  replaced: ReadonlyMap<string, Assignment[]>,
+  state: DeployState,
+  previousStack: Stack | undefined,
+): Promise<string[]> {
+  const live = ctx.state.stacks[stackName];
+  if (live === undefined || previousStack === undefined) return [];
+  const assigned = new Set(live.assignments.map((a) => `${a.agent}/${a.instance}`));
+  const services = [...replaced.keys()].filter((service) => {
+    const phase = state.services[service]?.phase;
+    const old = replaced.get(service) ?? [];
+    return (
+      phase === 'failed' &&
+      previousStack.services[service] !== undefined &&
+      old.length > 0 &&
+      old.every((a) => assigned.has(`${a.agent}/${a.instance}`))
+    );
+  });
+  if (services.length === 0) return [];
+  const drop = services.flatMap((service) => fresh.get(service) ?? []);
+  await ctx.desired.unassign(stackName, drop);
+  const current = ctx.state.stacks[stackName];
+  if (current === undefined) return [];
+  const restored: Stack = {
+    ...current.stack,
+    services: {
+      ...current.stack.services,
+      ...Object.fromEntries(services.map((s) => [s, previousStack.services[s] as Stack['services'][string]])),
+    },
+  };
+  await ctx.desired.applyStack(stackName, {
+    stack: restored,
+    specs: { ...current.specs },
+    scale: { ...current.scale },
+    stopped: [...current.stopped],
+    assignments: [...current.assignments],
+    deployed_ms: current.deployed_ms,
+  });
+  for (const service of services) {
+    const reason = state.services[service]?.failure?.reason ?? 'never became healthy';
+    ctx.healing.closeCircuit(stackName, service, 'rolled back to the previous spec');
+    ctx.events.emit('healing_action', {
+      stack: stackName,
+      service,
+      action: 'rollback',
+      instances: (fresh.get(service) ?? []).map((a) => a.instance),
+      reason: `the changed spec failed (${reason}); the previous instances ${(replaced.get(service) ?? [])
+        .map((a) => a.instance)
+        .join(', ')} kept serving`,
+    });
+  }
+  await removeInstances(ctx, drop);
+  return services.sort();
 }

@@ -64,15 +64,19 @@ function recordErrors(
   response: ActionResponse,
 ): string[] {
   const failed: string[] = [];
+  // A start that failed is not in flight: its retry is the healing ladder's to time, not
+  // held back by the allowance for a start that has yet to show up.
   if (response.status === 'error') {
     for (const instance of instances) {
       ctx.startErrors.set(instanceKey(agent, instance), response.error);
+      ctx.pendingStarts.delete(instanceKey(agent, instance));
       failed.push(instance);
     }
     return failed;
   }
   for (const result of response.data?.results ?? []) {
     if (result.status === 'error') {
+      ctx.pendingStarts.delete(instanceKey(agent, result.instance));
       ctx.startErrors.set(
         instanceKey(agent, result.instance),
         result.error ?? { code: 'ALICIA_ERR_COMMAND_FAILED', message: 'the agent reported an error' },
@@ -190,4 +194,23 @@ export async function restartInstances(ctx: Context, assignments: readonly Assig
     }),
   );
   return failed;
+}
+
+/**
+ * Stops instances and leaves their containers (and logs) in place: the agent no longer
+ * restarts them (its desired `run` turns false) until a start or restart.
+ */
+export async function stopInstances(ctx: Context, assignments: readonly Assignment[]): Promise<void> {
+  await Promise.all(
+    [...byAgent(assignments)].map(async ([agent, list]) => {
+      const instances = list.map((a) => a.instance);
+      try {
+        const response = await ctx.agentClient.send(agent, 'stop', { instances });
+        if (response.status === 'error')
+          ctx.log.warn({ agent, instances, error: response.error }, 'stop refused');
+      } catch (err) {
+        ctx.log.warn({ err, agent, instances }, 'stop not confirmed');
+      }
+    }),
+  );
 }

@@ -9,7 +9,7 @@ import { buildGraph, type ServiceGraph } from '../core/graph/index.js';
 import type { DownResult, HostOutcome, ScaleResult, StopResult } from '../protocol/index.js';
 import { type Context, findStack, instanceKey } from './context.js';
 import { type DeployReport, runDeploy } from './deploy-runner.js';
-import { removeInstances, restartInstances } from './instance-ops.js';
+import { removeInstances, restartInstances, startInstances } from './instance-ops.js';
 import { removeInOrder } from './removal.js';
 import type { StackRecord } from './store.js';
 
@@ -116,10 +116,31 @@ export async function restartService(
     if (mine.length === 0) {
       throw aliciaError('ALICIA_ERR_NOT_FOUND', `service "${request.service}" has no instance to restart`);
     }
-    const failed = await restartInstances(ctx, mine);
+    // An operator's restart or heal closes an open circuit: healing starts over.
+    ctx.healing.closeCircuit(name, request.service, reason);
+    // Instances with no container (their starts failed) are started; the others restarted.
+    const missing = mine.filter((a) => ctx.registry.report(a.agent, a.instance) === undefined);
+    const present = mine.filter((a) => !missing.includes(a));
+    const countsBefore = new Map(
+      present.map((a) => [
+        instanceKey(a.agent, a.instance),
+        ctx.registry.report(a.agent, a.instance)?.restarts ?? 0,
+      ]),
+    );
+    if (missing.length > 0) await startInstances(ctx, record, missing);
+    const failed = [
+      ...missing.flatMap((a) => {
+        const error = ctx.startErrors.get(instanceKey(a.agent, a.instance));
+        return error === undefined ? [] : [`${a.instance}: ${error.message}`];
+      }),
+      ...(present.length > 0 ? await restartInstances(ctx, present) : []),
+    ];
     if (failed.length > 0) {
       throw aliciaError('ALICIA_ERR_COMMAND_FAILED', `restart of "${request.service}": ${failed.join('; ')}`);
     }
+    // Held under the lock until the agents report the restarts: the watcher then sees them as
+    // this operation's, not as restarts of the agents' own (no second service_restarted).
+    await reportsCounted(ctx, present, countsBefore, RESTART_REPORT_WAIT_MS);
     const instances = mine.map((a) => a.instance);
     ctx.events.emit('service_restarted', { stack: name, service: request.service, instances, reason });
     return { stack: name, service: request.service, instances };
@@ -242,4 +263,34 @@ export async function finishDown(ctx: Context, stack: string): Promise<void> {
   if (intent?.kind !== 'down') return;
   await ctx.desired.endIntent(stack, intent.id);
   ctx.events.emit('stack_removed', { stack, services: [...intent.services], instances: intent.instances });
+}
+
+/** How long an operator restart waits for the agents to report it (ms). */
+const RESTART_REPORT_WAIT_MS = 2_000;
+
+/** Resolves once every instance's reported restart count grew past `before`, or after `timeoutMs`. */
+function reportsCounted(
+  ctx: Context,
+  assignments: readonly Assignment[],
+  before: ReadonlyMap<string, number>,
+  timeoutMs: number,
+): Promise<void> {
+  const done = (): boolean =>
+    assignments.every(
+      (a) =>
+        (ctx.registry.report(a.agent, a.instance)?.restarts ?? 0) >
+        (before.get(instanceKey(a.agent, a.instance)) ?? 0),
+    );
+  if (assignments.length === 0 || done()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const finish = (): void => {
+      ctx.clock.clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = ctx.clock.setTimeout(finish, timeoutMs);
+    const off = ctx.registry.onChange((change) => {
+      if (change.kind === 'containers' && done()) finish();
+    });
+  });
 }

@@ -32,6 +32,8 @@ import { type ApiContext, requestInProcess } from './api.js';
 import type { Context, Settings } from './context.js';
 import { createDesiredState } from './desired-state.js';
 import { createEventPublisher, type EventPublisher } from './events.js';
+import { createHealing } from './healing.js';
+import { createHealingStore } from './healing-store.js';
 import { createLinkKeeper } from './host-links.js';
 import { resumeIntents } from './intents.js';
 import { clearLegacyServiceStates } from './migrate-topics.js';
@@ -169,8 +171,16 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     session: () => session,
     seq: { start: state.seq_reserved, reserve: (upTo) => desired.reserveSeq(upTo) },
   });
+  const healingStore = createHealingStore(options.stateDir);
+  let watcherRef: { scheduleReconcile(delayMs?: number): void } | null = null;
+  // ctx is read only when a failure or request arrives, after it is built below.
+  const healing = createHealing(healingStore, await healingStore.load(), () => ctx, {
+    kick: () => watcherRef?.scheduleReconcile(0),
+  });
+  events.onEvent((event) => healing.record(event));
   const ctx: Context = {
     log,
+    healing,
     clock,
     now,
     topics,
@@ -204,6 +214,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
 
   const status = createStatusPublisher(ctx, { startedMs });
   const watcher = createWatcher(ctx);
+  watcherRef = watcher;
   const links = createLinkKeeper(ctx);
   const api = (signal?: AbortSignal): ApiContext => ({
     orchestrator: ctx,
@@ -388,6 +399,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       clock.clearInterval(ticker);
       clock.clearInterval(sweeper);
       watcher.close();
+      healing.close();
       status.close();
       agentClient.close();
       await events.flush();
@@ -395,6 +407,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
         .publish(topics.orchestratorState, presence('offline', session), { qos: 1, retain: true })
         .catch(() => undefined);
       await desired.flush();
+      await healing.flush();
       await transport.close();
     },
   };

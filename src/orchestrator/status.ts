@@ -93,9 +93,32 @@ export function serviceState(ctx: Context, record: StackRecord, service: string)
     health,
     hosts: [...new Set(assignments.map((a) => a.agent))].sort(),
     depends_on: Object.keys(record.stack.services[service]?.depends_on ?? {}).sort(),
-    ...waitingNote(ctx, record, assignments),
+    ...(circuitNote(ctx, record, service).note !== undefined
+      ? circuitNote(ctx, record, service)
+      : waitingNote(ctx, record, assignments)),
     instances: rows,
   };
+}
+
+/** Why a service or its dependents stand still: its own open circuit, or a dependency's (transitively). */
+function circuitNote(ctx: Context, record: StackRecord, service: string): { note?: string } {
+  const own = ctx.healing.circuitOf(record.name, service);
+  if (own?.state === 'open') {
+    return { note: `circuit open: ${own.reason ?? 'healing stopped'}; alicia heal ${service} closes it` };
+  }
+  const seen = new Set<string>([service]);
+  const queue = Object.keys(record.stack.services[service]?.depends_on ?? {});
+  while (queue.length > 0) {
+    const dep = queue.shift() as string;
+    if (seen.has(dep)) continue;
+    seen.add(dep);
+    const c = ctx.healing.circuitOf(record.name, dep);
+    if (c?.state === 'open') {
+      return { note: `dependency ${dep} failed (circuit open): ${c.reason ?? 'healing stopped'}` };
+    }
+    queue.push(...Object.keys(record.stack.services[dep]?.depends_on ?? {}));
+  }
+  return {};
 }
 
 /** A service with data on a host that is not online waits for that host (docs/hosts.md). */

@@ -3,6 +3,7 @@
 // -> events, rescheduling off lost hosts, healing of idle stacks) and carries their steps
 // out through one executor table.
 import type { TimerHandle } from '../clock/index.js';
+import { describeCrashLoop } from '../core/deploy/index.js';
 import { dataOnHost, isSticky } from '../core/placement/index.js';
 import type { ObservedInstance } from '../core/reconcile/index.js';
 import {
@@ -21,6 +22,8 @@ import { createWatchExecutors, runSteps } from './watch-executors.js';
 
 export function createWatcher(ctx: Context) {
   const seen = new Map<string, SeenInstance>();
+  /** agent/instance reported crash-looping (one failure per episode). */
+  const crashing = new Set<string>();
   const lostAnnounced = new Set<string>();
   let unplaceable: ReadonlySet<string> = new Set();
   const executors = createWatchExecutors(ctx);
@@ -42,7 +45,49 @@ export function createWatcher(ctx: Context) {
         a !== undefined && !ctx.isLocked(a.stack) ? { stack: a.stack, service: a.service, agent } : null;
       const result = reportEvents(seen.get(key), c, subject, now);
       seen.set(key, result.seen);
-      steps.push(...result.steps);
+      for (const step of result.steps) {
+        // The agent gave up on the instance: the orchestrator's ladder decides what comes
+        // next (recreate, move, or open the circuit with the one service_failed).
+        if (subject !== null && step.kind === 'emit' && step.event.event_type === 'service_failed') {
+          // Taken in once the agent has stopped it (state failed): a recreate issued while
+          // the agent is still stopping the old container would race the agent's give-up.
+          if (c.state !== 'failed') continue;
+          ctx.healing.failure({
+            type: 'gave_up',
+            stack: subject.stack,
+            service: subject.service,
+            agent,
+            instance: c.instance,
+            reason: step.event.data.reason,
+          });
+          continue;
+        }
+        // Restarted (by its agent, or an operator): its restart: true dependents follow once it is ready.
+        if (subject !== null && step.kind === 'emit' && step.event.event_type === 'service_restarted') {
+          ctx.healing.dependencyRestarted(subject.stack, subject.service);
+        }
+        steps.push(step);
+      }
+      if (!c.crash_loop) crashing.delete(key);
+      else if (subject !== null && !crashing.has(key)) {
+        // A crash loop is a failure of the ladder as a give-up is: recreated with backoff,
+        // then stopped and failed once the budget is spent.
+        crashing.add(key);
+        ctx.healing.failure({
+          type: 'gave_up',
+          stack: subject.stack,
+          service: subject.service,
+          agent,
+          instance: c.instance,
+          reason: `crash-looping (${describeCrashLoop(c.crash_loop)})`,
+        });
+      }
+      if (subject !== null && c.state === 'running' && (c.health === 'healthy' || c.health === 'none')) {
+        ctx.healing.ready(subject.stack, subject.service);
+      }
+      if (subject !== null && c.state === 'running' && c.health === 'healthy') {
+        ctx.healing.healthy(subject.stack, subject.service);
+      }
     }
     // Only emits: carried out now, in the order of the reports.
     runSteps(executors, steps).catch((err: unknown) => ctx.log.error({ err }, 'report events failed'));
@@ -117,7 +162,17 @@ export function createWatcher(ctx: Context) {
         ...planHealing({
           stack: record.name,
           assignments: record.assignments,
-          pendingUntil: (agent, instance) => ctx.pendingStarts.get(instanceKey(agent, instance)),
+          // A start in flight, a retry's backoff, or an open circuit: not started now.
+          pendingUntil: (agent, instance) => {
+            const pending = ctx.pendingStarts.get(instanceKey(agent, instance));
+            const service = record.assignments.find((a) => a.instance === instance)?.service;
+            const held =
+              service === undefined
+                ? undefined
+                : ctx.healing.heldUntil(record.name, service, agent, instance);
+            if (pending === undefined) return held;
+            return held === undefined ? pending : Math.max(pending, held);
+          },
           observed,
           unreachable: new Set([...agents].filter((a) => !reachable(a))),
           now,

@@ -107,7 +107,21 @@ export const EVENT_DATA_SCHEMAS = {
   healing_action: z.strictObject({
     stack: z.string().optional(),
     service: z.string().optional(),
-    action: z.enum(['start_missing', 'remove_unwanted', 'restart']),
+    /**
+     * start_missing / remove_unwanted: reconcile; restart: an operator's heal; recreate: a
+     * fresh container after its agent gave up; retry_start: a failed start tried again after a
+     * backoff; circuit_close: an operator closed an open circuit (healing resumes); rollback: a changed
+     * spec never became healthy and the previous instances, which kept serving, stay.
+     */
+    action: z.enum([
+      'start_missing',
+      'remove_unwanted',
+      'restart',
+      'recreate',
+      'retry_start',
+      'circuit_close',
+      'rollback',
+    ]),
     /** `instance` or `agent/instance` ids the action touches. */
     instances: Names.optional(),
     reason: z.string(),

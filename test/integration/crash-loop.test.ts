@@ -24,6 +24,7 @@ services:
     network_mode: host
     command: ["sh", "-c", "echo holder starting on ${port}; exec nc -l -p ${port}"]
     restart: always
+    labels: { alicia.healing: manual }
   web:
     image: alicia-test/busybox:latest
     network_mode: host
@@ -32,6 +33,9 @@ services:
     # Started after holder, which then usually holds the port; under load web may bind first,
     # and holder is the one that loops: either way exactly one of them does.
     depends_on: [holder]
+    # Manual healing (both): the orchestrator's ladder would recreate the looping container
+    # (a new one, a new episode); here Docker's own restarts of that one container are watched.
+    labels: { alicia.healing: manual }
 `;
 
 describe('crash loops on real Docker', () => {

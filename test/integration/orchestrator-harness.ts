@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   type Agent,
+  type AgentPolicy,
   type ContainerRuntime,
   createMemoryRuntime,
   type MemoryRuntime,
@@ -41,6 +42,8 @@ export interface AgentSpec {
   runtime?: ContainerRuntime;
   /** Pins the agent to these ContainerSpec features, as an older agent (feature negotiation). */
   protocolFeatures?: readonly string[];
+  /** The agent's local policy (allowed images, host paths…). */
+  policy?: AgentPolicy;
   /** Its advertised address (default: loopback, the broker's). */
   address?: string;
 }
@@ -135,6 +138,7 @@ export async function startHarness(options: {
       hostname: spec.hostname ?? spec.id,
       runtime,
       ...(spec.protocolFeatures !== undefined ? { protocolFeatures: spec.protocolFeatures } : {}),
+      ...(spec.policy !== undefined ? { policy: spec.policy } : {}),
       ...(spec.address !== undefined ? { address: spec.address } : {}),
       log,
     });

@@ -7,6 +7,8 @@ import { registerConfig } from './config.js';
 import { registerDocs } from './docs.js';
 import { registerDown } from './down.js';
 import { registerEvents } from './events.js';
+import { registerHeal } from './heal.js';
+import { registerHistory } from './history.js';
 import { registerOrchestrator } from './orchestrator.js';
 import { registerPlan } from './plan.js';
 import { registerPs } from './ps.js';
@@ -25,6 +27,8 @@ export function registerCommands(program: Command): void {
   registerPs(program);
   registerScale(program);
   registerRestart(program);
+  registerHeal(program);
+  registerHistory(program);
   registerStop(program);
   registerDown(program);
   registerAgents(program);

@@ -10,7 +10,14 @@ export type {
   ServiceRules,
   Target,
 } from './judge.js';
-export { conditionMet, judgeService, mergeMilestones, NO_MILESTONES, reachedTarget } from './judge.js';
+export {
+  conditionMet,
+  describeCrashLoop,
+  judgeService,
+  mergeMilestones,
+  NO_MILESTONES,
+  reachedTarget,
+} from './judge.js';
 export type { DeploySpec, DeployStack } from './plan.js';
 export {
   buildDeployPlan,

@@ -39,6 +39,24 @@ export interface InstanceView {
   readonly gave_up: boolean;
   /** The agent refused or failed the start command for it. */
   readonly start_error: { readonly code: string; readonly message: string } | null;
+  /** The agent sees the container dying at once, again and again (absent: not reported). */
+  readonly crash_loop?: {
+    readonly exit_code: number | null;
+    readonly restarts: number;
+    readonly log_tail: readonly string[];
+  } | null;
+}
+
+/** Log lines a crash-loop failure quotes (the newest). */
+const CRASH_LOG_LINES = 5;
+
+/** `exit code N, M restarts; last log lines: …` of a crash-looping instance. */
+export function describeCrashLoop(crash: NonNullable<InstanceView['crash_loop']>): string {
+  const tail = crash.log_tail.slice(-CRASH_LOG_LINES);
+  const code = crash.exit_code === null ? 'exit code unknown' : `exit code ${crash.exit_code}`;
+  return `${code}, ${crash.restarts} restart${crash.restarts === 1 ? '' : 's'}${
+    tail.length > 0 ? `; last log lines: ${tail.join(' | ')}` : ''
+  }`;
 }
 
 export interface ServiceRules {
@@ -92,6 +110,13 @@ function failureOf(views: readonly InstanceView[], rules: ServiceRules): Judgeme
   const final = rules.restart === 'no';
   for (const view of views) {
     const where = `instance ${view.instance} on ${view.agent}`;
+    // Dying at once, again and again: failed now, not at the startup timeout.
+    if (view.crash_loop) {
+      return {
+        code: 'ALICIA_ERR_DEPLOY_FAILED',
+        reason: `${where} is crash-looping (${describeCrashLoop(view.crash_loop)})`,
+      };
+    }
     if (view.gave_up || view.state === 'failed') {
       return {
         code: 'ALICIA_ERR_DEPLOY_FAILED',

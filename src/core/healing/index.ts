@@ -9,6 +9,8 @@ export type {
   CrashLoopStep,
 } from './crash-loop.js';
 export { DEFAULT_CRASH_LOOP_RULE, INITIAL_CRASH_LOOP, stepCrashLoop } from './crash-loop.js';
+export type { DependentsInput } from './dependents.js';
+export { dependentsToRestart } from './dependents.js';
 export type { HealingAction, HealingInput, HealingState, HealingStep } from './machine.js';
 export { INITIAL_HEALING, stepHealing, wakeAt } from './machine.js';
 export type {
@@ -21,3 +23,18 @@ export type {
 export { INITIAL_NET_PROBE, netProbeDelay, netProbeHealth, stepNetProbe } from './probe-verdict.js';
 export type { StartProbeCheck, StartProbePlan, StartProbeState, StartProbeStep } from './start-probe.js';
 export { INITIAL_START_PROBE, startProbeDelay, startProbePlan, stepStartProbe } from './start-probe.js';
+export type {
+  CircuitContext,
+  CircuitDecision,
+  CircuitInput,
+  CircuitState,
+  CircuitStep,
+  StrategyPolicy,
+} from './strategy.js';
+export {
+  CLOSED_CIRCUIT,
+  DEFAULT_HOST_FAILURE_LIMIT,
+  DEFAULT_JITTER,
+  jitteredDelay,
+  stepCircuit,
+} from './strategy.js';
