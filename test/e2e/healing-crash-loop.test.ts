@@ -10,7 +10,7 @@ import { freePort } from '../helpers/net.js';
 import { until } from '../helpers/wait.js';
 import { type Harness, nextEvent, stackFrom, startHarness } from '../integration/orchestrator-harness.js';
 
-const STACK = 'e2ecrash';
+const STACK = 'e2ecrashloop';
 const docker = testDocker();
 let harness: Harness | null = null;
 

@@ -117,8 +117,17 @@ describe('e2e: dependency-ordered deploy across two agents on real Docker', () =
     // Docker's own probes agree (the agents' start probes may have said so first).
     await until(
       async () => {
-        const inspected = await Promise.all(containers.map((c) => docker.getContainer(c.id).inspect()));
-        return inspected.every((i) => i.State.Health?.Status === 'healthy');
+        // Listed afresh each time: under load a container may have been healed (recreated).
+        const now = await containersOf(STACK_LAYERS);
+        const inspected = await Promise.all(
+          now.map((c) =>
+            docker
+              .getContainer(c.id)
+              .inspect()
+              .catch(() => null),
+          ),
+        );
+        return now.length === 4 && inspected.every((i) => i?.State.Health?.Status === 'healthy');
       },
       { what: 'Docker to call every container healthy' },
     );
@@ -135,6 +144,9 @@ describe('e2e: dependency-ordered deploy across two agents on real Docker', () =
         'api state',
       );
       await late.waitFor((l) => l.startsWith('alicia/agents/e2e-host-b/state '), 'host-b presence');
+      // Retained messages of several filters come in no set order: wait for each.
+      await late.waitFor((l) => l.startsWith('alicia/agents/e2e-host-a/state '), 'host-a presence');
+      await late.waitFor((l) => l.startsWith('alicia/orchestrator/state '), 'orchestrator presence');
       expect(late.payloads('alicia/agents/e2e-host-a/state')).toEqual([
         expect.objectContaining({ state: 'online' }),
       ]);
