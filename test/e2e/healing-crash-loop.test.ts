@@ -63,7 +63,7 @@ describe('e2e: a crash loop during a deploy', () => {
       code: 'ALICIA_ERR_DEPLOY_FAILED',
       message: expect.stringMatching(
         new RegExp(
-          `service "web": instance e2ecrash_web_1_\\w+ on e2e-crash is crash-looping \\(exit code 1, \\d+ restarts; last log lines: .*web starting on ${port}`,
+          `service "web": instance ${STACK}_web_1_\\w+ on e2e-crash is crash-looping \\(exit code 1, \\d+ restarts; last log lines: .*web starting on ${port}`,
         ),
       ),
     });
