@@ -329,9 +329,16 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   // once it carries traffic again every agent gets a fresh TTL before it can be called lost.
   const tickMs = Math.max(50, Math.floor(heartbeatMs / 2));
   let blind = false;
+  let lastTickAt = now();
   const ticker = clock.setInterval(() => {
     // Cut off from the broker, silence is ours, not the agents': nobody is judged.
     if (!transport.connected) return;
+    // A late tick means this process was stalled (a busy machine): what the broker sent
+    // meanwhile is still unread in the socket (timers run before I/O). Judge on the next
+    // tick, after it is read — neither silence nor a lost agent is real yet.
+    const late = now() - lastTickAt > tickMs * 2;
+    lastTickAt = now();
+    if (late) return;
     const silentMs = now() - transport.lastHeardMs();
     if (silentMs >= tickMs) transport.ping();
     if (silentMs > heartbeatMs) {
