@@ -430,6 +430,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     for (const id of AGENTS) proxies.set(id, await startTcpProxy({ port: brokerPort }));
     orchestrator = startOrchestrator();
     for (const id of AGENTS) agents.set(id, startAgent(id));
+    // `up` places at once: on a busy machine the agents may not be online yet.
+    const agentsOnline = async (): Promise<boolean> => {
+      const env = { ...process.env, ALICIA_HOME: path.join(dir, 'home') };
+      const args = [MAIN, 'agents', '--json', '--broker', brokerUrl];
+      const out = await promisify(execFile)(process.execPath, args, { env }).catch(() => ({ stdout: '' }));
+      try {
+        const { agents: rows } = JSON.parse(out.stdout) as { agents: { agent: string; status: string }[] };
+        return AGENTS.every((id) => rows.some((r) => r.agent === id && r.status === 'online'));
+      } catch {
+        return false;
+      }
+    };
+    for (const deadline = Date.now() + 60_000; !(await agentsOnline()); await sleep(250)) {
+      if (Date.now() > deadline) throw new Error(`soak: agents ${AGENTS.join(', ')} not online within 60 s`);
+    }
 
     const file = path.join(dir, 'compose.yaml');
     await writeFile(file, composeText(stack, options.pinStateful ?? false));
