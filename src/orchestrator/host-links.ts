@@ -76,6 +76,19 @@ export function withHostLinks(
   return { ...spec, extra_hosts: [...(spec.extra_hosts ?? []), ...entries] };
 }
 
+/** Names in `before` ("name:address,…") whose address in `now` differs or is gone. */
+export function movedNames(before: string, now: string): string[] {
+  const parse = (entries: string) =>
+    new Map(
+      entries
+        .split(',')
+        .filter((e) => e !== '')
+        .map((e) => [e.slice(0, e.lastIndexOf(':')), e.slice(e.lastIndexOf(':') + 1)] as const),
+    );
+  const after = parse(now);
+  return [...parse(before)].filter(([name, address]) => after.get(name) !== address).map(([name]) => name);
+}
+
 /**
  * Recreates running instances whose entries are stale (a service they reach moved). A
  * stateful instance (data on its host) is recreated only when one of its own dependencies
@@ -106,16 +119,17 @@ export function createLinkKeeper(ctx: Context) {
           continue;
         }
         if (before === now) continue;
+        // Only a name the container has that now points elsewhere (or nowhere) is stale: a
+        // service placed after this one started (a later layer) adds a name, and recreating
+        // every running dependency after each deploy for it would be churn, not healing.
+        const moved = movedNames(before, now);
+        if (moved.length === 0) continue;
         const spec = record.specs[a.spec_hash];
         const service = record.stack.services[a.service];
         if (spec !== undefined && service !== undefined && isSticky(spec, service.x_alicia.movable)) {
+          // Stateful: recreated only when one of its own dependencies moved.
           const deps = new Set(services.find((s) => s.name === a.service)?.dependsOn ?? []);
-          const changed = (entries: string) =>
-            entries
-              .split(',')
-              .filter((e) => e !== '')
-              .filter((e) => deps.has(e.slice(0, e.lastIndexOf(':'))));
-          if (changed(before).join(',') === changed(now).join(',')) {
+          if (!moved.some((name) => deps.has(name))) {
             sent.set(key, now);
             continue;
           }
