@@ -341,7 +341,11 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     if (late) return;
     const silentMs = now() - transport.lastHeardMs();
     if (silentMs >= tickMs) transport.ping();
-    if (silentMs > heartbeatMs) {
+    // Two heartbeats of silence despite a PINGREQ each tick: a live broker answers a ping in
+    // milliseconds, while agents heartbeating in step leave ~1 s gaps that are no blindness
+    // (one heartbeat was too tight: sight flapped and every TTL restarted, so a partitioned
+    // host was never called offline). Below the TTL (3 heartbeats), so no one is judged blind.
+    if (silentMs > 2 * heartbeatMs) {
       if (!blind)
         log.warn({ silentMs }, 'nothing from the broker: no judgement about agents until it speaks');
       blind = true;
