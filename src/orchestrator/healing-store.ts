@@ -3,12 +3,9 @@
 // restarted, and an open circuit stays open across a restart (no second service_failed, no
 // silent retries). Bounded: the newest HISTORY_LIMIT entries are kept. Written atomically,
 // writes coalesced (the last state called is the one on disk).
-import { mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { prettifyError, z } from 'zod';
-import { aliciaError } from '../core/errors.js';
+import { z } from 'zod';
 import { HistoryEntrySchema } from '../protocol/index.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { createJsonFile } from '../store/json-file.js';
 
 export const HEALING_FILE = 'healing.json';
 /** Entries of the healing history kept on disk (newest). */
@@ -40,45 +37,16 @@ export interface HealingStore {
 }
 
 export function createHealingStore(dir: string): HealingStore {
-  const file = path.join(dir, HEALING_FILE);
-  let chain: Promise<void> = Promise.resolve();
+  const json = createJsonFile({
+    dir,
+    name: HEALING_FILE,
+    what: 'the healing file',
+    schema: HealingFileSchema,
+    empty: (): HealingFile => ({ v: 1, circuits: {}, history: [] }),
+  });
   return {
-    file,
-    async load() {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { v: 1, circuits: {}, history: [] };
-        throw aliciaError('ALICIA_ERR_CONFIG_INVALID', `${file}: cannot read the healing file`, {
-          cause: err,
-        });
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch (err) {
-        throw aliciaError('ALICIA_ERR_CONFIG_INVALID', `${file}: the healing file is not valid JSON`, {
-          cause: err,
-        });
-      }
-      const parsed = HealingFileSchema.safeParse(json);
-      if (!parsed.success) {
-        throw aliciaError(
-          'ALICIA_ERR_CONFIG_INVALID',
-          `${file}: ${prettifyError(parsed.error).replaceAll('\n', '; ')}`,
-        );
-      }
-      return parsed.data;
-    },
-    save(data) {
-      const text = `${JSON.stringify(data)}\n`;
-      const next = chain.then(async () => {
-        await mkdir(dir, { recursive: true });
-        await writeFileAtomic(file, text);
-      });
-      chain = next.catch(() => undefined);
-      return next;
-    },
+    file: json.file,
+    load: () => json.load(),
+    save: (data) => json.save(`${JSON.stringify(data)}\n`),
   };
 }

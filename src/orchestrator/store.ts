@@ -2,16 +2,13 @@
 // hash, scale overrides, instance assignments) and the session counter. One JSON file,
 // written only through desired-state.ts, replaced atomically (write temp, fsync, rename, fsync the directory), so a crash leaves
 // the old state or the new one, never half of one.
-import { mkdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { prettifyError, z } from 'zod';
+import { z } from 'zod';
 import { compileContainerSpec } from '../compose/compile.js';
 import { NameSchema, ServiceSpecSchema, StackSchema } from '../compose/model.js';
 import type { Assignment } from '../core/deploy/index.js';
-import { aliciaError } from '../core/errors.js';
 import { ContainerSpecSchema } from '../protocol/container-spec.js';
 import { TopicIdSchema } from '../protocol/ids.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { createJsonFile } from '../store/json-file.js';
 
 const AssignmentSchema = z.strictObject({
   instance: TopicIdSchema,
@@ -113,54 +110,35 @@ export interface Store {
 }
 
 export function createStore(dir: string): Store {
-  const file = path.join(dir, STATE_FILE);
-  let chain: Promise<void> = Promise.resolve();
-
-  async function write(text: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
-    await writeFileAtomic(file, text);
-  }
-
+  const json = createJsonFile({
+    dir,
+    name: STATE_FILE,
+    what: 'the state file',
+    // Refused when invalid rather than started from nothing: that would orphan every container.
+    schema: OrchestratorStateSchema,
+    empty: (): OrchestratorStateData => ({
+      v: 1,
+      session: 0,
+      stacks: {},
+      removed: {},
+      intents: {},
+      seq_reserved: 0,
+    }),
+    upgrade: upgradeSpecs,
+  });
   return {
-    file,
-    async load() {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-          return { v: 1, session: 0, stacks: {}, removed: {}, intents: {}, seq_reserved: 0 };
-        throw aliciaError('ALICIA_ERR_CONFIG_INVALID', `${file}: cannot read the state file`, { cause: err });
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch (err) {
-        throw aliciaError('ALICIA_ERR_CONFIG_INVALID', `${file}: the state file is not valid JSON`, {
-          cause: err,
-        });
-      }
-      const parsed = OrchestratorStateSchema.safeParse(upgradeSpecs(json));
-      if (!parsed.success) {
-        // Refuse rather than start from nothing: starting empty would orphan every container.
-        throw aliciaError(
-          'ALICIA_ERR_CONFIG_INVALID',
-          `${file}: ${prettifyError(parsed.error).replaceAll('\n', '; ')}`,
-        );
-      }
-      return parsed.data;
-    },
+    file: json.file,
+    load: () => json.load(),
     save(state) {
       // Nothing in progress and no event yet: the file stays in the format older versions wrote.
       const { intents, seq_reserved, ...rest } = state;
-      const text = `${JSON.stringify({
-        ...rest,
-        ...(Object.keys(intents).length > 0 ? { intents } : {}),
-        ...(seq_reserved > 0 ? { seq_reserved } : {}),
-      })}\n`;
-      const next = chain.then(() => write(text));
-      chain = next.catch(() => undefined);
-      return next;
+      return json.save(
+        `${JSON.stringify({
+          ...rest,
+          ...(Object.keys(intents).length > 0 ? { intents } : {}),
+          ...(seq_reserved > 0 ? { seq_reserved } : {}),
+        })}\n`,
+      );
     },
   };
 }
