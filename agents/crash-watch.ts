@@ -36,13 +36,17 @@ export interface CrashWatchDeps {
 export interface CrashWatch {
   /** Docker's start or die of the instance's container `containerId`, at `at` (epoch ms). */
   started(instance: string, containerId: string, at: number): void;
-  /** `startedAt`: the run's start as last inspected, for a run whose start was not seen. */
+  /**
+   * `startedAt`: the run's start as last inspected, for a run whose start was not seen;
+   * `killed`: Docker sent it a signal first (kill-watch.ts): not a crash.
+   */
   died(
     instance: string,
     containerId: string,
     at: number,
     exitCode: number | null,
     startedAt: number | null,
+    killed?: boolean,
   ): void;
   /** The loop the instance is in, or null. */
   view(instance: string): CrashLoopView | null;
@@ -137,9 +141,9 @@ export function createCrashWatch(deps: CrashWatchDeps): CrashWatch {
       const w = entry(instance, containerId);
       feed(instance, w, { type: 'start', at });
     },
-    died(instance, containerId, at, exitCode, startedAt) {
+    died(instance, containerId, at, exitCode, startedAt, killed = false) {
       const w = entry(instance, containerId);
-      feed(instance, w, { type: 'die', at, exit_code: exitCode, started_at: startedAt });
+      feed(instance, w, { type: 'die', at, exit_code: exitCode, started_at: startedAt, killed });
     },
     view(instance) {
       const w = watched.get(instance);

@@ -4,7 +4,7 @@
 // starts each from a fresh inspect), so one instance never gets two containers.
 
 import type { Clock, TimerHandle } from '../src/clock/index.js';
-import { type AgentPolicy, checkPolicy, planRecovery } from '../src/core/agent-plan/index.js';
+import { type AgentPolicy, checkPolicy, planAfterKill, planRecovery } from '../src/core/agent-plan/index.js';
 import { aliciaError, toAliciaError } from '../src/core/errors.js';
 import type { Logger } from '../src/logging/logger.js';
 import type { InstanceResult, InstanceSpec } from '../src/protocol/agent-actions.js';
@@ -21,6 +21,7 @@ import {
 import { createCrashWatch } from './crash-watch.js';
 import { createHealer } from './healer.js';
 import { createKeyedQueue, mapLimit } from './keyed-queue.js';
+import { createKillWatch, type KillWatchAction } from './kill-watch.js';
 import { runNetProbe } from './probes/net-probe.js';
 import { createNetProber } from './probes/prober.js';
 import { toContainerReport } from './reports.js';
@@ -29,6 +30,14 @@ import type { ContainerRuntime, RuntimeContainer, RuntimeSubscription } from './
 import { createStartProber, startProbeFor } from './start-prober.js';
 import type { StateStore } from './state-store.js';
 
+/** Docker's events that tell a kill from a crash or a stop (kill-watch.ts). */
+const KILL_ACTIONS: ReadonlySet<string> = new Set<KillWatchAction>([
+  'start',
+  'kill',
+  'die',
+  'stop',
+  'destroy',
+]);
 /** Containers created or removed at once; a Raspberry Pi's engine is slow at many. */
 const PARALLEL_OPERATIONS = 4;
 /** How long close() waits for operations in flight (ms); containers keep running anyway. */
@@ -164,6 +173,37 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
   const crashes = createCrashWatch({
     clock: deps.clock,
     logs: (containerId, tail) => runtime.logs(containerId, tail),
+    changed: () => changed(true),
+    log,
+  });
+
+  // A kill from outside (kill-watch.ts): started again in place, counted as the agent's restart.
+  const kills = createKillWatch({
+    clock: deps.clock,
+    busy: (instance) => busy.has(instance),
+    restart: (instance, killedId) =>
+      queue.run(instance, async () => {
+        const entry = store.desired.get(instance);
+        const current = await ops.inspectOwn(instance);
+        const next = planAfterKill({
+          killed_id: killedId,
+          run: entry?.run === true,
+          gave_up: store.failed.has(instance) || healer.state(instance)?.gave_up === true,
+          spec_hash: entry?.spec.spec_hash ?? '',
+          container: current
+            ? { id: current.id, running: RUNNING_STATES.has(current.state), spec_hash: current.specHash }
+            : null,
+        });
+        if (next.type === 'leave') {
+          log.info({ instance, reason: next.reason }, 'killed container left as it is');
+        } else {
+          await runtime.start(killedId);
+          countRestart(instance);
+          stats.heal_restarts += 1;
+          await save();
+        }
+        await refresh(instance);
+      }),
     changed: () => changed(true),
     log,
   });
@@ -327,7 +367,11 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
           case 'disconnected':
             log.warn({ err: event.error }, 'container engine unreachable; containers keep running');
             break;
-          case 'container':
+          case 'container': {
+            const killed =
+              event.instance !== null && KILL_ACTIONS.has(event.action)
+                ? kills.event(event.instance, event.action as KillWatchAction, event.id)
+                : false;
             if (event.instance !== null && event.action === 'start') {
               crashes.started(event.instance, event.id, event.at);
             } else if (event.instance !== null && event.action === 'die') {
@@ -338,12 +382,14 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
                 event.at,
                 event.exitCode ?? null,
                 seen?.id === event.id ? seen.startedAt : null,
+                killed,
               );
             }
             if (event.instance !== null) {
               refresh(event.instance).catch((err: unknown) => log.error({ err }, 'refresh failed'));
             }
             break;
+          }
         }
       });
     },
@@ -477,7 +523,8 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
             healing: healer.state(container.instance),
             failedAttempts: store.failed.get(container.instance),
             desiredRun: store.desired.get(container.instance)?.run,
-            busy: busy.get(container.instance) ?? null,
+            // A killed container about to start again is restarting, not failed.
+            busy: busy.get(container.instance) ?? (kills.pending(container.instance) ? 'restarting' : null),
             address: deps.address,
             crashLoop: crashes.view(container.instance),
             probe: netProber.report(container.instance),
@@ -497,6 +544,7 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
       healer.close();
       prober.close();
       crashes.close();
+      kills.close();
       netProber.close();
       let timer: TimerHandle | undefined;
       await Promise.race([

@@ -1,7 +1,7 @@
 // The lab (docs/lab.md) for benchmarks and the walkthrough: a thin wrapper over
 // scripts/lab.sh, run from the repository root (the tests have their own, test/lab/lab.ts,
 // which is not part of the build). Needs root; the lab number is ALICIA_LAB_ID.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, type StdioOptions, spawn } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -36,10 +36,18 @@ export async function labStatus(labId: number): Promise<LabStatus> {
   return JSON.parse(await lab(['status', '--json'], labId)) as LabStatus;
 }
 
-/** Starts argv in the host's network namespace (nsenter, so the pid is argv's own). */
-export function spawnIn(host: LabHostStatus, argv: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
+/**
+ * Starts argv in the host's network namespace (nsenter, so the pid is argv's own); output
+ * discarded unless `stdio` says otherwise.
+ */
+export function spawnIn(
+  host: LabHostStatus,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  stdio: StdioOptions = ['ignore', 'ignore', 'ignore'],
+): ChildProcess {
   return spawn('nsenter', [`--net=/var/run/netns/${host.netns}`, '--', ...argv], {
-    stdio: ['ignore', 'ignore', 'ignore'],
+    stdio,
     env: { ...process.env, DOCKER_HOST: host.dockerHost, ...env },
   });
 }

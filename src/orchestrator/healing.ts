@@ -16,7 +16,7 @@ import {
   type StrategyPolicy,
   stepCircuit,
 } from '../core/healing/index.js';
-import { createPlacer } from '../core/placement/index.js';
+import { createPlacer, isSticky } from '../core/placement/index.js';
 import {
   type AliciaEvent,
   DEFAULT_BACKOFF,
@@ -77,6 +77,7 @@ export function policyOf(record: StackRecord, service: string): StrategyPolicy {
     host_failure_limit: DEFAULT_HOST_FAILURE_LIMIT,
     jitter: DEFAULT_JITTER,
     manual: record.stack.services[service]?.labels?.[HEALING_LABEL] === 'manual',
+    sticky: spec !== undefined && isSticky(spec, record.stack.services[service]?.x_alicia.movable),
   };
 }
 

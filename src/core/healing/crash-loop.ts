@@ -57,13 +57,16 @@ export type CrashLoopInput =
   | { readonly type: 'start'; readonly at: number }
   /**
    * The process ended (Docker's `die`); `started_at` is the run's start as inspect shows it,
-   * for a run whose start event was not seen (an agent that started meanwhile).
+   * for a run whose start event was not seen (an agent that started meanwhile). `killed`:
+   * a signal was sent to it through Docker first (Docker's `kill` event: `docker kill`,
+   * `docker stop`, the agent's own stop) — it did not die by itself.
    */
   | {
       readonly type: 'die';
       readonly at: number;
       readonly exit_code: number | null;
       readonly started_at: number | null;
+      readonly killed?: boolean;
     }
   /** A wake-up asked for by a previous step. */
   | { readonly type: 'tick' };
@@ -113,8 +116,10 @@ export function stepCrashLoop(
       const lasted = startedAt === null ? null : Math.max(0, input.at - startedAt);
       const exit: CrashLoopExit = { at: input.at, exit_code: input.exit_code };
       const base = { ...state, running: false, last_exit: exit };
-      // A run of unknown length is not counted either way.
-      if (lasted === null) return result(state, base, rule);
+      // A run of unknown length is not counted either way; nor is a run someone killed: a
+      // process that was going fine and got a SIGKILL from outside is not crashing (the
+      // soak's `docker kill`s, 4 s apart, were read as a loop of quick exits).
+      if (lasted === null || input.killed === true) return result(state, base, rule);
       if (lasted >= rule.stable_ms) return result(state, { ...base, quick_exits: [], since: null }, rule);
       if (lasted >= rule.quick_exit_ms) return result(state, base, rule);
       const quick = [...state.quick_exits, exit].filter((e) => e.at > input.at - rule.window_ms);

@@ -24,6 +24,12 @@ export interface StrategyPolicy {
   readonly jitter: number;
   /** The service opted out of automatic healing (label `alicia.healing: manual`). */
   readonly manual: boolean;
+  /**
+   * Its data stays on its host (a named volume, bind mount or device, not `movable`): it is
+   * recreated where it is, never moved off a host that keeps failing it (it would start
+   * elsewhere with empty data). Absent: false.
+   */
+  readonly sticky?: boolean;
 }
 
 export const DEFAULT_HOST_FAILURE_LIMIT = 2;
@@ -162,7 +168,7 @@ function onFailure(
   }
   const attempt = state.attempts + 1;
   const next: CircuitState = { ...counted, attempts: attempt };
-  if (onHost >= policy.host_failure_limit && ctx.canMoveOff(failure.agent)) {
+  if (onHost >= policy.host_failure_limit && policy.sticky !== true && ctx.canMoveOff(failure.agent)) {
     return {
       state: next,
       decision: { type: 'reschedule', agent: failure.agent, instance: failure.instance },

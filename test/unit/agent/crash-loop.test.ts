@@ -36,6 +36,23 @@ describe('crash loop rule', () => {
     expect(state.last_exit).toEqual({ at: 430, exit_code: 2 });
   });
 
+  it('a process killed from outside is not a quick exit: kills 4 s apart are no loop', () => {
+    // `docker kill` (Docker: kill, then die): the soak's kills of one healthy container.
+    const killed = (at: number, lasted: number): CrashLoopInput[] => [
+      { type: 'start', at },
+      { type: 'die', at: at + lasted, exit_code: 137, started_at: null, killed: true },
+    ];
+    const { state, steps } = run([...killed(0, 4_000), ...killed(4_100, 4_000), ...killed(8_200, 4_000)]);
+    expect(steps.some((s) => s.entered)).toBe(false);
+    expect(state.since).toBeNull();
+    expect(state.quick_exits).toEqual([]);
+    expect(state.last_exit).toEqual({ at: 12_200, exit_code: 137 });
+    // The same exits by themselves (a crash) are a loop.
+    expect(
+      run([...life(0, 4_000, 137), ...life(4_100, 4_000, 137), ...life(8_200, 4_000, 137)]).state.since,
+    ).toBe(4_000);
+  });
+
   it('two quick exits are not yet a loop; neither are slow ones', () => {
     expect(run([...life(0, 50), ...life(150, 40)]).state.since).toBeNull();
     const slow = run([...life(0, 15_000), ...life(15_100, 15_000), ...life(30_200, 15_000)]);

@@ -82,6 +82,20 @@ describe('healing strategy', () => {
     expect(decisions).toEqual(['recreate', 'reschedule', 'recreate']);
   });
 
+  it('never moves a sticky service (its data stays on its host): recreated where it is', () => {
+    // The chaos soak's db (a named volume) was killed twice on lab1 and moved to lab2 with
+    // empty data, then to lab3.
+    const { decisions } = run(
+      [
+        [gaveUp('a'), 1],
+        [gaveUp('a'), 2],
+        [gaveUp('a'), 3],
+      ],
+      { canMove: true, policy: { ...POLICY, sticky: true } },
+    );
+    expect(decisions).toEqual(['recreate', 'recreate', 'recreate']);
+  });
+
   it('a refused start is retried with backoff, then the circuit opens once', () => {
     const inputs: [CircuitInput, number][] = [1, 2, 3, 4, 5, 6, 7].map((n) => [startFailed(), n]);
     const { decisions } = run(inputs);
