@@ -1,8 +1,10 @@
-// Fault injection, shared by the soak (bench/soak.ts) and the tests. A TCP proxy on 127.0.0.1 (port 0) in front of one target that can freeze: while frozen it
-// forwards nothing in either direction and closes nothing (no FIN, no RST), as a cable
-// pulled or a link set down looks to both ends; what was sent meanwhile is held and
-// delivered on thaw, as TCP would retransmit it once the path is back. Connections accepted
-// while frozen stay open and silent too. The caller closes it (afterEach).
+// Fault injection for the tests (the chaos soak partitions real lab hosts instead:
+// bench/soak-engine.ts). A TCP proxy on 127.0.0.1 (port 0) in front of one target that can
+// freeze: while frozen it forwards nothing in either direction and closes nothing (no FIN,
+// no RST), as a cable pulled or a link set down looks to both ends; what was sent meanwhile
+// is held and delivered on thaw, as TCP would retransmit it once the path is back.
+// Connections accepted while frozen stay open and silent too. The caller closes it
+// (afterEach).
 import net from 'node:net';
 
 export interface TcpProxy {
