@@ -501,9 +501,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       `stack up after ${((Date.now() - t0) / 1000).toFixed(1)} s; faults for ${options.faultsMs / 1000} s, seed ${options.seed}`,
     );
 
-    // The first faults are every kind once, in a seeded order (a short run covers them all);
-    // after that each is drawn at random.
-    const firstRound = [...kinds];
+    // The first faults are every kind once, in a seeded order (a short run covers them all),
+    // plus a second container kill: both kills of the first round hit the stateful service
+    // (two kills of one service on one host were read as failures, and moved db off the host
+    // holding its data); after that each fault is drawn at random.
+    const firstRound = [...kinds, ...(kinds.includes('container_kill') ? (['container_kill'] as const) : [])];
     for (let i = firstRound.length - 1; i > 0; i -= 1) {
       const j = Math.floor(random() * (i + 1));
       [firstRound[i], firstRound[j]] = [firstRound[j] as FaultKind, firstRound[i] as FaultKind];
@@ -511,13 +513,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const end = Date.now() + options.faultsMs;
     while (Date.now() < end) {
       await sleep(options.intervalMs);
+      const first = firstRound.length > 0;
       const kind = firstRound.shift() ?? pick(kinds);
       const record: FaultRecord = { kind, target: '', atMs: Date.now() - t0 };
       switch (kind) {
         case 'container_kill':
         case 'container_hang': {
-          const list = (await listAll(false)).filter((c) => c.State === 'running');
-          const victim = list.length > 0 ? pick(list) : undefined;
+          // In a stable order: the same seed picks the same victim from the same containers.
+          const where = (c: { Labels: Record<string, string> }) =>
+            `${c.Labels['alicia.instance']}@${c.Labels['alicia.agent']}`;
+          const list = (await listAll(false))
+            .filter((c) => c.State === 'running')
+            .sort((a, b) => (where(a) < where(b) ? -1 : where(a) > where(b) ? 1 : 0));
+          const stateful = list.filter((c) => c.Labels['alicia.service'] === STATEFUL);
+          const pool = first && kind === 'container_kill' && stateful.length > 0 ? stateful : list;
+          const victim = pool.length > 0 ? pick(pool) : undefined;
           if (!victim) break;
           record.instance = victim.Labels['alicia.instance'] ?? '';
           record.service = victim.Labels['alicia.service'] ?? '';
