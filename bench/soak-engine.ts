@@ -594,6 +594,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       result.faults.push(record);
       result.faultCounts[kind] += 1;
       say(`${(record.atMs / 1000).toFixed(1)} s  ${kind} ${record.target}`);
+      // One fault at a time, each injected into a system that can see: after a process or
+      // link fault the next waits until the orchestrator answers and every agent is online
+      // again (a container killed while its agent or the orchestrator is still starting is a
+      // restart nobody could report; faults overlapping that way are not what is measured).
+      if (kind !== 'container_kill' && kind !== 'container_hang') {
+        const since = Date.now();
+        while (!(await agentsOnline()) && Date.now() - since < 60_000) await sleep(250);
+      }
     }
 
     // Convergence: Docker runs exactly the desired containers, all running (none paused, none
@@ -668,7 +676,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const instance = f.instance;
     // (1 s of slack: the orchestrator's clock is this machine's, its stamp is taken a moment before.)
     const after = t0 + f.atMs - 1_000;
-    const named = events.some((e) => Date.parse(e.timestamp) >= after && namesInstance(e, instance));
+    // Or the container was on its way out already (a stale copy being removed, a move): its
+    // removal, said just before the kill, is what accounts for it.
+    const leaving = (e: AliciaEvent) =>
+      (e.event_type === 'service_rescheduled' ||
+        (e.event_type === 'healing_action' && e.event_data.action === 'remove_unwanted')) &&
+      Date.parse(e.timestamp) >= after - 15_000;
+    const named = events.some(
+      (e) => (Date.parse(e.timestamp) >= after || leaving(e)) && namesInstance(e, instance),
+    );
     // A kill is a restart to account for; a hang is one only if Alicia noticed it (Docker
     // runs no healthcheck in a paused container), so hangs are counted, not required.
     if (f.kind === 'container_kill') {

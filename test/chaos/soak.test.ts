@@ -25,7 +25,7 @@ describe('chaos soak on the lab (short, seed 20261124)', () => {
     const result = await runSoak({
       seed: 20261124,
       labId: LAB,
-      faultsMs: 60_000,
+      faultsMs: 75_000,
       intervalMs: 3_000,
       reboots: true,
       stack: 'soaktest',
