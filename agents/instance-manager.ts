@@ -96,6 +96,8 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
   /** Docker's own latest view, before the probes' verdicts. */
   const docker = new Map<string, RuntimeContainer>();
   const busy = new Map<string, Busy>();
+  /** Stopped desired instances a resync is about to start again (reported restarting). */
+  const recovering = new Set<string>();
   const queue = createKeyedQueue();
   const refreshes = createKeyedQueue();
   let subscription: RuntimeSubscription | null = null;
@@ -328,6 +330,21 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
       return;
     }
     const names = new Set(listed.map((c) => c.instance));
+    // Desired instances Docker shows stopped (a reboot, a power cut, an engine restart) are
+    // started again below: until then they read as restarting, not failed — their exit (137
+    // after a power cut) is the host's, not the service's, and the orchestrator took each one
+    // for its agent giving up (the long soak's 26 recreates after host reboots).
+    for (const step of planRecovery(
+      [...store.desired.values()].map((entry) => ({
+        want: entry.spec,
+        run: entry.run,
+        gave_up: store.failed.has(entry.spec.instance),
+        one_shot: isOneShot(entry.spec),
+      })),
+      listed.map(toSeen),
+    )) {
+      if (step.type === 'start_existing') recovering.add(step.want.instance);
+    }
     await Promise.all([
       ...listed.map((c) => refreshes.run(c.instance, async () => setObserved(c.instance, c))),
       ...[...observed.keys()].filter((instance) => !names.has(instance)).map(refresh),
@@ -354,6 +371,11 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
         return ok(step.want.instance, (await ops.ensureRunning(entry.spec, false)).id);
       }),
     );
+    // Started, or not (the engine refused): from now on the report says what Docker says.
+    if (recovering.size > 0) {
+      recovering.clear();
+      changed(true);
+    }
   }
 
   return {
@@ -523,8 +545,10 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
             healing: healer.state(container.instance),
             failedAttempts: store.failed.get(container.instance),
             desiredRun: store.desired.get(container.instance)?.run,
-            // A killed container about to start again is restarting, not failed.
-            busy: busy.get(container.instance) ?? (kills.pending(container.instance) ? 'restarting' : null),
+            // A killed container, or one a resync is about to start, is restarting, not failed.
+            busy:
+              busy.get(container.instance) ??
+              (kills.pending(container.instance) || recovering.has(container.instance) ? 'restarting' : null),
             address: deps.address,
             crashLoop: crashes.view(container.instance),
             probe: netProber.report(container.instance),

@@ -56,6 +56,8 @@ export interface MemoryRuntime extends ContainerRuntime {
   setReady(instance: string, ready: boolean): void;
   /** Test hook: the main process of `instance` exits with `exitCode`. */
   crash(instance: string, exitCode?: number): void;
+  /** Test hook: `docker kill` from outside (Docker says `kill`, then `die` with 137). */
+  kill(instance: string): void;
   /** Test hook: the engine stops (or starts again) answering; subscribers see it. */
   setReachable(reachable: boolean): void;
   /** Every container, whatever its agent (for assertions and simulations). */
@@ -351,6 +353,14 @@ export function createMemoryRuntime(options: MemoryRuntimeOptions = {}): MemoryR
       const box = find(containerName(instance));
       if (!box) throw aliciaError('ALICIA_ERR_NOT_FOUND', `no container for instance ${instance}`);
       if (box.state === 'running') halt(box, exitCode);
+    },
+
+    kill(instance) {
+      const box = find(containerName(instance));
+      if (!box) throw aliciaError('ALICIA_ERR_NOT_FOUND', `no container for instance ${instance}`);
+      if (box.state !== 'running') return;
+      emit(box, 'kill');
+      halt(box, 137);
     },
 
     setReachable(value) {
