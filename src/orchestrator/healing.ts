@@ -271,6 +271,10 @@ export function createHealing(
             restartDependents.add(key);
             const current = ctx.state.stacks[f.stack];
             if (current !== undefined) await startAndWatch(current, moved);
+            // The failed container on the old host goes now (its host is online, it only fails
+            // this service), not at the next sweep of strays seconds later.
+            await removeInstances(ctx, [a]);
+            gaveUp.delete(instanceKey(a.agent, a.instance));
           }),
         );
         break;

@@ -1,0 +1,250 @@
+// Needs root and Docker (Debian's docker.io): two lab hosts (docs/lab.md, lab 8), an agent per
+// host in its namespace (the built CLI), the embedded broker on the lab bridge, the
+// orchestrator in this process. The healing ladder's "reschedule elsewhere" rung end to end:
+// a stateless service whose healthcheck needs a file that only host B's copy of the image
+// has (a variant built on B's engine under the same tag) fails on host A; after its agent's
+// restarts and the orchestrator's recreate there, it is moved to B (`service_rescheduled`
+// saying why), runs healthy there, and nothing of it is left on A. It fails, loudly, without
+// root or Docker — never skips. ALICIA_LAB_ID overrides lab 8 when developing beside
+// another lab user.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedDefault, startEmbeddedDefault } from '../../broker/index.js';
+import { createLogger, silentLogger } from '../../src/logging/logger.js';
+import { type Orchestrator, startOrchestrator } from '../../src/orchestrator/index.js';
+import type { AliciaEvent } from '../../src/protocol/index.js';
+import { ALICIA_MAIN } from '../helpers/cli.js';
+import { TEST_IMAGE } from '../helpers/docker.js';
+import { until } from '../helpers/wait.js';
+import { stackFrom } from '../integration/orchestrator-harness.js';
+import { bridgeAddress, dockerInHost, labDown, labHost, labUp, spawnInHost, useLab } from './lab.js';
+
+const LAB = Number(process.env.ALICIA_LAB_ID ?? 8);
+const HOSTS = ['lab1', 'lab2'] as const;
+type Host = (typeof HOSTS)[number];
+const STACK = 'mv';
+/** The file only the good host's image has. */
+const MARK = '/healthy-here';
+
+// Stateless (no volume, nothing published): free to move. Its healthcheck passes only where
+// the image carries MARK. Two restarts by the agent, then the orchestrator's ladder.
+const YAML = `name: ${STACK}
+services:
+  web:
+    image: ${TEST_IMAGE}
+    command: ["sleep", "100000"]
+    stop_signal: SIGKILL
+    healthcheck: { test: ["CMD", "test", "-f", "${MARK}"], interval: 500ms, timeout: 3s, retries: 1 }
+    x-alicia:
+      backoff: { min: 100ms, max: 200ms, max_attempts: 2, reset_after: 1m }
+`;
+
+let dir = '';
+let embedded: EmbeddedDefault | null = null;
+let orchestrator: Orchestrator | null = null;
+const agents = new Map<Host, ChildProcess>();
+const events: AliciaEvent[] = [];
+
+function startAgentIn(host: Host): ChildProcess {
+  const creds = embedded?.credentials.agents[host];
+  if (creds === undefined || embedded === null) throw new Error('no broker');
+  const child = spawnInHost(
+    host,
+    [
+      process.execPath,
+      ALICIA_MAIN,
+      'agent',
+      '--broker',
+      embedded.broker.url,
+      '--id',
+      host,
+      '--hostname',
+      host,
+      '--state-dir',
+      path.join(path.dirname(labHost(host).dataRoot), 'agent'),
+      '--log-level',
+      'warn',
+    ],
+    {
+      stdio: ['ignore', 'ignore', process.env.MV_DEBUG ? 'inherit' : 'ignore'],
+      env: { ALICIA_USERNAME: creds.username, ALICIA_PASSWORD: creds.password },
+    },
+  );
+  agents.set(host, child);
+  return child;
+}
+
+async function killAgents(): Promise<void> {
+  for (const [host, child] of [...agents]) {
+    agents.delete(host);
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+async function docker(host: Host, args: string[]): Promise<string> {
+  const r = await dockerInHost(host, args);
+  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} on ${host}: ${r.stderr.trim()}`);
+  return r.stdout.trim();
+}
+
+/** The containers of web on a host (ids), stopped ones too. */
+async function containersOn(host: Host): Promise<string[]> {
+  const out = await docker(host, [
+    'ps',
+    '-aq',
+    '--filter',
+    `label=alicia.stack=${STACK}`,
+    '--filter',
+    'label=alicia.service=web',
+  ]);
+  return out.split('\n').filter((l) => l !== '');
+}
+
+/** Docker's own health verdict of web's containers on a host. */
+async function healthOn(host: Host): Promise<string[]> {
+  const ids = await containersOn(host);
+  return Promise.all(ids.map((id) => docker(host, ['inspect', '-f', '{{.State.Health.Status}}', id])));
+}
+
+/** B's copy of the test image gets MARK, under the same tag (no registry: a commit). */
+async function variantImageOn(host: Host): Promise<void> {
+  const name = `alicia-mv-variant-${process.pid}`;
+  await dockerInHost(host, ['rm', '-f', name]);
+  await docker(host, ['run', '--name', name, '--network', 'none', TEST_IMAGE, 'touch', MARK]);
+  await docker(host, ['commit', name, TEST_IMAGE]);
+  await docker(host, ['rm', '-f', name]);
+}
+
+const ofWeb = (type: AliciaEvent['event_type']) =>
+  events.filter((e) => e.event_type === type && (e.event_data as { service?: string }).service === 'web');
+
+/** service_failed of the ladder (the circuit opened), not the deploy's own failure. */
+const circuitOpened = () =>
+  ofWeb('service_failed').filter(
+    (e) => e.event_type === 'service_failed' && e.event_data.error.code === 'ALICIA_ERR_CIRCUIT_OPEN',
+  );
+
+describe('healing: reschedule off a host that keeps failing a service (lab)', () => {
+  beforeAll(async () => {
+    if (process.getuid?.() !== 0) throw new Error('lab tests need root');
+    useLab(LAB);
+    await labDown(); // a fresh lab (and fresh images): nothing left by an earlier run
+    await labUp(HOSTS.length);
+    dir = await mkdtemp(path.join(os.tmpdir(), 'alicia-move-off-'));
+    embedded = await startEmbeddedDefault({
+      host: bridgeAddress(),
+      port: 0,
+      stateDir: path.join(dir, 'broker'),
+      home: path.join(dir, 'home'),
+      agentIds: [...HOSTS],
+      log: silentLogger(),
+    });
+    orchestrator = await startOrchestrator({
+      brokerUrl: embedded.broker.url,
+      username: embedded.credentials.orchestrator.username,
+      password: embedded.credentials.orchestrator.password,
+      stateDir: path.join(dir, 'orchestrator'),
+      log: process.env.MV_DEBUG ? createLogger({ level: 'debug' }) : silentLogger(),
+    });
+    orchestrator.events.onEvent((e) => events.push(e));
+    for (const host of HOSTS) startAgentIn(host);
+    await until(
+      async () => {
+        const { agents: rows } = await (orchestrator as Orchestrator).request('agents', {});
+        return HOSTS.every((h) => rows.some((a) => a.agent === h && a.status === 'online'));
+      },
+      { timeoutMs: 45_000, what: 'both lab agents online' },
+    );
+  }, 150_000);
+
+  afterAll(async () => {
+    await killAgents();
+    await orchestrator?.close().catch(() => undefined);
+    await embedded?.broker.close().catch(() => undefined);
+    await labDown();
+    if (dir !== '') await rm(dir, { recursive: true, force: true });
+  }, 90_000);
+
+  it('fails on A: restarted and recreated there, then moved to B with the reason, healthy on B, nothing left on A', async () => {
+    const orch = orchestrator as Orchestrator;
+    const bundle = stackFrom(YAML, STACK);
+    // Where the placer puts it is A; the other host gets the image that passes.
+    const plan = await orch.request('plan', bundle);
+    const a = plan.containers.find((c) => c.service === 'web')?.agent as Host | undefined;
+    if (a === undefined || !HOSTS.includes(a)) throw new Error(`web planned on ${String(a)}`);
+    const b = HOSTS.find((h) => h !== a) as Host;
+    await variantImageOn(b);
+
+    const t0 = Date.now();
+    // Nothing waits on web, so its deploy step ends once it started — or fails at once, naming
+    // A, when Docker's first verdict (unhealthy) comes first. Either way the ladder takes over.
+    const deployError = await orch.deploy(bundle).then(
+      () => null,
+      (err: unknown) => String(err),
+    );
+    if (deployError !== null) {
+      expect(deployError).toMatch(
+        new RegExp(`instance \\S+ on ${a} is unhealthy \\(its healthcheck failed\\)`),
+      );
+    }
+    expect((await containersOn(a)).length).toBe(1);
+
+    const moved = await until(() => ofWeb('service_rescheduled')[0], {
+      timeoutMs: 45_000,
+      what: () =>
+        `service_rescheduled of web; events so far: ${events.map((e) => `${e.event_type}:${(e.event_data as { action?: string }).action ?? ''}`).join(' ')}`,
+    });
+    const movedMs = Date.now() - t0;
+    expect(moved.event_data).toMatchObject({
+      stack: STACK,
+      service: 'web',
+      from: a,
+      to: b,
+      reason: expect.stringMatching(
+        new RegExp(`^host ${a} keeps failing it: its agent gave up after 2 restarts`),
+      ),
+    });
+    // The ladder before the move: the agent's restarts on A, one recreate there.
+    const recreates = ofWeb('healing_action').filter(
+      (e) => e.event_type === 'healing_action' && e.event_data.action === 'recreate',
+    );
+    expect(recreates).toHaveLength(1);
+    expect(ofWeb('service_restarted').length).toBeGreaterThanOrEqual(2);
+    expect(circuitOpened()).toHaveLength(0);
+
+    // Healthy on B (Docker's own verdict and the orchestrator's), and nothing of it left on A.
+    await until(async () => (await healthOn(b)).join() === 'healthy', {
+      timeoutMs: 20_000,
+      what: `web healthy on ${b}`,
+    });
+    const healthyMs = Date.now() - t0;
+    const row = await until(
+      async () => {
+        const { services } = await orch.request('ps', { stack: STACK });
+        const web = services.find((s) => s.service === 'web');
+        return web?.healthy_replicas === 1 && web.hosts.join() === b && web;
+      },
+      { timeoutMs: 10_000, what: `ps: web healthy on ${b} only` },
+    );
+    expect(row.instances.map((i) => i.agent)).toEqual([b]);
+    // Removed by the move itself, not by the sweep of strays (~15 s later).
+    await until(async () => (await containersOn(a)).length === 0, {
+      timeoutMs: 8_000,
+      what: `no web container left on ${a}`,
+    });
+    const cleanMs = Date.now() - t0;
+    expect(await containersOn(b)).toHaveLength(1);
+    // It stays put and healthy: no second move, no give-up.
+    expect(ofWeb('service_rescheduled')).toHaveLength(1);
+    expect(circuitOpened()).toHaveLength(0);
+    console.info(
+      `move off a failing host: rescheduled ${a} -> ${b} after ${movedMs} ms, healthy on ${b} after ${healthyMs} ms, nothing on ${a} after ${cleanMs} ms`,
+    );
+  }, 90_000);
+});
