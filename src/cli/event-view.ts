@@ -34,7 +34,7 @@ export function describeEvent(event: AliciaEvent): string {
     case 'service_healthy':
       return `healthy in ${ms(event.event_data.elapsed_ms)}`;
     case 'service_degraded':
-      return `${event.event_data.instance} on ${event.event_data.agent} degraded`;
+      return `${event.event_data.instance} on ${event.event_data.agent} degraded${event.event_data.reason ? `: ${event.event_data.reason}` : ''}`;
     case 'service_unhealthy':
       return `${event.event_data.instance} on ${event.event_data.agent} unhealthy (${event.event_data.restarts} restarts)`;
     case 'service_crashlooping': {

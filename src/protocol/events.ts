@@ -55,7 +55,12 @@ export const EVENT_DATA_SCHEMAS = {
   service_starting: z.strictObject({ ...service, replicas: Count, instances: Names, hosts: Names }),
   service_started: z.strictObject({ ...service, elapsed_ms: Ms }),
   service_healthy: z.strictObject({ ...service, elapsed_ms: Ms }),
-  service_degraded: z.strictObject(instance),
+  /** Why, when its agent's probe says: its last latency and what it saw (absent from a Docker-only verdict). */
+  service_degraded: z.strictObject({
+    ...instance,
+    latency_ms: z.number().nonnegative().nullable().optional(),
+    reason: z.string().optional(),
+  }),
   service_unhealthy: z.strictObject({ ...instance, restarts: Count }),
   /** An instance that keeps exiting soon after it starts: its last exit code, Docker's count, its last log lines. */
   service_crashlooping: z.strictObject({

@@ -133,7 +133,13 @@ describe('e2e: an HTTP probe through the whole healing ladder', () => {
     await setMode('slow');
     const deg = await degraded;
     const toDegradedMs = Date.now() - slowAt;
-    expect(deg.event_data).toMatchObject({ stack: STACK, service: 'web', agent: 'e2e-probe' });
+    expect(deg.event_data).toMatchObject({
+      stack: STACK,
+      service: 'web',
+      agent: 'e2e-probe',
+      reason: expect.stringMatching(/^its probe answered in \d+ ms, slower than degraded_after$/),
+    });
+    expect(deg.event_data).toHaveProperty('latency_ms', expect.any(Number));
     const slowRow = await until(
       async () =>
         (await h.orchestrator.ps(STACK)).find((s) => s.service === 'web' && s.health === 'degraded'),
