@@ -5,7 +5,7 @@
 // history on disk (healing-store.ts) and closes a circuit when an operator heals or
 // restarts the service.
 import type { TimerHandle } from '../clock/index.js';
-import type { Assignment } from '../core/deploy/index.js';
+import { type Assignment, moveAssignment } from '../core/deploy/index.js';
 import {
   type CircuitInput,
   type CircuitState,
@@ -256,11 +256,13 @@ export function createHealing(
       case 'reschedule': {
         const to = target(record, a);
         if (to === undefined) break;
-        const moved: Assignment = { ...a, agent: to, created_ms: ctx.now() };
+        // A new incarnation (a new id): the failing copy is another instance, removed by the reconcile.
+        const moved = moveAssignment(a, to, ctx.now());
         ctx.events.emit('service_rescheduled', {
           stack: f.stack,
           service: f.service,
           instance: moved.instance,
+          replaces: a.instance,
           from: a.agent,
           to,
           reason: `host ${a.agent} keeps failing it: ${f.reason}`,

@@ -18,6 +18,8 @@ const AssignmentSchema = z.strictObject({
   agent: TopicIdSchema,
   spec_hash: z.string().min(1),
   created_ms: z.number().int().nonnegative(),
+  /** Moves so far (absent: never moved; core/deploy moveAssignment). */
+  incarnation: z.number().int().positive().optional(),
 });
 
 export const StackRecordSchema = z.strictObject({
