@@ -254,6 +254,8 @@ export const ServiceStateSchema = z.strictObject({
   instances: z.array(
     z.strictObject({
       instance: TopicIdSchema,
+      /** Present on a moved instance: how many moves its slot has had (each a new instance id). */
+      incarnation: z.number().int().positive().optional(),
       agent: TopicIdSchema,
       container_id: z.string().nullable(),
       state: InstanceStateSchema,
