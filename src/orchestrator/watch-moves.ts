@@ -51,27 +51,25 @@ export async function moveInstances(ctx: Context, step: WatchStepOf<'move'>): Pr
       ctx.log.warn({ stack }, 'move planned on a stack that changed since: planned again');
       return [];
     }
-    await ctx.desired.reassign(stack, moves);
-    const services = new Set(moves.map((m) => m.to.service));
-    // Moved: their restart: true dependents restart once they are ready on the new host.
-    for (const service of services) ctx.healing.dependencyRestarted(stack, service);
-    const moved = moves.map((m) => m.to);
-    const live = ctx.state.stacks[stack] ?? record;
-    if (order === null) {
-      await startInstances(ctx, live, moved);
-      startFailures(ctx, stack, moved);
-      return [...services];
+    // One write: the new hosts, and the move as an intent, so an orchestrator that crashes
+    // now still starts the moved instances in order when it comes back (intents.ts).
+    const id = `move-${stack}-${ctx.now()}`;
+    await Promise.all([
+      ctx.desired.beginIntent(stack, {
+        kind: 'deploy',
+        id,
+        op: 'move',
+        scale: {},
+        unstop: [],
+        started_ms: ctx.now(),
+      }),
+      ctx.desired.reassign(stack, moves),
+    ]);
+    try {
+      return await startMoved(ctx, stack, moves, order, id);
+    } finally {
+      await ctx.desired.endIntent(stack, id);
     }
-    const outcome = await drive(ctx, live, order, {
-      fresh: byService(moved),
-      replaced: new Map(),
-      kept: new Map(),
-      quietDeploy: true,
-      failuresToHealing: true,
-      deployId: `move-${stack}-${ctx.now()}`,
-    });
-    startFailures(ctx, stack, moved);
-    return [...services].filter((s) => outcome.state.services[s]?.phase === 'ready');
   });
   // The dependents' restart waits for a ready report outside any operation; the lock is let
   // go a few microtasks after the promise above resolves, so it is asked on the next turn.
@@ -80,4 +78,35 @@ export async function moveInstances(ctx: Context, step: WatchStepOf<'move'>): Pr
       for (const service of ready) ctx.healing.ready(stack, service);
     }, 0);
   }
+}
+
+/** Starts the moved instances (their `to`) in `order`; returns the moved services that came up. */
+async function startMoved(
+  ctx: Context,
+  stack: string,
+  moves: WatchStepOf<'move'>['moves'],
+  order: WatchStepOf<'move'>['order'],
+  id: string,
+): Promise<string[]> {
+  const services = new Set(moves.map((m) => m.to.service));
+  // Moved: their restart: true dependents restart once they are ready on the new host.
+  for (const service of services) ctx.healing.dependencyRestarted(stack, service);
+  const moved = moves.map((m) => m.to);
+  const live = ctx.state.stacks[stack];
+  if (live === undefined) return [];
+  if (order === null) {
+    await startInstances(ctx, live, moved);
+    startFailures(ctx, stack, moved);
+    return [...services];
+  }
+  const outcome = await drive(ctx, live, order, {
+    fresh: byService(moved),
+    replaced: new Map(),
+    kept: new Map(),
+    quietDeploy: true,
+    failuresToHealing: true,
+    deployId: id,
+  });
+  startFailures(ctx, stack, moved);
+  return [...services].filter((s) => outcome.state.services[s]?.phase === 'ready');
 }
