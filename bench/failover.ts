@@ -86,6 +86,15 @@ async function main(): Promise<void> {
     stateDir: path.join(dir, 'orchestrator'),
     log: silentLogger(),
   });
+  // When each lifecycle event of a round was first seen: the phases of a failover.
+  const seen = new Map<string, number>();
+  orchestrator.events.onEvent((event) => {
+    const data = event.event_data as { service?: string };
+    if (data.service !== undefined && data.service !== 'api') return;
+    if (!seen.has(event.event_type)) seen.set(event.event_type, Date.now());
+  });
+  const phases = (t0: number, types: string[]) =>
+    types.map((t) => `${t.replace(/^(agent|service)_/, '')} +${(seen.get(t) ?? Number.NaN) - t0}`).join(', ');
   const agents = new Map<string, ChildProcess>();
   const dataDir = `/var/lib/alicia-lab${LAB_ID === 1 ? '' : LAB_ID}`;
   const startAgent = (name: string) => {
@@ -185,6 +194,7 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round++) {
       // kill -9 of the agent that runs api.
       let from = (await apiHost()) as string;
+      seen.clear();
       let t0 = Date.now();
       await killAgent(from);
       const other = from === 'lab2' ? 'lab3' : 'lab2';
@@ -194,12 +204,14 @@ async function main(): Promise<void> {
         `api healthy on ${other}`,
       );
       results.kill.push(Date.now() - t0);
+      const killPhases = phases(t0, ['agent_offline', 'service_rescheduled', 'service_healthy']);
       startAgent(from);
       await settled();
 
       // Partition (no FIN) of the host that runs api.
       from = (await apiHost()) as string;
       const to = from === 'lab2' ? 'lab3' : 'lab2';
+      seen.clear();
       t0 = Date.now();
       await lab(['partition', from], LAB_ID);
       await poll(
@@ -208,10 +220,12 @@ async function main(): Promise<void> {
         `api healthy on ${to} and reached by name from web`,
       );
       results.partition.push(Date.now() - t0);
+      const partitionPhases = phases(t0, ['agent_offline', 'service_rescheduled', 'service_healthy']);
       await lab(['heal', from], LAB_ID);
       await settled();
       console.log(
-        `round ${round}: kill -9 ${results.kill.at(-1)} ms, partition ${results.partition.at(-1)} ms`,
+        `round ${round}: kill -9 ${results.kill.at(-1)} ms (${killPhases}), ` +
+          `partition ${results.partition.at(-1)} ms (${partitionPhases})`,
       );
     }
   } finally {

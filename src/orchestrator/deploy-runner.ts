@@ -5,7 +5,6 @@
 // removes surplus in reverse dependency order, and resolves or throws with the reason.
 
 import { nanoid } from 'nanoid';
-import { sharesHostWith } from '../compose/finalize.js';
 import type { Stack } from '../compose/model.js';
 import {
   type Assignment,
@@ -20,12 +19,11 @@ import {
 import { aliciaError } from '../core/errors.js';
 import { buildGraph, type ServiceGraph } from '../core/graph/index.js';
 import { createPlacer } from '../core/placement/index.js';
-import { requiredFeatures } from '../protocol/index.js';
 import type { Context } from './context.js';
 import { drive } from './deploy-drive.js';
 import { removeInstances } from './instance-ops.js';
 import { pruneSpecs, removeInOrder } from './removal.js';
-import { serviceSpecs } from './service-spec.js';
+import { serviceSpecs, serviceTarget } from './service-spec.js';
 import type { StackRecord, StackRecordData } from './store.js';
 
 export interface DeployOptions {
@@ -122,18 +120,11 @@ export async function runDeploy(ctx: Context, stack: Stack, options: DeployOptio
   const replicas: Record<string, number> = {};
   const targets: Record<string, ServiceTarget> = {};
   const specs: StackRecordData['specs'] = { ...(previous?.specs ?? {}) };
-  for (const [name, { service, spec, hash }] of serviceSpecs(stack)) {
-    const n = stopped.has(name) ? 0 : (scale[name] ?? service.replicas);
+  for (const [name, compiled] of serviceSpecs(stack)) {
+    const n = stopped.has(name) ? 0 : (scale[name] ?? compiled.service.replicas);
     replicas[name] = n;
-    specs[hash] = spec;
-    targets[name] = {
-      replicas: n,
-      spec_hash: hash,
-      constraints: service.constraints,
-      hosts: service.x_alicia.hosts,
-      features: requiredFeatures(spec),
-      with: sharesHostWith(service),
-    };
+    specs[compiled.hash] = compiled.spec;
+    targets[name] = serviceTarget(compiled, n);
   }
 
   await waitForAgents(ctx);

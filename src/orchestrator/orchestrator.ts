@@ -45,6 +45,8 @@ import { createWatcher } from './watch.js';
 
 /** The transport's reconnect backoff cap (ms, src/transport/mqtt.ts maxReconnectMs default). */
 const AGENT_RECONNECT_CAP_MS = 10_000;
+/** How long a will waits to see whether the broker drops us too (a stopping broker sends every will). */
+const WILL_WAIT_MS = 200;
 
 export interface OrchestratorOptions {
   brokerUrl: string;
@@ -56,7 +58,11 @@ export interface OrchestratorOptions {
   stateDir: string;
   /** Interval the agents heartbeat at (ms, default 1000). */
   heartbeatMs?: number | undefined;
-  /** Offline this long before a host's instances move elsewhere (ms, default 1000: with the 3-heartbeat TTL, a lost host is rescheduled ~4 s after it went silent). */
+  /**
+   * Offline this long before a host's instances move elsewhere (ms, default 0: offline already
+   * means the broker saw the agent's connection die — its will — or a 3-heartbeat TTL of
+   * silence; raise it when agents are restarted often and their services should not move).
+   */
   rescheduleGraceMs?: number | undefined;
   /** Startup timeout of stacks that set none (`x-alicia.startup_timeout`) (ms, default 120000). */
   startupTimeoutMs?: number | undefined;
@@ -114,7 +120,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   const heartbeatMs = options.heartbeatMs ?? 1000;
   const settings: Settings = {
     heartbeatMs,
-    rescheduleGraceMs: options.rescheduleGraceMs ?? 1_000,
+    rescheduleGraceMs: options.rescheduleGraceMs ?? 0,
     agentWaitMs: 10_000,
     startupTimeoutMs: options.startupTimeoutMs,
     pendingStartMs: 15_000,
@@ -255,10 +261,11 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
         // A retained `offline` handed to us by our own resubscription after an outage is
         // news from the outage, not evidence: its silence after the grace decides (the tick).
         if (raw.retain && message.payload.state === 'offline' && now() < staleWillsUntil) return;
-        // A live `offline` (a will) waits one tick: a broker that stops publishes every will
+        // A live `offline` (a will) waits a moment: a broker that stops publishes every will
         // (Mosquitto does) and then drops us too; a will followed by our own loss is that.
         if (message.payload.state === 'offline' && !raw.retain) {
           pendingWills.set(message.topic.agent, { presence: message.payload, at: now() });
+          clock.setTimeout(applyDueWills, WILL_WAIT_MS);
           return;
         }
         pendingWills.delete(message.topic.agent);
@@ -301,8 +308,26 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
     if (subscribed) announceOnline();
   });
   let subscribed = false;
-  /** Wills heard, applied by the tick once the link outlived them: agent -> presence. */
+  /** Cut off without knowing it (a frozen link): see the ticker below. */
+  let blind = false;
+  /** Wills heard, applied once the link outlived them by WILL_WAIT_MS: agent -> presence. */
   const pendingWills = new Map<string, { presence: Presence; at: number }>();
+  /**
+   * Applies the wills the link outlived and moves the lost hosts' work at once: a will is
+   * the broker's word that the agent's connection died, so its services need not wait for
+   * the next tick (the tick applies them too, should this timer run while we are blind).
+   */
+  function applyDueWills(): void {
+    if (closing || !transport.connected || blind) return;
+    let applied = false;
+    for (const [agent, will] of pendingWills) {
+      if (now() - will.at < WILL_WAIT_MS) continue;
+      pendingWills.delete(agent);
+      registry.onPresence(agent, will.presence);
+      applied = true;
+    }
+    if (applied) void watcher.reschedule();
+  }
   /** Until then (after a reconnect) a retained `offline` presence is the outage's, not news. */
   let staleWillsUntil = 0;
   function announceOnline(): void {
@@ -328,7 +353,6 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   // broker within a heartbeat (we PINGREQ it when nothing else came) for the tick to judge;
   // once it carries traffic again every agent gets a fresh TTL before it can be called lost.
   const tickMs = Math.max(50, Math.floor(heartbeatMs / 2));
-  let blind = false;
   let lastTickAt = now();
   const ticker = clock.setInterval(() => {
     // Cut off from the broker, silence is ours, not the agents': nobody is judged.
@@ -356,11 +380,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       registry.restoreSight(0);
       log.info('the broker link carries traffic again: agents judged after a fresh heartbeat TTL');
     }
-    for (const [agent, will] of pendingWills) {
-      if (now() - will.at < tickMs) continue;
-      pendingWills.delete(agent);
-      registry.onPresence(agent, will.presence);
-    }
+    applyDueWills();
     registry.tick();
     void watcher.reschedule();
     void links.refresh();

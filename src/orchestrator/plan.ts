@@ -7,15 +7,14 @@ import { type Assignment, planInstances, type ServiceTarget } from '../core/depl
 import {
   createPlacer,
   crossHostWarnings,
-  dataOnHost,
   extraHostEntries,
+  holdsOnHost,
   hostLinks,
-  isSticky,
 } from '../core/placement/index.js';
-import { type ContainerSpec, type PlanReport, requiredFeatures } from '../protocol/index.js';
+import type { ContainerSpec, PlanReport } from '../protocol/index.js';
 import type { Context } from './context.js';
 import { linkServices } from './host-links.js';
-import { serviceSpecs } from './service-spec.js';
+import { serviceSpecs, serviceTarget } from './service-spec.js';
 
 const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -29,19 +28,14 @@ export function planStack(ctx: Context, stack: Stack): PlanReport {
   const previous = ctx.state.stacks[stack.name];
   const specs: Record<string, ContainerSpec> = { ...(previous?.specs ?? {}) };
   const targets: Record<string, ServiceTarget> = {};
-  for (const [name, { service, spec, hash }] of serviceSpecs(stack)) {
-    specs[hash] = spec;
+  for (const [name, compiled] of serviceSpecs(stack)) {
+    const { service } = compiled;
+    specs[compiled.hash] = compiled.spec;
     // A stopped service stays stopped and a scale override stays, as a deploy keeps them.
     const stopped = previous?.stopped.includes(name) === true;
     const sameReplicas = previous?.stack.services[name]?.replicas === service.replicas;
     const replicas = stopped ? 0 : ((sameReplicas ? previous?.scale[name] : undefined) ?? service.replicas);
-    targets[name] = {
-      replicas,
-      spec_hash: hash,
-      constraints: service.constraints,
-      hosts: service.x_alicia.hosts,
-      features: requiredFeatures(spec),
-    };
+    targets[name] = serviceTarget(compiled, replicas);
   }
   const load = new Map<string, number>();
   for (const record of Object.values(ctx.state.stacks))
@@ -76,10 +70,7 @@ export function planStack(ctx: Context, stack: Stack): PlanReport {
         : extraHostEntries(
             hostLinks({ service: a.service, agent: a.agent, services, placed: desired, addressOf }),
           );
-    const holds =
-      spec !== undefined && isSticky(spec, service?.x_alicia.movable)
-        ? (dataOnHost(spec) ?? undefined)
-        : undefined;
+    const holds = spec !== undefined ? holdsOnHost(spec, service?.x_alicia.movable) : undefined;
     return {
       instance: a.instance,
       service: a.service,

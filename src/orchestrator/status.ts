@@ -3,7 +3,7 @@
 // `ps` and `agents`.
 import type { TimerHandle } from '../clock/index.js';
 import type { Assignment } from '../core/deploy/index.js';
-import { dataOnHost, isSticky } from '../core/placement/index.js';
+import { holdsOnHost } from '../core/placement/index.js';
 import { isOneShotRestart } from '../core/restart-policy.js';
 import type { AgentRow, Health, InstanceState, ServiceState, SystemHealth } from '../protocol/index.js';
 import { PROTOCOL_VERSION } from '../protocol/index.js';
@@ -133,8 +133,9 @@ function waitingNote(
     if (ctx.registry.status(a.agent) === 'online') continue;
     const spec = record.specs[a.spec_hash];
     const service = record.stack.services[a.service];
-    if (spec === undefined || service === undefined || !isSticky(spec, service.x_alicia.movable)) continue;
-    return { note: `waiting for ${a.agent}, which holds its data (${dataOnHost(spec)})` };
+    const holds = spec !== undefined ? holdsOnHost(spec, service?.x_alicia.movable) : undefined;
+    if (holds === undefined || service === undefined) continue;
+    return { note: `waiting for ${a.agent}, which holds its data (${holds})` };
   }
   return {};
 }

@@ -4,7 +4,7 @@
 // out through one executor table.
 import type { TimerHandle } from '../clock/index.js';
 import { describeCrashLoop } from '../core/deploy/index.js';
-import { dataOnHost, isSticky } from '../core/placement/index.js';
+import { holdsOnHost } from '../core/placement/index.js';
 import type { ObservedInstance } from '../core/reconcile/index.js';
 import {
   planHealing,
@@ -212,13 +212,12 @@ export function createWatcher(ctx: Context) {
   };
 }
 
-/** Where an instance of this spec may run (the spec is read here, in one spot). */
 /** Where an instance may run is its service's rule (Compose); what it needs of an agent, its spec's features. */
 function placementRule(record: StackRecord, assignment: { service: string; spec_hash: string }) {
   const spec = record.specs[assignment.spec_hash];
   const service = record.stack.services[assignment.service];
   if (spec === undefined || service === undefined) return undefined;
-  const holds = isSticky(spec, service.x_alicia.movable) ? (dataOnHost(spec) ?? undefined) : undefined;
+  const holds = holdsOnHost(spec, service.x_alicia.movable);
   return {
     constraints: service.constraints,
     hosts: service.x_alicia.hosts,

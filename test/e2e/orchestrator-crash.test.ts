@@ -125,7 +125,7 @@ async function startOrchestratorProcess(): Promise<ChildProcess> {
     child.stderr?.pipe(out);
   }
   await until(() => lastOnline?.state === 'online' && lastOnline.session > before, {
-    timeoutMs: 15_000,
+    timeoutMs: 30_000,
     what: 'orchestrator online',
   });
   return child;

@@ -1,6 +1,7 @@
 // Many hosts, in process (memory runtime; the real thing is test/lab/multi-host.test.ts):
 // the advertised address in info, plan's placement/links/warnings, dependents recreated when
-// a service they reach moves, and a service with data on a lost host waiting for it.
+// a service they reach moves, and a service with data on a lost host waiting for it (a changed
+// spec of it refused until that host is back).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -125,6 +126,25 @@ describe('many hosts (in process)', () => {
         .slice(t0)
         .filter((e) => e.event_type === 'service_rescheduled' && e.event_data.service === 'db'),
     ).toEqual([]);
+
+    // A changed db while c is away: refused before anything runs, naming the host and its data.
+    const changed = stackFrom(
+      YAML.replace('volumes: ["data:/data"]', 'volumes: ["data:/data"]\n    environment: [V=2]'),
+      'xh',
+    );
+    await expect(orch.request('deploy', changed)).rejects.toMatchObject({
+      code: 'ALICIA_ERR_PLACEMENT',
+      message: expect.stringContaining(
+        '"xh/db" holds its data on host c (volume "xh_data"), which is offline',
+      ),
+    });
+    await expect(orch.request('plan', changed)).rejects.toMatchObject({ code: 'ALICIA_ERR_PLACEMENT' });
+    expect(
+      harness.agents
+        .get('a')
+        ?.memory?.all()
+        .some((x) => x.service === 'db'),
+    ).toBe(false);
   }, 60_000);
 
   it('alicia plan -f … --profile P --json (the built CLI) plans the services of that profile too, and runs nothing', async () => {

@@ -36,7 +36,10 @@ export function registerOrchestrator(program: Command): void {
     .option('--prefix <prefix>', 'topic prefix (default alicia)')
     .option('--state-dir <dir>', 'desired state directory (default ~/.alicia/orchestrator)')
     .option('--heartbeat-ms <n>', "agents' heartbeat period in milliseconds (default 1000)")
-    .option('--reschedule-grace-ms <n>', "offline this long before a host's instances move (default 1000)")
+    .option(
+      '--reschedule-grace-ms <n>',
+      "offline this long before a host's instances move (default 0: the will or the heartbeat TTL is the evidence)",
+    )
     .option('--command-secret-file <file>', 'shared secret to sign commands with')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
     .option(

@@ -37,6 +37,12 @@ export interface ServiceTarget {
    * `volumes_from: x`): its instances go only to hosts that run one of theirs.
    */
   readonly with?: readonly string[] | undefined;
+  /**
+   * What ties its instances to their host (`volume "pgdata"`: core/placement/sticky.ts): a
+   * changed spec is never placed elsewhere while that host is away — it would start without
+   * its data — so the plan is refused until the host is back.
+   */
+  readonly holds?: string | undefined;
 }
 
 export interface InstancePlan {
@@ -166,6 +172,16 @@ export function planInstances(input: {
       usedSlots.add(o.slot);
       need -= 1;
       const host = nodeById.get(o.agent);
+      if (host === undefined && target.holds !== undefined) {
+        return {
+          ok: false,
+          error: aliciaError(
+            'ALICIA_ERR_PLACEMENT',
+            `service "${stack}/${service}" holds its data on host ${o.agent} (${target.holds}), which is offline: its changed spec cannot start elsewhere without that data; deploy again once ${o.agent} is back, or set x-alicia.movable: true`,
+            { details: { service: `${stack}/${service}`, host: o.agent, holds: target.holds } },
+          ),
+        };
+      }
       if (host !== undefined && excludedBy(host, target) === null) {
         wanted.push(assignment(stack, service, o.slot, o.agent, target.spec_hash, now));
         existing.push(o.agent);

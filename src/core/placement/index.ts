@@ -7,4 +7,4 @@ export { excludedBy, lackingFeatures, nodeValue, upgradeMessage } from './feasib
 export type { PlaceRequest, PlaceResult, Placer } from './place.js';
 export { createPlacer } from './place.js';
 export type { DataSpec } from './sticky.js';
-export { dataOnHost, isSticky } from './sticky.js';
+export { dataOnHost, holdsOnHost, isSticky } from './sticky.js';

@@ -27,3 +27,8 @@ export function dataOnHost(spec: DataSpec): string | null {
 export function isSticky(spec: DataSpec, movable: boolean | undefined): boolean {
   return movable !== true && dataOnHost(spec) !== null;
 }
+
+/** What keeps the service's instances on their host (`volume "pgdata"`), or undefined when it may move. */
+export function holdsOnHost(spec: DataSpec, movable: boolean | undefined): string | undefined {
+  return movable === true ? undefined : (dataOnHost(spec) ?? undefined);
+}

@@ -129,6 +129,30 @@ describe('instance planning', () => {
     expect(p.remove.map((a) => a.service)).toEqual(['old']);
   });
 
+  it('refuses to place a changed spec of a sticky service elsewhere while the host with its data is away', () => {
+    // db's data is on host c, which is offline (not among the nodes).
+    const cur = [current('db', 1, 'c', 'h1', 1)];
+    const target = { replicas: 1, spec_hash: 'h2', constraints: [], holds: 'volume "s_data"' };
+    const result = planInstances({
+      stack: 's',
+      targets: { db: target },
+      current: cur,
+      nodes,
+      placer: createPlacer(nodes),
+      now: 0,
+    });
+    expect(result.ok ? null : result.error).toMatchObject({
+      code: 'ALICIA_ERR_PLACEMENT',
+      message: expect.stringContaining('holds its data on host c (volume "s_data"), which is offline'),
+    });
+    // Unchanged, it simply stays assigned to its host (and waits for it).
+    expect(plan({ db: { ...target, spec_hash: 'h1' } }, cur).keep.map((a) => a.agent)).toEqual(['c']);
+    // Movable (no holds): the changed spec goes to an online host.
+    expect(plan({ db: { replicas: 1, spec_hash: 'h2', constraints: [] } }, cur).replace[0]?.next.agent).toBe(
+      'a',
+    );
+  });
+
   it('reports a placement error for a service that fits nowhere', () => {
     const result = planInstances({
       stack: 's',
