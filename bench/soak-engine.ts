@@ -63,8 +63,8 @@ export interface SoakOptions {
   log?: (line: string) => void;
   /**
    * DOCKER_HOST of each agent's engine (agent i on engines[i % n]). Two engines make two
-   * hosts: on one engine both agents name a moved instance's container alike and refuse to
-   * take over each other's. Default: DOCKER_HOST for both.
+   * hosts: on one engine a killed agent's containers and their moved incarnations would share
+   * one engine, and counts per engine would mean nothing. Default: DOCKER_HOST for both.
    */
   engines?: readonly string[];
   /**
