@@ -63,8 +63,8 @@ export interface SoakOptions {
   log?: (line: string) => void;
   /**
    * DOCKER_HOST of each agent's engine (agent i on engines[i % n]). Two engines make two
-   * hosts: on one engine both agents name a moved instance's container alike and refuse to
-   * take over each other's. Default: DOCKER_HOST for both.
+   * hosts: on one engine a killed agent's containers and their moved incarnations would share
+   * one engine, and counts per engine would mean nothing. Default: DOCKER_HOST for both.
    */
   engines?: readonly string[];
   /**
@@ -93,7 +93,7 @@ export interface SoakResult {
   statefulDuplicateSamples: number;
   /** Per stateless service: ms during which more replicas ran than desired. */
   coexistenceMs: Record<string, number>;
-  /** (instance, agent) placements seen on Docker after the first one of each instance. */
+  /** New placements of a slot seen on Docker after its first one (a move: a new incarnation on another agent). */
   moves: { instance: string; to: string }[];
   /** Moves without a service_rescheduled event naming the instance and its new agent. */
   unaccountedMoves: { instance: string; to: string }[];
@@ -369,10 +369,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const service = c.Labels['alicia.service'] ?? '?';
       const instance = c.Labels['alicia.instance'] ?? '?';
       const agent = c.Labels['alicia.agent'] ?? '?';
-      const seen = placements.get(instance) ?? new Set<string>();
-      if (seen.size > 0 && !seen.has(agent)) result.moves.push({ instance, to: agent });
-      seen.add(agent);
-      placements.set(instance, seen);
+      // A move is a new incarnation (a new instance id) of the same slot on another host:
+      // placements are kept per slot, as instance@agent.
+      const slot = `${service}/${c.Labels['alicia.slot'] ?? instance}`;
+      const at = `${instance}@${agent}`;
+      const seen = placements.get(slot) ?? new Set<string>();
+      if (seen.size > 0 && !seen.has(at)) result.moves.push({ instance, to: agent });
+      seen.add(at);
+      placements.set(slot, seen);
       counts[service] = (counts[service] ?? 0) + 1;
     }
     return counts;

@@ -104,7 +104,10 @@ export const EVENT_DATA_SCHEMAS = {
   service_updated: z.strictObject({ ...service, replaced: Names, instances: Names }),
   service_rescheduled: z.strictObject({
     ...service,
+    /** The new incarnation, with its own id (a move never reuses the lost copy's id). */
     instance: z.string(),
+    /** The instance it replaces: the copy on `from`, removed when that host returns. */
+    replaces: z.string(),
     from: z.string(),
     to: z.string(),
     reason: z.string(),
@@ -256,6 +259,8 @@ export const ServiceStateSchema = z.strictObject({
   instances: z.array(
     z.strictObject({
       instance: TopicIdSchema,
+      /** Present on a moved instance: how many moves its slot has had (each a new instance id). */
+      incarnation: z.number().int().positive().optional(),
       agent: TopicIdSchema,
       container_id: z.string().nullable(),
       state: InstanceStateSchema,

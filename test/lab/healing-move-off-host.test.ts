@@ -121,14 +121,16 @@ async function variantImageOn(host: Host): Promise<void> {
   await docker(host, ['rm', '-f', name]);
 }
 
-const ofWeb = (type: AliciaEvent['event_type']) =>
-  events.filter((e) => e.event_type === type && (e.event_data as { service?: string }).service === 'web');
+function ofWeb<T extends AliciaEvent['event_type']>(type: T) {
+  return events.filter(
+    (e): e is Extract<AliciaEvent, { event_type: T }> =>
+      e.event_type === type && (e.event_data as { service?: string }).service === 'web',
+  );
+}
 
 /** service_failed of the ladder (the circuit opened), not the deploy's own failure. */
 const circuitOpened = () =>
-  ofWeb('service_failed').filter(
-    (e) => e.event_type === 'service_failed' && e.event_data.error.code === 'ALICIA_ERR_CIRCUIT_OPEN',
-  );
+  ofWeb('service_failed').filter((e) => e.event_data.error.code === 'ALICIA_ERR_CIRCUIT_OPEN');
 
 describe('healing: reschedule off a host that keeps failing a service (lab)', () => {
   beforeAll(async () => {
@@ -210,6 +212,9 @@ describe('healing: reschedule off a host that keeps failing a service (lab)', ()
         new RegExp(`^host ${a} keeps failing it: its agent gave up after 2 restarts`),
       ),
     });
+    // A new incarnation: the copy on B has its own id; `replaces` names the failed one.
+    expect(moved.event_data.replaces).toMatch(/^mv_web_1_/);
+    expect(moved.event_data.instance).not.toBe(moved.event_data.replaces);
     // The ladder before the move: the agent's restarts on A, one recreate there.
     const recreates = ofWeb('healing_action').filter(
       (e) => e.event_type === 'healing_action' && e.event_data.action === 'recreate',
