@@ -7,20 +7,13 @@
 // saying why), runs healthy there, and nothing of it is left on A. It fails, loudly, without
 // root or Docker — never skips. ALICIA_LAB_ID overrides lab 8 when developing beside
 // another lab user.
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedDefault, startEmbeddedDefault } from '../../broker/index.js';
-import { createLogger, silentLogger } from '../../src/logging/logger.js';
-import { type Orchestrator, startOrchestrator } from '../../src/orchestrator/index.js';
 import type { AliciaEvent } from '../../src/protocol/index.js';
-import { ALICIA_MAIN } from '../helpers/cli.js';
 import { TEST_IMAGE } from '../helpers/docker.js';
 import { until } from '../helpers/wait.js';
 import { stackFrom } from '../integration/orchestrator-harness.js';
-import { bridgeAddress, dockerInHost, labDown, labHost, labUp, spawnInHost, useLab } from './lab.js';
+import { dockerInHost, labDown, useLab } from './lab.js';
+import { type LabCluster, startLabCluster } from './lab-cluster.js';
 
 const LAB = Number(process.env.ALICIA_LAB_ID ?? 8);
 const HOSTS = ['lab1', 'lab2'] as const;
@@ -42,50 +35,11 @@ services:
       backoff: { min: 100ms, max: 200ms, max_attempts: 2, reset_after: 1m }
 `;
 
-let dir = '';
-let embedded: EmbeddedDefault | null = null;
-let orchestrator: Orchestrator | null = null;
-const agents = new Map<Host, ChildProcess>();
-const events: AliciaEvent[] = [];
-
-function startAgentIn(host: Host): ChildProcess {
-  const creds = embedded?.credentials.agents[host];
-  if (creds === undefined || embedded === null) throw new Error('no broker');
-  const child = spawnInHost(
-    host,
-    [
-      process.execPath,
-      ALICIA_MAIN,
-      'agent',
-      '--broker',
-      embedded.broker.url,
-      '--id',
-      host,
-      '--hostname',
-      host,
-      '--state-dir',
-      path.join(path.dirname(labHost(host).dataRoot), 'agent'),
-      '--log-level',
-      'warn',
-    ],
-    {
-      stdio: ['ignore', 'ignore', process.env.MV_DEBUG ? 'inherit' : 'ignore'],
-      env: { ALICIA_USERNAME: creds.username, ALICIA_PASSWORD: creds.password },
-    },
-  );
-  agents.set(host, child);
-  return child;
-}
-
-async function killAgents(): Promise<void> {
-  for (const [host, child] of [...agents]) {
-    agents.delete(host);
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
+let cluster: LabCluster<Host> | null = null;
+const lab = (): LabCluster<Host> => {
+  if (cluster === null) throw new Error('the lab cluster did not start');
+  return cluster;
+};
 
 async function docker(host: Host, args: string[]): Promise<string> {
   const r = await dockerInHost(host, args);
@@ -94,22 +48,12 @@ async function docker(host: Host, args: string[]): Promise<string> {
 }
 
 /** The containers of web on a host (ids), stopped ones too. */
-async function containersOn(host: Host): Promise<string[]> {
-  const out = await docker(host, [
-    'ps',
-    '-aq',
-    '--filter',
-    `label=alicia.stack=${STACK}`,
-    '--filter',
-    'label=alicia.service=web',
-  ]);
-  return out.split('\n').filter((l) => l !== '');
-}
+const containersOn = (host: Host): Promise<string[]> => lab().containers(host, STACK, 'web', true);
 
 /** Docker's own health verdict of web's containers on a host. */
 async function healthOn(host: Host): Promise<string[]> {
   const ids = await containersOn(host);
-  return Promise.all(ids.map((id) => docker(host, ['inspect', '-f', '{{.State.Health.Status}}', id])));
+  return Promise.all(ids.map((id) => lab().healthOf(host, id)));
 }
 
 /** B's copy of the test image gets MARK, under the same tag (no registry: a commit). */
@@ -122,10 +66,10 @@ async function variantImageOn(host: Host): Promise<void> {
 }
 
 function ofWeb<T extends AliciaEvent['event_type']>(type: T) {
-  return events.filter(
-    (e): e is Extract<AliciaEvent, { event_type: T }> =>
-      e.event_type === type && (e.event_data as { service?: string }).service === 'web',
-  );
+  return lab()
+    .eventsSince(0, type)
+    .map((e) => e.event)
+    .filter((e) => (e.event_data as { service?: string }).service === 'web');
 }
 
 /** service_failed of the ladder (the circuit opened), not the deploy's own failure. */
@@ -134,47 +78,21 @@ const circuitOpened = () =>
 
 describe('healing: reschedule off a host that keeps failing a service (lab)', () => {
   beforeAll(async () => {
-    if (process.getuid?.() !== 0) throw new Error('lab tests need root');
-    useLab(LAB);
-    await labDown(); // a fresh lab (and fresh images): nothing left by an earlier run
-    await labUp(HOSTS.length);
-    dir = await mkdtemp(path.join(os.tmpdir(), 'alicia-move-off-'));
-    embedded = await startEmbeddedDefault({
-      host: bridgeAddress(),
-      port: 0,
-      stateDir: path.join(dir, 'broker'),
-      home: path.join(dir, 'home'),
-      agentIds: [...HOSTS],
-      log: silentLogger(),
-    });
-    orchestrator = await startOrchestrator({
-      brokerUrl: embedded.broker.url,
-      username: embedded.credentials.orchestrator.username,
-      password: embedded.credentials.orchestrator.password,
-      stateDir: path.join(dir, 'orchestrator'),
-      log: process.env.MV_DEBUG ? createLogger({ level: 'debug' }) : silentLogger(),
-    });
-    orchestrator.events.onEvent((e) => events.push(e));
-    for (const host of HOSTS) startAgentIn(host);
-    await until(
-      async () => {
-        const { agents: rows } = await (orchestrator as Orchestrator).request('agents', {});
-        return HOSTS.every((h) => rows.some((a) => a.agent === h && a.status === 'online'));
-      },
-      { timeoutMs: 45_000, what: 'both lab agents online' },
-    );
+    cluster = await startLabCluster({ lab: LAB, hosts: HOSTS, name: 'move-off', debug: 'MV_DEBUG' });
+    for (const host of HOSTS) cluster.startAgent(host);
+    await cluster.agentsOnline(HOSTS);
   }, 150_000);
 
   afterAll(async () => {
-    await killAgents();
-    await orchestrator?.close().catch(() => undefined);
-    await embedded?.broker.close().catch(() => undefined);
-    await labDown();
-    if (dir !== '') await rm(dir, { recursive: true, force: true });
+    if (cluster !== null) await cluster.close();
+    else {
+      useLab(LAB);
+      await labDown();
+    }
   }, 90_000);
 
   it('fails on A: restarted and recreated there, then moved to B with the reason, healthy on B, nothing left on A', async () => {
-    const orch = orchestrator as Orchestrator;
+    const orch = lab().orchestrator;
     const bundle = stackFrom(YAML, STACK);
     // Where the placer puts it is A; the other host gets the image that passes.
     const plan = await orch.request('plan', bundle);
@@ -200,7 +118,11 @@ describe('healing: reschedule off a host that keeps failing a service (lab)', ()
     const moved = await until(() => ofWeb('service_rescheduled')[0], {
       timeoutMs: 45_000,
       what: () =>
-        `service_rescheduled of web; events so far: ${events.map((e) => `${e.event_type}:${(e.event_data as { action?: string }).action ?? ''}`).join(' ')}`,
+        `service_rescheduled of web; events so far: ${lab()
+          .events.map(
+            ({ event: e }) => `${e.event_type}:${(e.event_data as { action?: string }).action ?? ''}`,
+          )
+          .join(' ')}`,
     });
     const movedMs = Date.now() - t0;
     expect(moved.event_data).toMatchObject({
