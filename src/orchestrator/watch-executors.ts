@@ -3,9 +3,9 @@
 // close; a move writes the desired state before it tells any agent (watch-moves.ts).
 import type { WatchEvent, WatchStep, WatchStepKind, WatchStepOf } from '../core/watch/index.js';
 import type { DisagreeingEvents } from '../protocol/index.js';
-import { type Context, instanceKey } from './context.js';
+import type { Context } from './context.js';
 import { removeInstances, startInstances } from './instance-ops.js';
-import { moveInstances } from './watch-moves.js';
+import { moveInstances, startFailures } from './watch-moves.js';
 
 // Compile-time: every event the core's watcher describes is the protocol's event_data of its type.
 const watchEventsAgree: [DisagreeingEvents<WatchEvent>] extends [never]
@@ -28,24 +28,7 @@ export function createWatchExecutors(ctx: Context): WatchExecutors {
     start: ({ stack, assignments }) => {
       const record = ctx.state.stacks[stack];
       if (record === undefined) return;
-      ctx.track(
-        startInstances(ctx, record, assignments).then(() => {
-          // A refused start (spec, policy, image) goes to the healing ladder: reported with
-          // the agent's reason, retried with backoff and jitter, then failed.
-          for (const a of assignments) {
-            const error = ctx.startErrors.get(instanceKey(a.agent, a.instance));
-            if (error === undefined) continue;
-            ctx.healing.failure({
-              type: 'start_failed',
-              stack,
-              service: a.service,
-              agent: a.agent,
-              instance: a.instance,
-              reason: `${error.code}: ${error.message}`,
-            });
-          }
-        }),
-      );
+      ctx.track(startInstances(ctx, record, assignments).then(() => startFailures(ctx, stack, assignments)));
     },
     remove: ({ assignments }) => {
       ctx.track(removeInstances(ctx, assignments));

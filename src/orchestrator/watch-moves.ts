@@ -17,7 +17,7 @@ const byService = (list: readonly Assignment[]): Map<string, Assignment[]> => {
 };
 
 /** A refused start (spec, policy, image) goes to the healing ladder: its reason reported, retried with backoff and jitter, then failed. */
-function startFailures(ctx: Context, stack: string, started: readonly Assignment[]): void {
+export function startFailures(ctx: Context, stack: string, started: readonly Assignment[]): void {
   for (const a of started) {
     const error = ctx.startErrors.get(instanceKey(a.agent, a.instance));
     if (error === undefined) continue;

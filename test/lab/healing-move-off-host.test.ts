@@ -7,13 +7,13 @@
 // saying why), runs healthy there, and nothing of it is left on A. It fails, loudly, without
 // root or Docker — never skips. ALICIA_LAB_ID overrides lab 8 when developing beside
 // another lab user.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AliciaEvent } from '../../src/protocol/index.js';
 import { TEST_IMAGE } from '../helpers/docker.js';
 import { until } from '../helpers/wait.js';
 import { stackFrom } from '../integration/orchestrator-harness.js';
-import { dockerInHost, labDown, useLab } from './lab.js';
-import { type LabCluster, startLabCluster } from './lab-cluster.js';
+import { dockerInHost } from './lab.js';
+import { type LabCluster, labClusterAround } from './lab-cluster.js';
 
 const LAB = Number(process.env.ALICIA_LAB_ID ?? 8);
 const HOSTS = ['lab1', 'lab2'] as const;
@@ -35,11 +35,7 @@ services:
       backoff: { min: 100ms, max: 200ms, max_attempts: 2, reset_after: 1m }
 `;
 
-let cluster: LabCluster<Host> | null = null;
-const lab = (): LabCluster<Host> => {
-  if (cluster === null) throw new Error('the lab cluster did not start');
-  return cluster;
-};
+let lab: () => LabCluster<Host>;
 
 async function docker(host: Host, args: string[]): Promise<string> {
   const r = await dockerInHost(host, args);
@@ -77,19 +73,10 @@ const circuitOpened = () =>
   ofWeb('service_failed').filter((e) => e.event_data.error.code === 'ALICIA_ERR_CIRCUIT_OPEN');
 
 describe('healing: reschedule off a host that keeps failing a service (lab)', () => {
-  beforeAll(async () => {
-    cluster = await startLabCluster({ lab: LAB, hosts: HOSTS, name: 'move-off', debug: 'MV_DEBUG' });
+  lab = labClusterAround({ lab: LAB, hosts: HOSTS, name: 'move-off', debug: 'MV_DEBUG' }, async (cluster) => {
     for (const host of HOSTS) cluster.startAgent(host);
     await cluster.agentsOnline(HOSTS);
-  }, 150_000);
-
-  afterAll(async () => {
-    if (cluster !== null) await cluster.close();
-    else {
-      useLab(LAB);
-      await labDown();
-    }
-  }, 90_000);
+  });
 
   it('fails on A: restarted and recreated there, then moved to B with the reason, healthy on B, nothing left on A', async () => {
     const orch = lab().orchestrator;

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
+import { afterAll, beforeAll } from 'vitest';
 import { type EmbeddedDefault, startEmbeddedDefault } from '../../broker/index.js';
 import { createLogger, silentLogger } from '../../src/logging/logger.js';
 import {
@@ -196,4 +197,30 @@ export async function startLabCluster<H extends string>(options: {
     },
   };
   return cluster;
+}
+
+/**
+ * For a test file: beforeAll starts the cluster (startLabCluster) and runs `setup` on it;
+ * afterAll closes it — or takes the lab down when it never started. Returns its accessor.
+ */
+export function labClusterAround<H extends string>(
+  options: Parameters<typeof startLabCluster<H>>[0],
+  setup: (cluster: LabCluster<H>) => Promise<void>,
+): () => LabCluster<H> {
+  let cluster: LabCluster<H> | null = null;
+  beforeAll(async () => {
+    cluster = await startLabCluster(options);
+    await setup(cluster);
+  }, 150_000);
+  afterAll(async () => {
+    if (cluster !== null) await cluster.close();
+    else {
+      useLab(options.lab);
+      await labDown();
+    }
+  }, 90_000);
+  return () => {
+    if (cluster === null) throw new Error('the lab cluster did not start');
+    return cluster;
+  };
 }

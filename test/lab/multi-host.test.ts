@@ -7,14 +7,13 @@
 // (ALICIA_LAB_ID overrides it when developing beside another lab user).
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadBundle } from '../../src/compose/index.js';
-import type { Orchestrator } from '../../src/orchestrator/index.js';
 import { runAlicia } from '../helpers/cli.js';
 import { TEST_IMAGE } from '../helpers/docker.js';
 import { until } from '../helpers/wait.js';
-import { dockerInHost, heal, hostAddress, labDown, partition, reboot, useLab } from './lab.js';
-import { type LabCluster, startLabCluster } from './lab-cluster.js';
+import { dockerInHost, heal, hostAddress, partition, reboot } from './lab.js';
+import { type LabCluster, labClusterAround } from './lab-cluster.js';
 
 const LAB = Number(process.env.ALICIA_LAB_ID ?? 2);
 const HOSTS = ['lab1', 'lab2', 'lab3'] as const;
@@ -75,14 +74,7 @@ services:
     x-alicia: { hosts: [lab1] }
 `;
 
-let cluster: LabCluster<Host> | null = null;
-let dir = '';
-let orchestrator: Orchestrator | null = null;
-
-function lab(): LabCluster<Host> {
-  if (cluster === null) throw new Error('the lab cluster did not start');
-  return cluster;
-}
+let lab: () => LabCluster<Host>;
 const startAgentIn = (host: Host) => lab().startAgent(host);
 const killAgent = (host: Host) => lab().killAgent(host);
 /** Running containers of a service on a host (ids); with `all`, stopped ones too. */
@@ -102,25 +94,17 @@ async function webFetches(url: string): Promise<string> {
 }
 
 describe('many hosts for real: three lab hosts, names across hosts, data stays with its host', () => {
-  beforeAll(async () => {
-    cluster = await startLabCluster({ lab: LAB, hosts: HOSTS, name: 'multihost', debug: 'MH_DEBUG' });
-    dir = cluster.dir;
-    orchestrator = cluster.orchestrator;
-    for (const host of HOSTS) startAgentIn(host);
-    await agentsOnline(HOSTS);
-  }, 150_000);
-
-  afterAll(async () => {
-    if (cluster !== null) await cluster.close();
-    else {
-      useLab(LAB);
-      await labDown();
-    }
-  }, 90_000);
+  lab = labClusterAround(
+    { lab: LAB, hosts: HOSTS, name: 'multihost', debug: 'MH_DEBUG' },
+    async (cluster) => {
+      for (const host of HOSTS) cluster.startAgent(host);
+      await cluster.agentsOnline(HOSTS);
+    },
+  );
 
   it('(a) web on lab1, api on lab2, db on lab3 reach each other by service name; each agent advertises its lab address', async () => {
-    const orch = orchestrator as Orchestrator;
-    const file = path.join(dir, 'compose.yaml');
+    const orch = lab().orchestrator;
+    const file = path.join(lab().dir, 'compose.yaml');
     await writeFile(file, YAML);
     const { bundle } = await loadBundle({ files: [file] });
     const agentsInfo = await orch.request('agents', {});
@@ -154,7 +138,7 @@ describe('many hosts for real: three lab hosts, names across hosts, data stays w
   }, 60_000);
 
   it('(c) reboot of lab3: db (a named volume) is not moved, waits for lab3, and returns there with its file', async () => {
-    const orch = orchestrator as Orchestrator;
+    const orch = lab().orchestrator;
     const t0 = Date.now();
     await reboot('lab3'); // kills its agent too
     lab().forgetAgent('lab3');
@@ -251,19 +235,19 @@ describe('many hosts for real: three lab hosts, names across hosts, data stays w
   }, 60_000);
 
   it('(d) up warns before deploying when a dependency on another host publishes nothing, naming both', async () => {
-    const file = path.join(dir, 'unreachable.yaml');
+    const file = path.join(lab().dir, 'unreachable.yaml');
     await writeFile(file, UNREACHABLE_YAML);
     const creds = lab().embedded.credentials.operator;
     const run = await runAlicia(['up', '-f', file, '--broker', lab().embedded.broker.url], {
       env: {
         ...process.env,
-        ALICIA_HOME: path.join(dir, 'home'),
+        ALICIA_HOME: path.join(lab().dir, 'home'),
         ALICIA_USERNAME: creds.username,
         ALICIA_PASSWORD: creds.password,
       },
     });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('service "w" on lab1 depends on "q" on lab3, which publishes no port');
-    await orchestrator?.request('down', { stack: 'mhd' });
+    await lab().orchestrator.request('down', { stack: 'mhd' });
   }, 60_000);
 });

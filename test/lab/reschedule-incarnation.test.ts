@@ -9,14 +9,14 @@
 // never skips. Lab 7 is this file's.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadBundle } from '../../src/compose/index.js';
 import type { ServiceState } from '../../src/protocol/index.js';
 import { runAlicia } from '../helpers/cli.js';
 import { TEST_IMAGE } from '../helpers/docker.js';
 import { until } from '../helpers/wait.js';
-import { dockerInHost, labDown, useLab } from './lab.js';
-import { type LabCluster, startLabCluster } from './lab-cluster.js';
+import { dockerInHost } from './lab.js';
+import { type LabCluster, labClusterAround } from './lab-cluster.js';
 
 const LAB = 7;
 const HOSTS = ['lab1', 'lab2', 'lab3'] as const;
@@ -47,12 +47,7 @@ ${healthcheck('timeout 3 wget -q -O- http://127.0.0.1:6379/ | grep -q cache')}
 ${healthcheck('timeout 3 wget -q -O- http://cache:6379/ | grep -q cache')}
 `;
 
-let cluster: LabCluster<Host> | null = null;
-
-function lab(): LabCluster<Host> {
-  if (cluster === null) throw new Error('the lab cluster did not start');
-  return cluster;
-}
+let lab: () => LabCluster<Host>;
 
 /** `alicia ps --json` (the built CLI) against the lab's broker. */
 async function psJson(): Promise<ServiceState[]> {
@@ -97,27 +92,18 @@ async function startedAt(host: Host, id: string): Promise<number> {
 }
 
 describe('counting right across moves: new incarnations, dependency order, predecessors removed', () => {
-  beforeAll(async () => {
-    cluster = await startLabCluster({ lab: LAB, hosts: HOSTS, name: 'reincarn', debug: 'RI_DEBUG' });
+  lab = labClusterAround({ lab: LAB, hosts: HOSTS, name: 'reincarn', debug: 'RI_DEBUG' }, async (cluster) => {
     // Only lab1 online at the deploy: cache and api both land there.
-    lab().startAgent('lab1');
-    await lab().agentsOnline(['lab1']);
-    const file = path.join(lab().dir, 'compose.yaml');
+    cluster.startAgent('lab1');
+    await cluster.agentsOnline(['lab1']);
+    const file = path.join(cluster.dir, 'compose.yaml');
     await writeFile(file, YAML);
     const { bundle } = await loadBundle({ files: [file] });
-    await lab().orchestrator.deploy(bundle);
-    lab().startAgent('lab2');
-    lab().startAgent('lab3');
-    await lab().agentsOnline(HOSTS);
-  }, 150_000);
-
-  afterAll(async () => {
-    if (cluster !== null) await cluster.close();
-    else {
-      useLab(LAB);
-      await labDown();
-    }
-  }, 90_000);
+    await cluster.orchestrator.deploy(bundle);
+    cluster.startAgent('lab2');
+    cluster.startAgent('lab3');
+    await cluster.agentsOnline(HOSTS);
+  });
 
   it('kill -9 of the agent holding cache and api: both move as new incarnations, api after cache is healthy; back: predecessors removed', async () => {
     const before = await psJson();
