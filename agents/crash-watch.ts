@@ -52,6 +52,12 @@ export interface CrashWatch {
   view(instance: string): CrashLoopView | null;
   /** Stopped, removed or restarted on purpose: its history no longer says anything. */
   forget(instance: string): void;
+  /**
+   * The agent is about to stop or restart the instance's container itself (healing, an
+   * operator): the exit that follows is not a crash. Its history is forgotten, and so is that
+   * exit when its `die` arrives (Docker's events come after the call returns).
+   */
+  onPurpose(instance: string): void;
   close(): void;
 }
 
@@ -64,9 +70,14 @@ interface Watched {
   logsRead: boolean;
 }
 
+/** How long an announced stop or restart may take before its `die` is seen (ms). */
+const ON_PURPOSE_MS = 60_000;
+
 export function createCrashWatch(deps: CrashWatchDeps): CrashWatch {
   const rule = deps.rule ?? DEFAULT_CRASH_LOOP_RULE;
   const watched = new Map<string, Watched>();
+  /** instance -> until when its next exit is the agent's own doing (epoch ms). */
+  const purposed = new Map<string, number>();
   let closed = false;
 
   const clear = (w: Watched) => {
@@ -136,12 +147,29 @@ export function createCrashWatch(deps: CrashWatchDeps): CrashWatch {
     if (w.state.since !== null && input.type === 'die') readLogs(instance, w);
   };
 
+  function forget(instance: string): void {
+    const w = watched.get(instance);
+    if (w === undefined) return;
+    clear(w);
+    watched.delete(instance);
+    if (w.state.since !== null) deps.changed(instance);
+  }
+
   return {
     started(instance, containerId, at) {
       const w = entry(instance, containerId);
       feed(instance, w, { type: 'start', at });
     },
     died(instance, containerId, at, exitCode, startedAt, killed = false) {
+      const until = purposed.get(instance);
+      if (until !== undefined) {
+        purposed.delete(instance);
+        // Stopped or restarted by the agent itself: not a crash, and no history before it counts.
+        if (until >= deps.clock.now()) {
+          forget(instance);
+          return;
+        }
+      }
       const w = entry(instance, containerId);
       feed(instance, w, { type: 'die', at, exit_code: exitCode, started_at: startedAt, killed });
     },
@@ -151,15 +179,14 @@ export function createCrashWatch(deps: CrashWatchDeps): CrashWatch {
       if (w === undefined || w.state.since === null || !w.logsRead) return null;
       return { exit_code: w.state.last_exit?.exit_code ?? null, log_tail: w.logTail, since: w.state.since };
     },
-    forget(instance) {
-      const w = watched.get(instance);
-      if (w === undefined) return;
-      clear(w);
-      watched.delete(instance);
-      if (w.state.since !== null) deps.changed(instance);
+    forget,
+    onPurpose(instance) {
+      forget(instance);
+      purposed.set(instance, deps.clock.now() + ON_PURPOSE_MS);
     },
     close() {
       closed = true;
+      purposed.clear();
       for (const w of watched.values()) clear(w);
       watched.clear();
     },

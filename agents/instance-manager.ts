@@ -127,6 +127,8 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
         const current = await ops.inspectOwn(instance);
         // Stopped, removed or replaced meanwhile: nothing left to heal.
         if (!entry?.run || !current || current.specHash !== entry.spec.spec_hash) return true;
+        // Its exit is the agent's restart, not a crash (else healing looks like a crash loop).
+        crashes.onPurpose(instance);
         await ops.restart(instance, current.id, graceOf(entry));
         countRestart(instance);
         stats.heal_restarts += 1;
@@ -141,6 +143,7 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
         await save();
         const current = await ops.inspectOwn(instance);
         if (current && RUNNING_STATES.has(current.state)) {
+          crashes.onPurpose(instance);
           await ops.stop(instance, current.id, graceOf(store.desired.get(instance)));
         }
         await refresh(instance);
@@ -447,8 +450,10 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
               `instance ${instance} has no container on agent ${agent}`,
             );
           }
-          if (RUNNING_STATES.has(current.state))
+          if (RUNNING_STATES.has(current.state)) {
+            crashes.onPurpose(instance);
             await ops.stop(instance, current.id, timeoutMs ?? graceOf(entry));
+          }
           await refresh(instance);
           return ok(instance, current.id);
         }),
@@ -479,6 +484,7 @@ export function createInstanceManager(deps: InstanceManagerDeps): InstanceManage
               );
             return ok(instance, (await ops.ensureRunning(entry.spec, true)).id);
           }
+          if (RUNNING_STATES.has(current.state)) crashes.onPurpose(instance);
           await ops.restart(instance, current.id, graceOf(entry));
           countRestart(instance);
           await save();

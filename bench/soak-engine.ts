@@ -94,7 +94,7 @@ export interface SoakResult {
   statefulHosts: string[];
   /** Per stateless service: ms during which more replicas ran than desired. */
   coexistenceMs: Record<string, number>;
-  /** (instance, agent) placements seen on Docker after the first one of each instance. */
+  /** New placements of a slot seen on Docker after its first one (a move: a new incarnation on another agent). */
   moves: { instance: string; to: string }[];
   /** Moves without a service_rescheduled event naming the instance and its new agent. */
   unaccountedMoves: { instance: string; to: string }[];
@@ -352,10 +352,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const service = c.Labels['alicia.service'] ?? '?';
       const instance = c.Labels['alicia.instance'] ?? '?';
       const agent = c.Labels['alicia.agent'] ?? '?';
-      const seen = placements.get(instance) ?? new Set<string>();
-      if (seen.size > 0 && !seen.has(agent)) result.moves.push({ instance, to: agent });
-      seen.add(agent);
-      placements.set(instance, seen);
+      // A move is a new incarnation (a new instance id) of the same slot on another host:
+      // placements are kept per slot, as instance@agent.
+      const slot = `${service}/${c.Labels['alicia.slot'] ?? instance}`;
+      const at = `${instance}@${agent}`;
+      const seen = placements.get(slot) ?? new Set<string>();
+      if (seen.size > 0 && !seen.has(at)) result.moves.push({ instance, to: agent });
+      seen.add(at);
+      placements.set(slot, seen);
       if (service === STATEFUL && !result.statefulHosts.includes(c.host)) result.statefulHosts.push(c.host);
       counts[service] = (counts[service] ?? 0) + 1;
     }

@@ -360,7 +360,10 @@ cmd_up() {
   with_shared_lock add_namespaces "$n"
 
   say "bridge $BRIDGE $BRIDGE_ADDR/24 (lab subnet $SUBNET)"
-  ip link add "$BRIDGE" type bridge
+  # A fixed hardware address (locally administered, one per lab): a bridge without one takes
+  # its lowest port's, so a reboot that replaces a host's veth could change it under the other
+  # hosts' ARP caches, and they lost the bridge (the broker) until the entries expired.
+  ip link add "$BRIDGE" address "02:a1:1c:1a:00:0$LAB_ID" type bridge
   sysctl -qw "net.ipv6.conf.$BRIDGE.disable_ipv6=1"
   ip addr add "$BRIDGE_ADDR/24" dev "$BRIDGE"
   ip link set "$BRIDGE" up

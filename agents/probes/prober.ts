@@ -72,7 +72,8 @@ export function createNetProber(deps: NetProberDeps): NetProber {
     const result = await deps.run(w.probe);
     if (closed || watches.get(instance) !== w) return;
     const before = w.state;
-    w.state = stepNetProbe(before, result, w.probe, deps.clock.now());
+    const now = deps.clock.now();
+    w.state = stepNetProbe(before, result, w.probe, now, now - w.startedAt);
     const healthBefore = netProbeHealth(before, w.probe);
     const healthAfter = netProbeHealth(w.state, w.probe);
     if (healthAfter === 'unhealthy') {

@@ -34,7 +34,7 @@ export function describeEvent(event: AliciaEvent): string {
     case 'service_healthy':
       return `healthy in ${ms(event.event_data.elapsed_ms)}`;
     case 'service_degraded':
-      return `${event.event_data.instance} on ${event.event_data.agent} degraded`;
+      return `${event.event_data.instance} on ${event.event_data.agent} degraded${event.event_data.reason ? `: ${event.event_data.reason}` : ''}`;
     case 'service_unhealthy':
       return `${event.event_data.instance} on ${event.event_data.agent} unhealthy (${event.event_data.restarts} restarts)`;
     case 'service_crashlooping': {
@@ -66,7 +66,7 @@ export function describeEvent(event: AliciaEvent): string {
     case 'service_updated':
       return `updated: ${list(event.event_data.instances)} replace ${list(event.event_data.replaced)}`;
     case 'service_rescheduled':
-      return `${event.event_data.instance} moved from ${event.event_data.from} to ${event.event_data.to}: ${event.event_data.reason}`;
+      return `${event.event_data.instance} moved from ${event.event_data.from} to ${event.event_data.to}, replacing ${event.event_data.replaces}: ${event.event_data.reason}`;
     case 'healing_action': {
       const d = event.event_data;
       return `${d.action}${d.instances ? ` ${list(d.instances)}` : ''}: ${d.reason}`;

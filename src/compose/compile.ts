@@ -227,6 +227,7 @@ function compileHealthProbe(x: ServiceXAlicia): HealthProbe | null {
       interval_ms: http.interval_ms,
       timeout_ms: http.timeout_ms,
       ...(http.degraded_after_ms !== undefined ? { degraded_after_ms: http.degraded_after_ms } : {}),
+      ...(http.start_period_ms !== undefined ? { start_period_ms: http.start_period_ms } : {}),
       unhealthy_threshold,
     };
   }
@@ -238,6 +239,7 @@ function compileHealthProbe(x: ServiceXAlicia): HealthProbe | null {
       port: tcp.port,
       interval_ms: tcp.interval_ms,
       timeout_ms: tcp.timeout_ms,
+      ...(tcp.start_period_ms !== undefined ? { start_period_ms: tcp.start_period_ms } : {}),
       unhealthy_threshold,
     };
   }

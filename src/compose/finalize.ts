@@ -463,6 +463,7 @@ function xAlicia(
       port: tcp.port,
       interval_ms: tcp.interval_ms ?? PROBE_INTERVAL_MS,
       timeout_ms: tcp.timeout_ms ?? PROBE_TIMEOUT_MS,
+      ...(tcp.start_period_ms !== undefined ? { start_period_ms: tcp.start_period_ms } : {}),
     };
   }
   const labelPriority = labels[PRIORITY_LABEL];

@@ -58,6 +58,7 @@ export interface HttpProbeLayer {
   timeout_ms?: number;
   expect_status?: number[];
   degraded_after_ms?: number;
+  start_period_ms?: number;
 }
 
 export interface TcpProbeLayer {
@@ -65,6 +66,7 @@ export interface TcpProbeLayer {
   port?: number;
   interval_ms?: number;
   timeout_ms?: number;
+  start_period_ms?: number;
 }
 
 export interface ServiceXAliciaLayer {

@@ -110,12 +110,15 @@ export const HttpProbeSchema = z.strictObject({
   expect_status: z.array(z.number().int().min(100).max(599)).optional(),
   /** A reply slower than this marks the instance degraded. */
   degraded_after_ms: z.number().int().positive().optional(),
+  /** Failures before the first pass count only after this (Compose healthcheck's start_period). */
+  start_period_ms: z.number().int().nonnegative().optional(),
 });
 export const TcpProbeSchema = z.strictObject({
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),
   interval_ms: z.number().int().positive(),
   timeout_ms: z.number().int().positive(),
+  start_period_ms: z.number().int().nonnegative().optional(),
 });
 
 /** Alicia's own per-service settings (`x-alicia` under a service). */

@@ -267,7 +267,7 @@ function renderXAlicia(x: ServiceXAlicia): JsonObject {
   if (x.movable !== undefined) out.movable = x.movable;
   const probe: JsonObject = {};
   if (x.probe?.http) {
-    const { url, interval_ms, timeout_ms, expect_status, degraded_after_ms } = x.probe.http;
+    const { url, interval_ms, timeout_ms, expect_status, degraded_after_ms, start_period_ms } = x.probe.http;
     const http: JsonObject = {
       url,
       interval: formatDuration(interval_ms),
@@ -275,11 +275,19 @@ function renderXAlicia(x: ServiceXAlicia): JsonObject {
     };
     if (expect_status) http.expect_status = [...expect_status];
     if (degraded_after_ms !== undefined) http.degraded_after = formatDuration(degraded_after_ms);
+    if (start_period_ms !== undefined) http.start_period = formatDuration(start_period_ms);
     probe.http = http;
   }
   if (x.probe?.tcp) {
-    const { host, port, interval_ms, timeout_ms } = x.probe.tcp;
-    probe.tcp = { host, port, interval: formatDuration(interval_ms), timeout: formatDuration(timeout_ms) };
+    const { host, port, interval_ms, timeout_ms, start_period_ms } = x.probe.tcp;
+    const tcp: JsonObject = {
+      host,
+      port,
+      interval: formatDuration(interval_ms),
+      timeout: formatDuration(timeout_ms),
+    };
+    if (start_period_ms !== undefined) tcp.start_period = formatDuration(start_period_ms);
+    probe.tcp = tcp;
   }
   if (Object.keys(probe).length > 0) out.probe = probe;
   return out;

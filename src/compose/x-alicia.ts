@@ -83,7 +83,7 @@ function readHttpProbe(ctx: FileContext, path: KeyPath, value: unknown): HttpPro
     ctx,
     path,
     map,
-    ['url', 'interval', 'timeout', 'expect_status', 'degraded_after'],
+    ['url', 'interval', 'timeout', 'expect_status', 'degraded_after', 'start_period'],
     'ALICIA_ERR_COMPOSE_INVALID',
     false,
   );
@@ -100,6 +100,9 @@ function readHttpProbe(ctx: FileContext, path: KeyPath, value: unknown): HttpPro
   if (present(map.degraded_after)) {
     out.degraded_after_ms = positive(ctx, [...path, 'degraded_after'], map.degraded_after);
   }
+  if (present(map.start_period)) {
+    out.start_period_ms = readDuration(ctx, [...path, 'start_period'], map.start_period);
+  }
   if (present(map.expect_status)) {
     const statusPath = [...path, 'expect_status'];
     const list = Array.isArray(map.expect_status) ? map.expect_status : [map.expect_status];
@@ -115,7 +118,14 @@ function readHttpProbe(ctx: FileContext, path: KeyPath, value: unknown): HttpPro
 
 function readTcpProbe(ctx: FileContext, path: KeyPath, value: unknown): TcpProbeLayer {
   const map = readMap(ctx, path, value);
-  checkKeys(ctx, path, map, ['host', 'port', 'interval', 'timeout'], 'ALICIA_ERR_COMPOSE_INVALID', false);
+  checkKeys(
+    ctx,
+    path,
+    map,
+    ['host', 'port', 'interval', 'timeout', 'start_period'],
+    'ALICIA_ERR_COMPOSE_INVALID',
+    false,
+  );
   const out: TcpProbeLayer = {};
   if (present(map.host)) out.host = readString(ctx, [...path, 'host'], map.host);
   if (present(map.port)) {
@@ -124,6 +134,9 @@ function readTcpProbe(ctx: FileContext, path: KeyPath, value: unknown): TcpProbe
   }
   if (present(map.interval)) out.interval_ms = positive(ctx, [...path, 'interval'], map.interval);
   if (present(map.timeout)) out.timeout_ms = positive(ctx, [...path, 'timeout'], map.timeout);
+  if (present(map.start_period)) {
+    out.start_period_ms = readDuration(ctx, [...path, 'start_period'], map.start_period);
+  }
   return out;
 }
 

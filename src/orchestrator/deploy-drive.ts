@@ -31,6 +31,12 @@ export interface DriveInput {
   replaced: Map<string, Assignment[]>;
   kept: Map<string, Assignment[]>;
   quietDeploy: boolean;
+  /**
+   * A move (watch-moves.ts), not a deploy: a failure is the healing ladder's to report (the
+   * agent's reason as orchestration_error, then service_failed once when its circuit opens),
+   * so the drive's own service_failed is not published.
+   */
+  failuresToHealing?: boolean;
   /** This deploy's id, on its deploy_* events (a client that lost its answer matches it). */
   deployId: string;
   signal?: AbortSignal | undefined;
@@ -93,6 +99,7 @@ export function drive(
     } = {
       event: (action) => {
         if (input.quietDeploy && action.event_type.startsWith('deploy_')) return;
+        if (input.failuresToHealing && action.event_type === 'service_failed') return;
         if (action.event_type === 'service_starting') {
           // Where it starts is known here, not in the core.
           const list = targetsOf(action.data.service);

@@ -5,7 +5,7 @@
 // history on disk (healing-store.ts) and closes a circuit when an operator heals or
 // restarts the service.
 import type { TimerHandle } from '../clock/index.js';
-import type { Assignment } from '../core/deploy/index.js';
+import { type Assignment, moveAssignment } from '../core/deploy/index.js';
 import {
   type CircuitInput,
   type CircuitState,
@@ -257,11 +257,13 @@ export function createHealing(
       case 'reschedule': {
         const to = target(record, a);
         if (to === undefined) break;
-        const moved: Assignment = { ...a, agent: to, created_ms: ctx.now() };
+        // A new incarnation (a new id): the failing copy is another instance, removed below.
+        const moved = moveAssignment(a, to, ctx.now());
         ctx.events.emit('service_rescheduled', {
           stack: f.stack,
           service: f.service,
           instance: moved.instance,
+          replaces: a.instance,
           from: a.agent,
           to,
           reason: `host ${a.agent} keeps failing it: ${f.reason}`,
@@ -272,6 +274,10 @@ export function createHealing(
             restartDependents.add(key);
             const current = ctx.state.stacks[f.stack];
             if (current !== undefined) await startAndWatch(current, moved);
+            // The failed copy on the old host goes now (its host is online, it only fails this
+            // service), not at the reconcile's sweep of strays ~15 s later.
+            await removeInstances(ctx, [a]);
+            gaveUp.delete(instanceKey(a.agent, a.instance));
           }),
         );
         break;

@@ -64,7 +64,8 @@ export function resumeIntents(
           }
           log.info('resuming an interrupted deploy');
           return runDeploy(ctx, current.stack, {
-            op: intent.op,
+            // An interrupted move: its moved instances that never started start, in order.
+            op: intent.op === 'move' ? 'scale' : intent.op,
             scale: intent.scale,
             unstop: intent.unstop,
             deployId: intent.id,

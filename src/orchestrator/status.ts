@@ -29,6 +29,8 @@ function instanceRows(ctx: Context, assignments: readonly Assignment[]): Service
     const current = report?.spec_hash === a.spec_hash ? report : undefined;
     return {
       instance: a.instance,
+      // A moved instance says which incarnation it is (the lost copy had another id).
+      ...(a.incarnation !== undefined && a.incarnation > 0 ? { incarnation: a.incarnation } : {}),
       agent: a.agent,
       container_id: current?.container_id ?? null,
       // What an unreachable host runs is not known.

@@ -18,6 +18,8 @@ const AssignmentSchema = z.strictObject({
   agent: TopicIdSchema,
   spec_hash: z.string().min(1),
   created_ms: z.number().int().nonnegative(),
+  /** Moves so far (absent: never moved; core/deploy moveAssignment). */
+  incarnation: z.number().int().positive().optional(),
 });
 
 export const StackRecordSchema = z.strictObject({
@@ -54,8 +56,12 @@ export const IntentSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('deploy'),
     id: z.string().min(1),
-    /** `scale` keeps stopped services stopped and emits no deploy_* events. */
-    op: z.enum(['deploy', 'scale']),
+    /**
+     * `scale` keeps stopped services stopped and emits no deploy_* events. `move`: instances
+     * moved off a lost host starting in dependency order (watch-moves.ts); resumed as a scale
+     * that changes nothing, which starts what is missing in that order.
+     */
+    op: z.enum(['deploy', 'scale', 'move']),
     scale: z.record(z.string(), z.number().int().nonnegative()),
     unstop: z.array(NameSchema),
     started_ms: z.number().int().nonnegative(),

@@ -1,10 +1,11 @@
 // The one table that carries out the watcher's steps (core/watch). A new step kind does
-// not compile until it has an executor here. Desired-state changes are awaited (written
-// before agents are told); agent work runs in the background, tracked for close.
+// not compile until it has an executor here. Agent work runs in the background, tracked for
+// close; a move writes the desired state before it tells any agent (watch-moves.ts).
 import type { WatchEvent, WatchStep, WatchStepKind, WatchStepOf } from '../core/watch/index.js';
 import type { DisagreeingEvents } from '../protocol/index.js';
-import { type Context, instanceKey } from './context.js';
+import type { Context } from './context.js';
 import { removeInstances, startInstances } from './instance-ops.js';
+import { moveInstances, startFailures } from './watch-moves.js';
 
 // Compile-time: every event the core's watcher describes is the protocol's event_data of its type.
 const watchEventsAgree: [DisagreeingEvents<WatchEvent>] extends [never]
@@ -20,33 +21,14 @@ export function createWatchExecutors(ctx: Context): WatchExecutors {
     emit: ({ event }) => {
       ctx.events.emit(event.event_type, event.data);
     },
-    reassign: async ({ stack, moves }) => {
-      await ctx.desired.reassign(stack, moves);
-      // Moved: their restart: true dependents restart once they are ready on the new host.
-      for (const service of new Set(moves.map((m) => m.to.service)))
-        ctx.healing.dependencyRestarted(stack, service);
+    move: (step) => {
+      // In the background: the stack's lock is taken at once, the starts wait for their order.
+      ctx.track(moveInstances(ctx, step));
     },
     start: ({ stack, assignments }) => {
       const record = ctx.state.stacks[stack];
       if (record === undefined) return;
-      ctx.track(
-        startInstances(ctx, record, assignments).then(() => {
-          // A refused start (spec, policy, image) goes to the healing ladder: reported with
-          // the agent's reason, retried with backoff and jitter, then failed.
-          for (const a of assignments) {
-            const error = ctx.startErrors.get(instanceKey(a.agent, a.instance));
-            if (error === undefined) continue;
-            ctx.healing.failure({
-              type: 'start_failed',
-              stack,
-              service: a.service,
-              agent: a.agent,
-              instance: a.instance,
-              reason: `${error.code}: ${error.message}`,
-            });
-          }
-        }),
-      );
+      ctx.track(startInstances(ctx, record, assignments).then(() => startFailures(ctx, stack, assignments)));
     },
     remove: ({ assignments }) => {
       ctx.track(removeInstances(ctx, assignments));

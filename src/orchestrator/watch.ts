@@ -114,6 +114,7 @@ export function createWatcher(ctx: Context) {
           .filter((r) => !ctx.isLocked(r.name))
           .map((r) => ({
             name: r.name,
+            definition: r.stack,
             assignments: r.assignments,
             ruleOf: (a) => placementRule(r, a),
           })),
@@ -121,6 +122,7 @@ export function createWatcher(ctx: Context) {
         nodes: ctx.registry.nodes(),
         announced: lostAnnounced.has(entry.id),
         unplaceable,
+        startupTimeoutMs: ctx.settings.startupTimeoutMs,
       });
       if (result.announced) lostAnnounced.add(entry.id);
       unplaceable = result.unplaceable;

@@ -137,6 +137,11 @@ const NetProbeTiming = {
   degraded_after_ms: z.number().int().positive().optional(),
   /** Failures in a row that make the container unhealthy (and healed like a Docker-unhealthy one). */
   unhealthy_threshold: z.number().int().positive(),
+  /**
+   * Failures before a run's first pass count only after this long (ms), as Docker's
+   * start_period; absent: the agent's default (30 s).
+   */
+  start_period_ms: z.number().int().nonnegative().optional(),
 };
 
 /**

@@ -55,7 +55,12 @@ export const EVENT_DATA_SCHEMAS = {
   service_starting: z.strictObject({ ...service, replicas: Count, instances: Names, hosts: Names }),
   service_started: z.strictObject({ ...service, elapsed_ms: Ms }),
   service_healthy: z.strictObject({ ...service, elapsed_ms: Ms }),
-  service_degraded: z.strictObject(instance),
+  /** Why, when its agent's probe says: its last latency and what it saw (absent from a Docker-only verdict). */
+  service_degraded: z.strictObject({
+    ...instance,
+    latency_ms: z.number().nonnegative().nullable().optional(),
+    reason: z.string().optional(),
+  }),
   service_unhealthy: z.strictObject({ ...instance, restarts: Count }),
   /** An instance that keeps exiting soon after it starts: its last exit code, Docker's count, its last log lines. */
   service_crashlooping: z.strictObject({
@@ -99,7 +104,10 @@ export const EVENT_DATA_SCHEMAS = {
   service_updated: z.strictObject({ ...service, replaced: Names, instances: Names }),
   service_rescheduled: z.strictObject({
     ...service,
+    /** The new incarnation, with its own id (a move never reuses the lost copy's id). */
     instance: z.string(),
+    /** The instance it replaces: the copy on `from`, removed when that host returns. */
+    replaces: z.string(),
     from: z.string(),
     to: z.string(),
     reason: z.string(),
@@ -251,6 +259,8 @@ export const ServiceStateSchema = z.strictObject({
   instances: z.array(
     z.strictObject({
       instance: TopicIdSchema,
+      /** Present on a moved instance: how many moves its slot has had (each a new instance id). */
+      incarnation: z.number().int().positive().optional(),
       agent: TopicIdSchema,
       container_id: z.string().nullable(),
       state: InstanceStateSchema,

@@ -4,36 +4,17 @@
 // restarted by its agent, recreated by the orchestrator with backoff, then its circuit
 // opens — `service_failed` exactly once, its dependent's state says why, the history
 // survives an orchestrator restart — and `alicia heal` closes it.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type AliciaEvent, eventSubject } from '../../src/protocol/index.js';
-import { execIn, removeLabelled, TEST_IMAGE, testDocker } from '../helpers/docker.js';
+import { execIn, TEST_IMAGE, testDocker } from '../helpers/docker.js';
 import { until } from '../helpers/wait.js';
-import {
-  type Harness,
-  labels,
-  nextEvent,
-  stackFrom,
-  startHarness,
-} from '../integration/orchestrator-harness.js';
+import { labels, nextEvent, stackFrom, startHarness } from '../integration/orchestrator-harness.js';
+import { cleanStackAround } from './helpers.js';
 
 const STACK = 'e2ecircuit';
 const VOLUME = `${STACK}_flag`;
 const docker = testDocker();
-let harness: Harness | null = null;
-
-async function clean(): Promise<void> {
-  await removeLabelled(docker, 'alicia.stack', STACK);
-  await docker
-    .getVolume(VOLUME)
-    .remove({ force: true })
-    .catch(() => undefined);
-}
-beforeEach(clean);
-afterEach(async () => {
-  await harness?.close();
-  harness = null;
-  await clean();
-});
+cleanStackAround(docker, STACK, [VOLUME]);
 
 const YAML = `
 services:
@@ -77,7 +58,7 @@ const of = (events: readonly AliciaEvent[], type: string, service = 'db') =>
 
 describe('e2e: healing ladder and circuit breaker', () => {
   it('recreates with backoff, opens the circuit once, keeps the history across a restart, and heal closes it', async () => {
-    harness = await startHarness({ runtime: 'docker', agents: [{ id: 'e2e-circuit' }] });
+    const harness = await startHarness({ runtime: 'docker', agents: [{ id: 'e2e-circuit' }] });
     await harness.orchestrator.deploy(stackFrom(YAML, STACK));
     const db = (await harness.orchestrator.ps(STACK)).find((s) => s.service === 'db')?.instances[0];
     if (!db?.container_id) throw new Error('db has no container');

@@ -3,23 +3,17 @@
 // again and again. The deploy step fails at once naming the service, its exit code and last
 // log lines (not at the startup timeout); the ladder then recreates it with backoff, and
 // after the budget stops the container and fails the service once.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventSubject } from '../../src/protocol/index.js';
-import { removeLabelled, TEST_IMAGE, testDocker } from '../helpers/docker.js';
+import { TEST_IMAGE, testDocker } from '../helpers/docker.js';
 import { freePort } from '../helpers/net.js';
 import { until } from '../helpers/wait.js';
-import { type Harness, nextEvent, stackFrom, startHarness } from '../integration/orchestrator-harness.js';
+import { nextEvent, stackFrom, startHarness } from '../integration/orchestrator-harness.js';
+import { cleanStackAround } from './helpers.js';
 
 const STACK = 'e2ecrashloop';
 const docker = testDocker();
-let harness: Harness | null = null;
-
-beforeEach(() => removeLabelled(docker, 'alicia.stack', STACK));
-afterEach(async () => {
-  await harness?.close();
-  harness = null;
-  await removeLabelled(docker, 'alicia.stack', STACK);
-});
+cleanStackAround(docker, STACK);
 
 const yaml = (port: number) => `
 services:
@@ -44,7 +38,7 @@ services:
 
 describe('e2e: a crash loop during a deploy', () => {
   it('fails the step at once with exit code and log lines, recreates with backoff, then stops it and fails once', async () => {
-    harness = await startHarness({ runtime: 'docker', agents: [{ id: 'e2e-crash' }] });
+    const harness = await startHarness({ runtime: 'docker', agents: [{ id: 'e2e-crash' }] });
     const port = await freePort();
     const failed = nextEvent(
       harness.orchestrator,

@@ -4,22 +4,16 @@
 // The deploy step fails at once with the engine's reason, the start is retried with backoff
 // (each failure an orchestration_error carrying that reason), then the service fails once,
 // and no container of it is left behind.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventSubject } from '../../src/protocol/index.js';
-import { removeLabelled, testDocker } from '../helpers/docker.js';
-import { type Harness, nextEvent, stackFrom, startHarness } from '../integration/orchestrator-harness.js';
+import { testDocker } from '../helpers/docker.js';
+import { nextEvent, stackFrom, startHarness } from '../integration/orchestrator-harness.js';
+import { cleanStackAround } from './helpers.js';
 
 const STACK = 'e2epullfail';
 const IMAGE = '127.0.0.1:1/alicia-e2e/nope:1';
 const docker = testDocker();
-let harness: Harness | null = null;
-
-beforeEach(() => removeLabelled(docker, 'alicia.stack', STACK));
-afterEach(async () => {
-  await harness?.close();
-  harness = null;
-  await removeLabelled(docker, 'alicia.stack', STACK);
-});
+cleanStackAround(docker, STACK);
 
 const YAML = `
 services:
@@ -32,7 +26,7 @@ services:
 
 describe('e2e: an image that cannot be pulled', () => {
   it("fails the step at once with the engine's reason, retries with backoff, then fails once", async () => {
-    harness = await startHarness({ runtime: 'docker', agents: [{ id: 'e2e-pull' }] });
+    const harness = await startHarness({ runtime: 'docker', agents: [{ id: 'e2e-pull' }] });
     const failed = nextEvent(
       harness.orchestrator,
       (e) =>

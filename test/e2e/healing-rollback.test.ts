@@ -3,20 +3,14 @@
 // one, which kept serving all along (start-first replacement keeps the old container until
 // the new one is ready): same container, never restarted; the stack record has the previous
 // definition back, so deploying the previous file again changes nothing.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { removeLabelled, TEST_IMAGE, testDocker } from '../helpers/docker.js';
-import { type Harness, stackFrom, startHarness } from '../integration/orchestrator-harness.js';
+import { describe, expect, it } from 'vitest';
+import { TEST_IMAGE, testDocker } from '../helpers/docker.js';
+import { stackFrom, startHarness } from '../integration/orchestrator-harness.js';
+import { cleanStackAround } from './helpers.js';
 
 const STACK = 'e2erollback';
 const docker = testDocker();
-let harness: Harness | null = null;
-
-beforeEach(() => removeLabelled(docker, 'alicia.stack', STACK));
-afterEach(async () => {
-  await harness?.close();
-  harness = null;
-  await removeLabelled(docker, 'alicia.stack', STACK);
-});
+cleanStackAround(docker, STACK);
 
 const yaml = (test: string, command: string) => `
 services:
@@ -34,7 +28,7 @@ const webContainers = () =>
 
 describe('e2e: rollback of a changed spec', () => {
   it('keeps the previous instance serving and rolls back to it when the new spec never gets healthy', async () => {
-    harness = await startHarness({ runtime: 'docker', agents: [{ id: 'e2e-rollback' }] });
+    const harness = await startHarness({ runtime: 'docker', agents: [{ id: 'e2e-rollback' }] });
     await harness.orchestrator.deploy(stackFrom(V1, STACK));
     const [before] = await webContainers();
     if (!before) throw new Error('no web container');

@@ -1,5 +1,30 @@
-// Compose text for end-to-end tests on the real Docker engine: httpd and sleeper services.
+// Compose text for end-to-end tests on the real Docker engine: httpd and sleeper services;
+// and the per-test clean-up of a stack on that engine.
 // (Free ports are in ../helpers/net.ts, the real mosquitto_sub in ../helpers/mosquitto.ts.)
+import type Docker from 'dockerode';
+import { afterEach, beforeEach } from 'vitest';
+import { removeLabelled } from '../helpers/docker.js';
+import { closeHarnesses } from '../integration/orchestrator-harness.js';
+
+/**
+ * Around every test of the file: the stack's containers (label alicia.stack) and `volumes`
+ * removed before it, and after it once every harness it started is closed.
+ */
+export function cleanStackAround(docker: Docker, stack: string, volumes: readonly string[] = []): void {
+  const clean = async (): Promise<void> => {
+    await removeLabelled(docker, 'alicia.stack', stack);
+    for (const name of volumes)
+      await docker
+        .getVolume(name)
+        .remove({ force: true })
+        .catch(() => undefined);
+  };
+  beforeEach(clean);
+  afterEach(async () => {
+    await closeHarnesses();
+    await clean();
+  });
+}
 /** A busybox service serving HTTP on 127.0.0.1:`port` after `delayS`, healthy once it answers. */
 export function httpdService(options: {
   port: number;

@@ -5,33 +5,15 @@
 // without FIN, (e) kill -9 of an agent, (d) `up` warns about a dependency nobody can reach.
 // It fails, loudly, without root or Docker — never skips. Lab 2 is this file's
 // (ALICIA_LAB_ID overrides it when developing beside another lab user).
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedDefault, startEmbeddedDefault } from '../../broker/index.js';
+import { describe, expect, it } from 'vitest';
 import { loadBundle } from '../../src/compose/index.js';
-import { createLogger, silentLogger } from '../../src/logging/logger.js';
-import { type Orchestrator, startOrchestrator } from '../../src/orchestrator/index.js';
-import { type AliciaEvent, EventSchema } from '../../src/protocol/index.js';
-import { ALICIA_MAIN, runAlicia } from '../helpers/cli.js';
+import { runAlicia } from '../helpers/cli.js';
 import { TEST_IMAGE } from '../helpers/docker.js';
 import { until } from '../helpers/wait.js';
-import {
-  bridgeAddress,
-  dockerInHost,
-  heal,
-  hostAddress,
-  labDown,
-  labHost,
-  labUp,
-  partition,
-  reboot,
-  spawnInHost,
-  useLab,
-} from './lab.js';
+import { dockerInHost, heal, hostAddress, partition, reboot } from './lab.js';
+import { type LabCluster, labClusterAround } from './lab-cluster.js';
 
 const LAB = Number(process.env.ALICIA_LAB_ID ?? 2);
 const HOSTS = ['lab1', 'lab2', 'lab3'] as const;
@@ -92,86 +74,16 @@ services:
     x-alicia: { hosts: [lab1] }
 `;
 
-let dir = '';
-let embedded: EmbeddedDefault | null = null;
-let orchestrator: Orchestrator | null = null;
-let watcher: mqtt.MqttClient | null = null;
-const agents = new Map<Host, ChildProcess>();
-const events: { at: number; event: AliciaEvent }[] = [];
-
-function agentStateDir(host: Host): string {
-  return path.join(path.dirname(labHost(host).dataRoot), 'agent');
-}
-
-/** The agent of `host`, in its namespace; it advertises nothing: the default (its broker connection's address) is under test. */
-function startAgentIn(host: Host): ChildProcess {
-  const creds = embedded?.credentials.agents[host];
-  if (creds === undefined || embedded === null) throw new Error('no broker');
-  const child = spawnInHost(
-    host,
-    [
-      process.execPath,
-      ALICIA_MAIN,
-      'agent',
-      '--broker',
-      embedded.broker.url,
-      '--id',
-      host,
-      '--hostname',
-      host,
-      '--state-dir',
-      agentStateDir(host),
-      '--log-level',
-      'warn',
-    ],
-    {
-      // Agents warn on stderr about every lost connection a partition causes: shown with MH_DEBUG=1.
-      stdio: ['ignore', 'ignore', process.env.MH_DEBUG ? 'inherit' : 'ignore'],
-      env: { ALICIA_USERNAME: creds.username, ALICIA_PASSWORD: creds.password },
-    },
-  );
-  agents.set(host, child);
-  return child;
-}
-
-async function killAgent(host: Host): Promise<void> {
-  const child = agents.get(host);
-  agents.delete(host);
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
-
+let lab: () => LabCluster<Host>;
+const startAgentIn = (host: Host) => lab().startAgent(host);
+const killAgent = (host: Host) => lab().killAgent(host);
 /** Running containers of a service on a host (ids); with `all`, stopped ones too. */
-async function running(host: Host, service: string, all = false): Promise<string[]> {
-  const r = await dockerInHost(host, [
-    'ps',
-    '-q',
-    ...(all ? ['-a'] : []),
-    '--filter',
-    `label=alicia.stack=${STACK}`,
-    '--filter',
-    `label=alicia.service=${service}`,
-  ]);
-  if (r.code !== 0) return [];
-  return r.stdout.split('\n').filter((l) => l !== '');
-}
-
-async function healthOf(host: Host, id: string): Promise<string> {
-  const r = await dockerInHost(host, ['inspect', '-f', '{{.State.Health.Status}}', id]);
-  return r.stdout.trim();
-}
-
+const running = (host: Host, service: string, all = false) => lab().containers(host, STACK, service, all);
 /** The host where `service` runs healthy (exactly one instance over the lab), or null. */
-async function healthyOn(service: string, hosts: readonly Host[] = HOSTS): Promise<Host | null> {
-  const found: Host[] = [];
-  for (const host of hosts) {
-    for (const id of await running(host, service))
-      if ((await healthOf(host, id)) === 'healthy') found.push(host);
-  }
-  return found.length === 1 ? (found[0] as Host) : null;
-}
+const healthyOn = (service: string, hosts: readonly Host[] = HOSTS) => lab().healthyOn(STACK, service, hosts);
+const eventsSince = <T extends Parameters<LabCluster<Host>['eventsSince']>[1]>(t0: number, type: T) =>
+  lab().eventsSince(t0, type);
+const agentsOnline = (hosts: readonly Host[]) => lab().agentsOnline(hosts);
 
 /** `service` fetched by name from inside the web container on lab1 (what its healthcheck does). */
 async function webFetches(url: string): Promise<string> {
@@ -181,72 +93,18 @@ async function webFetches(url: string): Promise<string> {
   return r.code === 0 ? r.stdout.trim() : '';
 }
 
-function eventsSince<T extends AliciaEvent['event_type']>(t0: number, type: T) {
-  return events
-    .filter((e) => e.at >= t0 && e.event.event_type === type)
-    .map((e) => ({ at: e.at, event: e.event as Extract<AliciaEvent, { event_type: T }> }));
-}
-
-async function agentsOnline(hosts: readonly Host[]): Promise<void> {
-  await until(
-    async () => {
-      const data = await orchestrator?.request('agents', {});
-      // Online (presence) and their info read (the advertised address): two topics, two moments.
-      return hosts.every((h) =>
-        data?.agents.some((a) => a.agent === h && a.status === 'online' && a.address !== undefined),
-      );
-    },
-    { timeoutMs: 45_000, what: `agents ${hosts.join(', ')} online with their info` },
-  );
-}
-
 describe('many hosts for real: three lab hosts, names across hosts, data stays with its host', () => {
-  beforeAll(async () => {
-    if (process.getuid?.() !== 0) throw new Error('lab tests need root');
-    useLab(LAB);
-    await labDown(); // a fresh lab: nothing left by an earlier run
-    await labUp(3);
-    dir = await mkdtemp(path.join(os.tmpdir(), 'alicia-multihost-'));
-    embedded = await startEmbeddedDefault({
-      host: bridgeAddress(),
-      port: 0,
-      stateDir: path.join(dir, 'broker'),
-      home: path.join(dir, 'home'),
-      agentIds: [...HOSTS],
-      log: silentLogger(),
-    });
-    orchestrator = await startOrchestrator({
-      brokerUrl: embedded.broker.url,
-      username: embedded.credentials.orchestrator.username,
-      password: embedded.credentials.orchestrator.password,
-      stateDir: path.join(dir, 'orchestrator'),
-      log: process.env.MH_DEBUG ? createLogger({ level: 'debug' }) : silentLogger(),
-    });
-    watcher = await mqtt.connectAsync(embedded.broker.url, {
-      clientId: `multihost-watch-${process.pid}`,
-      username: embedded.credentials.operator.username,
-      password: embedded.credentials.operator.password,
-    });
-    watcher.on('message', (_topic, payload) => {
-      events.push({ at: Date.now(), event: EventSchema.parse(JSON.parse(payload.toString())) });
-    });
-    await watcher.subscribeAsync('alicia/services/events', { qos: 1 });
-    for (const host of HOSTS) startAgentIn(host);
-    await agentsOnline(HOSTS);
-  }, 150_000);
-
-  afterAll(async () => {
-    for (const host of [...agents.keys()]) await killAgent(host);
-    await watcher?.endAsync().catch(() => undefined);
-    await orchestrator?.close().catch(() => undefined);
-    await embedded?.broker.close().catch(() => undefined);
-    await labDown();
-    if (dir !== '') await rm(dir, { recursive: true, force: true });
-  }, 90_000);
+  lab = labClusterAround(
+    { lab: LAB, hosts: HOSTS, name: 'multihost', debug: 'MH_DEBUG' },
+    async (cluster) => {
+      for (const host of HOSTS) cluster.startAgent(host);
+      await cluster.agentsOnline(HOSTS);
+    },
+  );
 
   it('(a) web on lab1, api on lab2, db on lab3 reach each other by service name; each agent advertises its lab address', async () => {
-    const orch = orchestrator as Orchestrator;
-    const file = path.join(dir, 'compose.yaml');
+    const orch = lab().orchestrator;
+    const file = path.join(lab().dir, 'compose.yaml');
     await writeFile(file, YAML);
     const { bundle } = await loadBundle({ files: [file] });
     const agentsInfo = await orch.request('agents', {});
@@ -280,10 +138,10 @@ describe('many hosts for real: three lab hosts, names across hosts, data stays w
   }, 60_000);
 
   it('(c) reboot of lab3: db (a named volume) is not moved, waits for lab3, and returns there with its file', async () => {
-    const orch = orchestrator as Orchestrator;
+    const orch = lab().orchestrator;
     const t0 = Date.now();
     await reboot('lab3'); // kills its agent too
-    agents.delete('lab3');
+    lab().forgetAgent('lab3');
     const waiting = await until(
       () => eventsSince(t0, 'service_waiting').find((e) => e.event.event_data.service === 'db'),
       {
@@ -377,19 +235,19 @@ describe('many hosts for real: three lab hosts, names across hosts, data stays w
   }, 60_000);
 
   it('(d) up warns before deploying when a dependency on another host publishes nothing, naming both', async () => {
-    const file = path.join(dir, 'unreachable.yaml');
+    const file = path.join(lab().dir, 'unreachable.yaml');
     await writeFile(file, UNREACHABLE_YAML);
-    const creds = embedded?.credentials.operator;
-    const run = await runAlicia(['up', '-f', file, '--broker', embedded?.broker.url ?? ''], {
+    const creds = lab().embedded.credentials.operator;
+    const run = await runAlicia(['up', '-f', file, '--broker', lab().embedded.broker.url], {
       env: {
         ...process.env,
-        ALICIA_HOME: path.join(dir, 'home'),
-        ALICIA_USERNAME: creds?.username ?? '',
-        ALICIA_PASSWORD: creds?.password ?? '',
+        ALICIA_HOME: path.join(lab().dir, 'home'),
+        ALICIA_USERNAME: creds.username,
+        ALICIA_PASSWORD: creds.password,
       },
     });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('service "w" on lab1 depends on "q" on lab3, which publishes no port');
-    await orchestrator?.request('down', { stack: 'mhd' });
+    await lab().orchestrator.request('down', { stack: 'mhd' });
   }, 60_000);
 });

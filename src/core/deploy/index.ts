@@ -1,6 +1,6 @@
 // Pure deploy decisions: instance planning, service judgement, the deploy state machine, stop order.
 export type { Assignment, InstancePlan, InstancePlanResult, ServiceTarget } from './instance-plan.js';
-export { instanceId, planInstances } from './instance-plan.js';
+export { instanceId, moveAssignment, planInstances } from './instance-plan.js';
 export type {
   HealthName,
   InstanceStateName,

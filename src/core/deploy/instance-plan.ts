@@ -16,6 +16,12 @@ export interface Assignment {
   readonly spec_hash: string;
   /** When the orchestrator created the assignment (ms): "oldest first" on scale down. */
   readonly created_ms: number;
+  /**
+   * How many times this slot's instance was moved to another host (absent: never). Each
+   * move is a new incarnation with its own id, so the copy left on the lost host is told
+   * apart from the new one (events, `ps`, containers) and removed when that host returns.
+   */
+  readonly incarnation?: number | undefined;
 }
 
 /** What instance planning needs of a service. */
@@ -55,12 +61,38 @@ export type InstancePlanResult = { ok: true; plan: InstancePlan } | { ok: false;
 
 const MAX_ID = 128;
 
-/** `<stack>_<service>_<slot>_<hash6>`: stable for the same spec (redeploy keeps it), new for a new one. */
-export function instanceId(stack: string, service: string, slot: number, specHash: string): string {
-  const tail = `_${slot}_${specHash.slice(0, 6)}`;
+/**
+ * `<stack>_<service>_<slot>_<hash6>`: stable for the same spec (redeploy keeps it), new for a
+ * new one; a moved instance's incarnation n > 0 is appended (`…_<hash6>_<n>`), so ids of
+ * instances that never moved — and the state persisted before incarnations — stay as they were.
+ */
+export function instanceId(
+  stack: string,
+  service: string,
+  slot: number,
+  specHash: string,
+  incarnation = 0,
+): string {
+  const tail = `_${slot}_${specHash.slice(0, 6)}${incarnation > 0 ? `_${incarnation}` : ''}`;
   const head = `${stack}_${service}`;
   // Topic ids and container names are bounded: keep the tail, cut the head.
   return (head.length + tail.length <= MAX_ID ? head : head.slice(0, MAX_ID - tail.length)) + tail;
+}
+
+/**
+ * The instance of `a` moved to `agent`: its next incarnation (a new id; slot, spec and
+ * service unchanged), created at `now`. Every move — a lost host, a host that keeps
+ * failing it — goes through here.
+ */
+export function moveAssignment(a: Assignment, agent: string, now: number): Assignment {
+  const incarnation = (a.incarnation ?? 0) + 1;
+  return {
+    ...a,
+    instance: instanceId(a.stack, a.service, a.slot, a.spec_hash, incarnation),
+    agent,
+    created_ms: now,
+    incarnation,
+  };
 }
 
 const byAge = (a: Assignment, b: Assignment): number => a.created_ms - b.created_ms || a.slot - b.slot;

@@ -20,7 +20,13 @@ export type {
   NetProbeState,
   NetProbeStatus,
 } from './probe-verdict.js';
-export { INITIAL_NET_PROBE, netProbeDelay, netProbeHealth, stepNetProbe } from './probe-verdict.js';
+export {
+  DEFAULT_PROBE_START_PERIOD_MS,
+  INITIAL_NET_PROBE,
+  netProbeDelay,
+  netProbeHealth,
+  stepNetProbe,
+} from './probe-verdict.js';
 export type { StartProbeCheck, StartProbePlan, StartProbeState, StartProbeStep } from './start-probe.js';
 export { INITIAL_START_PROBE, startProbeDelay, startProbePlan, stepStartProbe } from './start-probe.js';
 export type {

@@ -35,6 +35,35 @@ export interface InstanceReport {
       }
     | null
     | undefined;
+  /** The verdict of the agent's own HTTP/TCP probe, when the instance has one. */
+  readonly probe?:
+    | {
+        readonly status: string;
+        readonly latency_ms: number | null;
+        readonly consecutive_failures: number;
+        readonly last_error: string | null;
+      }
+    | null
+    | undefined;
+}
+
+/** Why a probe makes an instance degraded, in the operator's words; null without a probe verdict. */
+function degradedBy(probe: InstanceReport['probe']): { latency_ms: number | null; reason: string } | null {
+  if (probe === null || probe === undefined) return null;
+  if (probe.status === 'degraded') {
+    return {
+      latency_ms: probe.latency_ms,
+      reason: `its probe answered in ${Math.round(probe.latency_ms ?? 0)} ms, slower than degraded_after`,
+    };
+  }
+  if (probe.status === 'failing') {
+    const n = probe.consecutive_failures;
+    return {
+      latency_ms: probe.latency_ms,
+      reason: `its probe failed ${n} time${n === 1 ? '' : 's'} in a row (${probe.last_error ?? 'no answer'}), below unhealthy_threshold`,
+    };
+  }
+  return null;
 }
 
 /** The instance's desired assignment, when it is one and no operation holds its stack. */
@@ -80,7 +109,8 @@ export function reportEvents(
       steps.push(emit({ event_type: 'service_unhealthy', data: { ...data, restarts: report.restarts } }));
     }
     if (report.health === 'degraded' && before.health !== 'degraded') {
-      steps.push(emit({ event_type: 'service_degraded', data }));
+      const why = degradedBy(report.probe);
+      steps.push(emit({ event_type: 'service_degraded', data: { ...data, ...(why ?? {}) } }));
     }
     if (loop !== null && crashLoopSince !== loop.since) {
       crashLoopSince = loop.since;

@@ -1,13 +1,18 @@
 // The rescheduling policy: the instances of a host offline longer than the grace period
 // move to other eligible hosts, one by one, spread like a deploy would; an instance that
-// fits nowhere is reported once and tried again on the next pass. Pure: the hosts, the
-// assignments, the time and what was already reported come in; steps go out.
-import { type Assignment, instanceId } from '../deploy/index.js';
+// fits nowhere is reported once and tried again on the next pass. Each moved instance is a
+// new incarnation with a new id (the copy left on the lost host is another instance, removed
+// when that host returns), and the moved instances of a stack start in dependency order.
+// Pure: the hosts, the assignments, the time and what was already reported come in; steps go out.
+import { type Assignment, type DeployStack, moveAssignment } from '../deploy/index.js';
 import { createPlacer, type PlacementNode, type PlacementRule } from '../placement/index.js';
+import { moveStartPlan } from './move-order.js';
 import { emit, type WatchStep } from './steps.js';
 
 export interface RescheduleStack {
   readonly name: string;
+  /** The stack's services (depends_on, healthchecks): the order moved instances start in. */
+  readonly definition: DeployStack;
   readonly assignments: readonly Assignment[];
   /** Placement rule of a spec hash; undefined when the spec is unknown (that instance is left alone). */
   readonly ruleOf: (assignment: Assignment) => PlacementRule | undefined;
@@ -29,6 +34,8 @@ export interface RescheduleInput {
   readonly announced: boolean;
   /** Instances already reported as unplaceable (not reported again). */
   readonly unplaceable: ReadonlySet<string>;
+  /** Startup timeout for stacks that set none (ms): how long a moved service may take to come up. */
+  readonly startupTimeoutMs?: number | undefined;
 }
 
 export interface RescheduleResult {
@@ -117,12 +124,7 @@ export function planReschedule(input: RescheduleInput): RescheduleResult {
         continue;
       }
       unplaceable.delete(a.instance);
-      const next: Assignment = {
-        ...a,
-        instance: instanceId(a.stack, a.service, a.slot, a.spec_hash),
-        agent: to,
-        created_ms: now,
-      };
+      const next = moveAssignment(a, to, now);
       current = current.map((x) => (x === a ? next : x));
       moves.push({ from: a, to: next });
       steps.push(
@@ -132,6 +134,7 @@ export function planReschedule(input: RescheduleInput): RescheduleResult {
             stack: stack.name,
             service: a.service,
             instance: next.instance,
+            replaces: a.instance,
             from: a.agent,
             to,
             reason: `host ${a.agent} offline for ${offlineMs} ms`,
@@ -140,9 +143,16 @@ export function planReschedule(input: RescheduleInput): RescheduleResult {
       );
     }
     if (moves.length > 0) {
-      // Written before anything starts: a crash now recovers to the new hosts, not the lost one.
-      steps.push({ kind: 'reassign', stack: stack.name, moves });
-      steps.push({ kind: 'start', stack: stack.name, assignments: moves.map((m) => m.to) });
+      steps.push({
+        kind: 'move',
+        stack: stack.name,
+        moves,
+        order: moveStartPlan({
+          stack: stack.definition,
+          moved: moves.map((m) => m.to),
+          startupTimeoutMs: input.startupTimeoutMs,
+        }),
+      });
     }
   }
   return { steps, announced: true, unplaceable };

@@ -2,7 +2,7 @@
 // in the orchestrator carries out (orchestrator/watch-executors.ts). The events are the
 // protocol's event types with their event_data (the core does not import the protocol;
 // the executor that publishes them does not compile if the two disagree).
-import type { Assignment } from '../deploy/index.js';
+import type { Assignment, DeployPlan } from '../deploy/index.js';
 
 type EventError = { code: string; message: string };
 type InstanceData = { stack: string; service: string; instance: string; agent: string };
@@ -30,6 +30,7 @@ export type WatchEvent =
         stack: string;
         service: string;
         instance: string;
+        replaces: string;
         from: string;
         to: string;
         reason: string;
@@ -75,11 +76,18 @@ export type WatchEvent =
 export type WatchStep =
   /** Publish a lifecycle event. */
   | { readonly kind: 'emit'; readonly event: WatchEvent }
-  /** Desired state: move these instances of `stack` to other hosts (written before anything starts). */
+  /**
+   * Move these instances of `stack` to other hosts, each `to` a new incarnation of its
+   * `from`: the desired state is written first (a crash then recovers to the new hosts),
+   * then the moved instances start in `order` — the deploy's plan for them (core/watch
+   * move-order.ts): each moved service once its moved dependencies meet their conditions.
+   * `order` null: no order can be had (a broken graph), they start together.
+   */
   | {
-      readonly kind: 'reassign';
+      readonly kind: 'move';
       readonly stack: string;
       readonly moves: readonly { readonly from: Assignment; readonly to: Assignment }[];
+      readonly order: DeployPlan | null;
     }
   /** Start these desired instances of `stack` on their agents. */
   | { readonly kind: 'start'; readonly stack: string; readonly assignments: readonly Assignment[] }

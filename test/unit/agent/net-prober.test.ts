@@ -124,4 +124,19 @@ describe('net prober', () => {
     expect(t.prober.report('web')).toBeNull();
     t.prober.close();
   });
+
+  it('a run that fails from its first probe is unhealthy once its start period is over', async () => {
+    const t = setup();
+    const c = container();
+    expect(t.prober.view(c).health).toBe('starting');
+    t.answer({ ok: false, latency_ms: null, error: 'HTTP 503' });
+    // The default start period (30 s): no say.
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(t.prober.view(c).health).toBe('starting');
+    // Then a failure every interval (1 s); unhealthy_threshold 2.
+    await vi.advanceTimersByTimeAsync(3_500);
+    expect(t.prober.view(c).health).toBe('unhealthy');
+    expect(t.prober.report('web')).toMatchObject({ status: 'failing', consecutive_failures: 2 });
+    t.prober.close();
+  });
 });

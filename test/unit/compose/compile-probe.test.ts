@@ -55,4 +55,24 @@ describe('health_probe', () => {
     expect(warnings('      unhealthy_threshold: 2\n')).toEqual(['services.web.x-alicia.unhealthy_threshold']);
     expect(warnings('      unhealthy_threshold: 2\n      probe: {tcp: {port: 80}}\n')).toEqual([]);
   });
+
+  it('start_period (http and tcp): the wire carries it only when given (the agent defaults to 30s)', () => {
+    const http = compileContainerSpec(
+      'demo',
+      service('      probe: {http: {url: "http://127.0.0.1:8080/", start_period: 1m30s}}\n') ??
+        (undefined as never),
+    );
+    expect(http.health_probe).toMatchObject({ kind: 'http', start_period_ms: 90_000 });
+    const tcp = compileContainerSpec(
+      'demo',
+      service('      probe: {tcp: {port: 1883, start_period: 0s}}\n') ?? (undefined as never),
+    );
+    expect(tcp.health_probe).toMatchObject({ kind: 'tcp', start_period_ms: 0 });
+    expect(ContainerSpecSchema.parse(tcp)).toEqual(tcp);
+    const plain = compileContainerSpec(
+      'demo',
+      service('      probe: {tcp: {port: 1883}}\n') ?? (undefined as never),
+    );
+    expect(plain.health_probe).not.toHaveProperty('start_period_ms');
+  });
 });

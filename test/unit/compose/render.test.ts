@@ -286,4 +286,26 @@ describe('round trip', () => {
       { numRuns: 200 },
     );
   });
+
+  it('renders a probe start_period and loads it back', () => {
+    const stack = parse(
+      [
+        'services:',
+        '  web:',
+        '    image: nginx',
+        '    x-alicia:',
+        '      probe: {http: {url: "http://127.0.0.1:8080/", start_period: 1m30s}}',
+        '  mq:',
+        '    image: mosquitto',
+        '    x-alicia: {probe: {tcp: {port: 1883, start_period: 5s}}}',
+        '',
+      ].join('\n'),
+    );
+    const json = toComposeJson(stack) as { services: Record<string, { 'x-alicia': unknown }> };
+    expect(json.services.web?.['x-alicia']).toMatchObject({ probe: { http: { start_period: '1m30s' } } });
+    expect(json.services.mq?.['x-alicia']).toMatchObject({ probe: { tcp: { start_period: '5s' } } });
+    const again = parse(JSON.stringify(json));
+    expect(again.services.web?.x_alicia.probe?.http?.start_period_ms).toBe(90_000);
+    expect(again.services.mq?.x_alicia.probe?.tcp?.start_period_ms).toBe(5_000);
+  });
 });

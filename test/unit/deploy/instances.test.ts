@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type Assignment, instanceId, planInstances } from '../../../src/core/deploy/index.js';
+import {
+  type Assignment,
+  instanceId,
+  moveAssignment,
+  planInstances,
+} from '../../../src/core/deploy/index.js';
 import { createPlacer, type PlacementNode } from '../../../src/core/placement/index.js';
 
 const node = (id: string, labels: Record<string, string> = {}): PlacementNode => ({
@@ -43,6 +48,39 @@ describe('instance planning', () => {
     const long = instanceId('s'.repeat(100), 'w'.repeat(100), 12, 'abcdef0123');
     expect(long).toHaveLength(128);
     expect(long.endsWith('_12_abcdef')).toBe(true);
+  });
+
+  it('a move is a new incarnation: the count is folded into the id only when > 0', () => {
+    expect(instanceId('demo', 'web', 2, 'abcdef0123', 0)).toBe('demo_web_2_abcdef');
+    expect(instanceId('demo', 'web', 2, 'abcdef0123', 3)).toBe('demo_web_2_abcdef_3');
+    const long = instanceId('s'.repeat(100), 'w'.repeat(100), 12, 'abcdef0123', 2);
+    expect(long).toHaveLength(128);
+    expect(long.endsWith('_12_abcdef_2')).toBe(true);
+    const first = moveAssignment(current('web', 1, 'a', 'h1', 1), 'b', 50);
+    expect(first).toMatchObject({
+      instance: 's_web_1_h1_1',
+      agent: 'b',
+      slot: 1,
+      incarnation: 1,
+      created_ms: 50,
+    });
+    expect(moveAssignment(first, 'a', 60)).toMatchObject({
+      instance: 's_web_1_h1_2',
+      agent: 'a',
+      incarnation: 2,
+    });
+  });
+
+  it('a redeploy keeps a moved instance (same spec) and replaces it by slot (changed spec: incarnation 0)', () => {
+    const moved = moveAssignment(current('web', 1, 'a', 'h1', 1), 'b', 50);
+    const same = plan({ web: { replicas: 1, spec_hash: 'h1', constraints: [] } }, [moved]);
+    expect(same.keep).toEqual([moved]);
+    expect([...same.add, ...same.replace, ...same.remove]).toEqual([]);
+    const changed = plan({ web: { replicas: 1, spec_hash: 'h2', constraints: [] } }, [moved]);
+    expect(changed.replace.map((r) => [r.old.instance, r.next.instance, r.next.agent])).toEqual([
+      ['s_web_1_h1_1', 's_web_1_h2', 'b'],
+    ]);
+    expect(changed.replace[0]?.next.incarnation).toBeUndefined();
   });
 
   it('adds replicas spread over the hosts', () => {

@@ -34,8 +34,8 @@ const summary = (steps: readonly WatchStep[]) =>
       case 'start':
       case 'remove':
         return `${s.kind}:${s.assignments.map((x) => `${x.agent}/${x.instance}`).join(',')}`;
-      case 'reassign':
-        return 'reassign';
+      case 'move':
+        return 'move';
       default:
         return s satisfies never;
     }

@@ -94,4 +94,41 @@ describe('report events', () => {
     // The view still follows the reports, so nothing stale fires once the stack is free again.
     expect(seen).toMatchObject({ health: 'unhealthy', restarts: 2 });
   });
+
+  it('degraded by its probe says why: the latency, or the failures below the threshold', () => {
+    const probe = (over: Partial<NonNullable<InstanceReport['probe']>>) => ({
+      status: 'ok',
+      latency_ms: 4,
+      consecutive_failures: 0,
+      last_error: null,
+      ...over,
+    });
+    const slow = feed([
+      report({ probe: probe({}) }),
+      report({ health: 'degraded', probe: probe({ status: 'degraded', latency_ms: 1012.4 }) }),
+    ]).steps[0];
+    expect(slow?.kind === 'emit' && slow.event.data).toMatchObject({
+      latency_ms: 1012.4,
+      reason: 'its probe answered in 1012 ms, slower than degraded_after',
+    });
+    const failing = feed([
+      report(),
+      report({
+        health: 'degraded',
+        probe: probe({
+          status: 'failing',
+          latency_ms: null,
+          consecutive_failures: 1,
+          last_error: 'HTTP 503',
+        }),
+      }),
+    ]).steps[0];
+    expect(failing?.kind === 'emit' && failing.event.data).toMatchObject({
+      latency_ms: null,
+      reason: 'its probe failed 1 time in a row (HTTP 503), below unhealthy_threshold',
+    });
+    // Without a probe verdict: no reason, as before.
+    const plain = feed([report(), report({ health: 'degraded' })]).steps[0];
+    expect(plain?.kind === 'emit' && plain.event.data).toEqual({ ...subject, instance: 's_db_1_abc' });
+  });
 });

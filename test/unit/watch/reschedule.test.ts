@@ -2,7 +2,7 @@
 // the desired state written before the starts, unplaceable instances reported once.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Assignment, instanceId } from '../../../src/core/deploy/index.js';
+import { type Assignment, type DeployStack, instanceId } from '../../../src/core/deploy/index.js';
 import type { PlacementNode } from '../../../src/core/placement/index.js';
 import { planReschedule, type RescheduleInput, type WatchStep } from '../../../src/core/watch/index.js';
 
@@ -24,6 +24,13 @@ const assignment = (service: string, slot: number, agent: string): Assignment =>
   created_ms: 1,
 });
 const anyRule = () => ({ constraints: [] });
+const plain = { depends_on: {}, restart: 'always', replicas: 1 };
+/** web, db and api: no dependencies among them. */
+const definition: DeployStack = {
+  name: 's',
+  services: { web: plain, db: plain, api: plain },
+  x_alicia: {},
+};
 
 function input(over: Partial<RescheduleInput> = {}): RescheduleInput {
   const assignments = [assignment('web', 1, 'lost'), assignment('web', 2, 'b'), assignment('db', 1, 'lost')];
@@ -32,7 +39,7 @@ function input(over: Partial<RescheduleInput> = {}): RescheduleInput {
     offlineSinceMs: 0,
     now: 5000,
     graceMs: 1000,
-    stacks: [{ name: 's', assignments, ruleOf: anyRule }],
+    stacks: [{ name: 's', definition, assignments, ruleOf: anyRule }],
     load: new Map([
       ['lost', 2],
       ['b', 1],
@@ -51,21 +58,16 @@ describe('reschedule policy', () => {
     expect(planReschedule(input({ now: 500 })).steps).toEqual([]);
   });
 
-  it('announces the lost host once, moves each instance, writes the desired state, then starts', () => {
+  it('announces the lost host once, moves each instance, then one move step (write, then start)', () => {
     const first = planReschedule(input());
-    expect(kinds(first.steps)).toEqual([
-      'agent_lost',
-      'service_rescheduled',
-      'service_rescheduled',
-      'reassign',
-      'start',
-    ]);
+    expect(kinds(first.steps)).toEqual(['agent_lost', 'service_rescheduled', 'service_rescheduled', 'move']);
     expect(first.announced).toBe(true);
-    const reassign = first.steps.find((s) => s.kind === 'reassign');
+    const move = first.steps.find((s) => s.kind === 'move');
     // web 1 goes to c, away from the replica on b; db to the least loaded (b and c tie at 1: by id).
-    expect(
-      reassign?.kind === 'reassign' && reassign.moves.map((m) => `${m.to.service}:${m.to.agent}`),
-    ).toEqual(['web:c', 'db:b']);
+    expect(move?.kind === 'move' && move.moves.map((m) => `${m.to.service}:${m.to.agent}`)).toEqual([
+      'web:c',
+      'db:b',
+    ]);
     const again = planReschedule(input({ announced: true }));
     expect(kinds(again.steps)[0]).toBe('service_rescheduled');
   });
@@ -74,6 +76,7 @@ describe('reschedule policy', () => {
     const stacks = [
       {
         name: 's',
+        definition,
         assignments: [assignment('db', 1, 'lost')],
         ruleOf: () => ({ constraints: [], hosts: ['lost'] }),
       },
@@ -86,7 +89,9 @@ describe('reschedule policy', () => {
   });
 
   it('leaves instances of an unknown spec alone', () => {
-    const stacks = [{ name: 's', assignments: [assignment('db', 1, 'lost')], ruleOf: () => undefined }];
+    const stacks = [
+      { name: 's', definition, assignments: [assignment('db', 1, 'lost')], ruleOf: () => undefined },
+    ];
     expect(kinds(planReschedule(input({ stacks })).steps)).toEqual(['agent_lost']);
   });
 
@@ -98,16 +103,27 @@ describe('reschedule policy', () => {
     fc.assert(
       fc.property(arb, (xs) => {
         const assignments = xs.map((x, i) => assignment(x.service, i + 1, x.agent));
-        const result = planReschedule(input({ stacks: [{ name: 's', assignments, ruleOf: anyRule }] }));
-        const moves = result.steps.flatMap((s) => (s.kind === 'reassign' ? s.moves : []));
+        const result = planReschedule(
+          input({ stacks: [{ name: 's', definition, assignments, ruleOf: anyRule }] }),
+        );
+        const moves = result.steps.flatMap((s) => (s.kind === 'move' ? s.moves : []));
         expect(moves.length).toBe(assignments.filter((a) => a.agent === 'lost').length);
+        const ids = new Set(assignments.map((a) => a.instance));
         for (const m of moves) {
           expect(m.from.agent).toBe('lost');
           expect(['b', 'c']).toContain(m.to.agent);
-          expect({ ...m.to, agent: m.from.agent, created_ms: m.from.created_ms }).toEqual(m.from);
+          // A new incarnation: a new id no instance of the stack had; nothing else changes.
+          expect(m.to.incarnation).toBe(1);
+          expect(ids.has(m.to.instance)).toBe(false);
+          expect({
+            ...m.to,
+            instance: m.from.instance,
+            agent: m.from.agent,
+            created_ms: m.from.created_ms,
+            incarnation: undefined,
+          }).toEqual({ ...m.from, incarnation: undefined });
         }
-        const starts = result.steps.flatMap((s) => (s.kind === 'start' ? s.assignments : []));
-        expect(starts).toEqual(moves.map((m) => m.to));
+        expect(result.steps.filter((s) => s.kind === 'start')).toEqual([]);
       }),
     );
   });
@@ -118,7 +134,9 @@ describe('reschedule: data stays with its host', () => {
     const rules = (a: Assignment) =>
       a.service === 'db' ? { constraints: [], holds: 'volume "s_data"' } : { constraints: [] };
     const first = planReschedule(
-      input({ stacks: [{ name: 's', assignments: input().stacks[0]?.assignments ?? [], ruleOf: rules }] }),
+      input({
+        stacks: [{ name: 's', definition, assignments: input().stacks[0]?.assignments ?? [], ruleOf: rules }],
+      }),
     );
     const waiting = first.steps.flatMap((s) =>
       s.kind === 'emit' && s.event.event_type === 'service_waiting' ? [s.event.data] : [],
@@ -126,14 +144,12 @@ describe('reschedule: data stays with its host', () => {
     expect(waiting).toEqual([
       expect.objectContaining({ service: 'db', host: 'lost', holds: 'volume "s_data"', waiting_for: [] }),
     ]);
-    const moved = first.steps.flatMap((s) =>
-      s.kind === 'reassign' ? s.moves.map((m) => m.from.service) : [],
-    );
+    const moved = first.steps.flatMap((s) => (s.kind === 'move' ? s.moves.map((m) => m.from.service) : []));
     expect(moved).toEqual(['web']);
     const again = planReschedule(
       input({
         announced: true,
-        stacks: [{ name: 's', assignments: input().stacks[0]?.assignments ?? [], ruleOf: rules }],
+        stacks: [{ name: 's', definition, assignments: input().stacks[0]?.assignments ?? [], ruleOf: rules }],
       }),
     );
     expect(kinds(again.steps)).not.toContain('service_waiting');
