@@ -23,6 +23,8 @@ export interface InstanceReport {
   readonly health: string;
   readonly state: string;
   readonly restarts: number;
+  /** The exit code of a container that is not running (absent: unknown). */
+  readonly exit_code?: number | null | undefined;
   readonly recovery?: { readonly gave_up: boolean; readonly attempts: number } | null | undefined;
   /** Docker's own RestartCount; absent from agents that predate it. */
   readonly docker_restarts?: number | undefined;
@@ -153,7 +155,9 @@ export function reportEvents(
           event_type: 'service_failed',
           data: {
             ...data,
-            reason: `its agent gave up after ${report.restarts} restarts`,
+            reason: gaveUp
+              ? `its agent gave up after ${report.restarts} restarts`
+              : `its container exited${typeof report.exit_code === 'number' ? ` with code ${report.exit_code}` : ''} and is not restarted`,
             error: {
               code: 'ALICIA_ERR_DEPLOY_FAILED',
               message: `instance ${report.instance} failed on ${subject.agent}`,

@@ -88,6 +88,14 @@ describe('report events', () => {
     });
   });
 
+  it('a failure without a give-up says what it is: the exit, not restarts that never happened', () => {
+    const { steps } = feed([report(), report({ health: 'none', state: 'failed', exit_code: 3 })]);
+    const failed = steps.find((s) => s.kind === 'emit' && s.event.event_type === 'service_failed');
+    expect(failed?.kind === 'emit' && failed.event.data).toMatchObject({
+      reason: 'its container exited with code 3 and is not restarted',
+    });
+  });
+
   it('says nothing of containers that are not desired instances or whose stack an operation holds', () => {
     const { steps, seen } = feed([report(), report({ health: 'unhealthy', restarts: 2 })], 0, null);
     expect(steps).toEqual([]);
