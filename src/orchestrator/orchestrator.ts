@@ -158,6 +158,7 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   });
 
   const locks = new Map<string, Promise<unknown>>();
+  let onUnlocked: () => void = () => undefined;
   const tracked = new Set<Promise<unknown>>();
   const registry = createRegistry({ heartbeatMs, now });
   const agentClient = createAgentClient({
@@ -203,7 +204,9 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
       const settled = run.catch(() => undefined);
       locks.set(stack, settled);
       void settled.then(() => {
-        if (locks.get(stack) === settled) locks.delete(stack);
+        if (locks.get(stack) !== settled) return;
+        locks.delete(stack);
+        onUnlocked();
       });
       return run;
     },
@@ -222,6 +225,10 @@ export async function startOrchestrator(options: OrchestratorOptions): Promise<O
   const watcher = createWatcher(ctx);
   watcherRef = watcher;
   const links = createLinkKeeper(ctx);
+  // The keeper leaves a locked stack alone (a move, a deploy): it looks again as soon as the
+  // lock is let go, not a tick later — a moved service's dependents elsewhere get its new
+  // address right after it is up (the partition failover's last step).
+  onUnlocked = () => void links.refresh();
   const api = (signal?: AbortSignal): ApiContext => ({
     orchestrator: ctx,
     startedMs,
