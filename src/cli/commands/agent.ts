@@ -4,10 +4,7 @@
 import type { Command } from 'commander';
 import type { AgentFlags } from '../../../agents/config.js';
 import { addTlsOptions } from '../client.js';
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
+import { collect } from '../options.js';
 
 export function registerAgent(program: Command): void {
   addTlsOptions(program.command('agent'))

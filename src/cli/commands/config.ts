@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { aliciaError } from '../../core/errors.js';
+import { collect } from '../options.js';
 import { fail } from '../output.js';
 
 interface ConfigOptions {
@@ -73,8 +74,4 @@ async function runConfig(options: ConfigOptions): Promise<void> {
   const { stringify } = await import('yaml');
   // YAML 1.1 quoting, so values such as restart: "no" stay strings for every reader.
   process.stdout.write(stringify(json, { lineWidth: 0, version: '1.1' }));
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

@@ -2,15 +2,12 @@
 // -p the stack is the project of the Compose file here (as `docker compose down`).
 import type { Command } from 'commander';
 import { addConnectionOptions, type ConnectionFlags } from '../client.js';
+import { collect } from '../options.js';
 
 interface Flags extends ConnectionFlags {
   project?: string;
   file?: string[];
   json?: boolean;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 export function registerDown(program: Command): void {

@@ -5,16 +5,13 @@
 import type { Command } from 'commander';
 import type { PlanReport } from '../../protocol/requests.js';
 import { addConnectionOptions, type ConnectionFlags } from '../client.js';
+import { addComposeFileOptions } from '../options.js';
 
 interface PlanFlags extends ConnectionFlags {
   file?: string[];
   project?: string;
   profile?: string[];
   json?: boolean;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 /** The plan as text: hosts, containers, warnings. */
@@ -65,21 +62,12 @@ export async function printPlan(flags: PlanFlags): Promise<void> {
 
 export function registerPlan(program: Command): void {
   addConnectionOptions(
-    program
-      .command('plan')
-      .description(
-        'Show what `up` would do (placement per host, networks, cross-host names, warnings); runs nothing',
-      )
-      .option(
-        '-f, --file <file>',
-        'Compose file (repeatable; default compose.yaml or docker-compose.yml here)',
-        collect,
-      )
-      .option('-p, --project <name>', 'project (stack) name')
-      .option(
-        '--profile <name>',
-        'enable services of this Compose profile (repeatable; default $COMPOSE_PROFILES)',
-        collect,
-      ),
+    addComposeFileOptions(
+      program
+        .command('plan')
+        .description(
+          'Show what `up` would do (placement per host, networks, cross-host names, warnings); runs nothing',
+        ),
+    ),
   ).action(printPlan);
 }

@@ -10,6 +10,7 @@ import { LOCAL_COMPOSE_POLICY } from '../../core/agent-plan/policy.js';
 import type { AliciaEvent } from '../../protocol/events.js';
 import type { DeployBundle } from '../../protocol/requests.js';
 import { addTlsOptions } from '../client.js';
+import { addComposeFileOptions } from '../options.js';
 
 interface UpFlags {
   file?: string[];
@@ -35,24 +36,9 @@ interface UpFlags {
   dryRun?: boolean;
 }
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
 export function registerUp(program: Command): void {
-  addTlsOptions(program.command('up'), 'with --broker: ')
+  addComposeFileOptions(addTlsOptions(program.command('up'), 'with --broker: '))
     .description('Deploy a Compose stack in dependency order, healthy; without --broker runs everything here')
-    .option(
-      '-f, --file <file>',
-      'Compose file (repeatable; default compose.yaml or docker-compose.yml here)',
-      collect,
-    )
-    .option('-p, --project <name>', 'project (stack) name')
-    .option(
-      '--profile <name>',
-      'enable services of this Compose profile (repeatable; default $COMPOSE_PROFILES)',
-      collect,
-    )
     .option('--port <n>', 'embedded broker port on 127.0.0.1 (default 1883)')
     .option('--state-dir <dir>', 'embedded mode state directory (default ~/.alicia/up/<project>)')
     .option('--broker <url>', 'send the deploy to the orchestrator behind this broker instead')
