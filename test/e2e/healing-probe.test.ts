@@ -14,6 +14,7 @@ import { removeLabelled, TEST_IMAGE, testDocker } from '../helpers/docker.js';
 import { freePort } from '../helpers/net.js';
 import { until } from '../helpers/wait.js';
 import { type Harness, nextEvent, stackFrom, startHarness } from '../integration/orchestrator-harness.js';
+import { modeHttpdCommand } from './helpers.js';
 
 const STACK = 'e2eprobe';
 const VOLUME = `${STACK}_mode`;
@@ -37,23 +38,13 @@ afterEach(async () => {
   await clean();
 });
 
-/** Answers by /mode/mode: absent or ok → 200; slow → 200 after 1 s; fail → 503. */
-const CGI = [
-  '#!/bin/sh',
-  'm=$(cat /mode/mode 2>/dev/null)',
-  'if [ "$m" = slow ]; then sleep 1; fi',
-  'if [ "$m" = fail ]; then printf \'HTTP/1.0 503 Service Unavailable\\r\\n\\r\\n\'; exit 0; fi',
-  "printf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'",
-].join('\n');
-
 const yaml = (port: number) => {
-  const start = `mkdir -p /www/cgi-bin && cat > /www/cgi-bin/h <<'EOF'\n${CGI}\nEOF\nchmod +x /www/cgi-bin/h && exec httpd -f -p 127.0.0.1:${port} -h /www`;
   return `
 services:
   web:
     image: ${TEST_IMAGE}
     network_mode: host
-    command: ["sh", "-c", ${JSON.stringify(start.replaceAll('$', '$$$$'))}]
+    command: ${modeHttpdCommand(port, '/mode/mode')}
     volumes: ["mode:/mode"]
     restart: unless-stopped
     # httpd as PID 1 ignores SIGTERM: without this each restart waits out the 10 s grace.

@@ -74,3 +74,21 @@ export function sleeperService(extra: string[] = []): string {
     ...extra,
   ].join('\n');
 }
+
+/**
+ * A Compose `command` (JSON) running busybox httpd on 127.0.0.1:`port` whose CGI
+ * `/cgi-bin/h` answers by the word in `modeFile`: `slow` → 200 after 1 s, `fail` → 503,
+ * anything else (or no file) → 200 ok. `init` runs first at each start (e.g. a reset).
+ */
+export function modeHttpdCommand(port: number, modeFile: string, init = ''): string {
+  const cgi = [
+    '#!/bin/sh',
+    `m=$(cat ${modeFile} 2>/dev/null)`,
+    'if [ "$m" = slow ]; then sleep 1; fi',
+    'if [ "$m" = fail ]; then printf \'HTTP/1.0 503 Service Unavailable\\r\\n\\r\\n\'; exit 0; fi',
+    "printf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'",
+  ].join('\n');
+  const start = `${init}mkdir -p /www/cgi-bin && cat > /www/cgi-bin/h <<'EOF'\n${cgi}\nEOF\nchmod +x /www/cgi-bin/h && exec httpd -f -p 127.0.0.1:${port} -h /www`;
+  // Compose interpolates `$`: doubled, the shell sees it as written.
+  return `["sh", "-c", ${JSON.stringify(start.replaceAll('$', '$$$$'))}]`;
+}

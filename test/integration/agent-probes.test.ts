@@ -4,6 +4,7 @@
 // it restarts a container Docker judged unhealthy; it answers again and is recovered.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AliciaEvent } from '../../src/protocol/index.js';
+import { modeHttpdCommand } from '../e2e/helpers.js';
 import { execIn, removeLabelled, testDocker } from '../helpers/docker.js';
 import { freePort } from '../helpers/net.js';
 import { until } from '../helpers/wait.js';
@@ -18,23 +19,13 @@ afterEach(async () => {
   await removeLabelled(docker, 'alicia.stack', STACK);
 });
 
-/** A CGI that answers by /tmp/mode: ok, slow (after 1 s), fail (HTTP 503). Reset to ok at each start. */
-const CGI = [
-  '#!/bin/sh',
-  'm=$(cat /tmp/mode)',
-  'if [ "$m" = slow ]; then sleep 1; fi',
-  'if [ "$m" = fail ]; then printf \'HTTP/1.0 503 Service Unavailable\\r\\n\\r\\n\'; exit 0; fi',
-  "printf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'",
-].join('\n');
-
 const yaml = (port: number) => {
-  const start = `mkdir -p /www/cgi-bin && echo ok > /tmp/mode && cat > /www/cgi-bin/h <<'EOF'\n${CGI}\nEOF\nchmod +x /www/cgi-bin/h && exec httpd -f -p 127.0.0.1:${port} -h /www`;
   return `
 services:
   web:
     image: alicia-test/busybox:latest
     network_mode: host
-    command: ["sh", "-c", ${JSON.stringify(start.replaceAll('$', '$$$$'))}]
+    command: ${modeHttpdCommand(port, '/tmp/mode', 'echo ok > /tmp/mode && ')}
     restart: unless-stopped
     # httpd as PID 1 ignores SIGTERM: without this each restart waits out the 10 s grace.
     stop_signal: SIGKILL
