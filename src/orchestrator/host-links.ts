@@ -5,7 +5,13 @@
 // stale: the keeper recreates those dependents (remove + start with new entries), which is
 // what Docker offers for /etc/hosts — it is written once, when a container is created.
 import type { Assignment } from '../core/deploy/index.js';
-import { extraHostEntries, hostLinks, isSticky, type LinkService } from '../core/placement/index.js';
+import {
+  extraHostEntries,
+  hostLinks,
+  isSticky,
+  type LinkService,
+  linksVerdict,
+} from '../core/placement/index.js';
 import type { ContainerSpec } from '../protocol/index.js';
 import { type Context, instanceKey } from './context.js';
 import { removeInstances, startInstances } from './instance-ops.js';
@@ -76,24 +82,10 @@ export function withHostLinks(
   return { ...spec, extra_hosts: [...(spec.extra_hosts ?? []), ...entries] };
 }
 
-/** Names in `before` ("name:address,…") whose address in `now` differs or is gone. */
-export function movedNames(before: string, now: string): string[] {
-  const parse = (entries: string) =>
-    new Map(
-      entries
-        .split(',')
-        .filter((e) => e !== '')
-        .map((e) => [e.slice(0, e.lastIndexOf(':')), e.slice(e.lastIndexOf(':') + 1)] as const),
-    );
-  const after = parse(now);
-  return [...parse(before)].filter(([name, address]) => after.get(name) !== address).map(([name]) => name);
-}
-
 /**
- * Recreates running instances whose entries are stale (a service they reach moved). A
- * stateful instance (data on its host) is recreated only when one of its own dependencies
- * moved; instances whose entries were never sent by this orchestrator process are adopted
- * as they are (after a restart of the orchestrator it cannot know them).
+ * Recreates running instances whose entries are stale (core/placement linksVerdict);
+ * instances whose entries were never sent by this orchestrator process are adopted as they
+ * are (after a restart of the orchestrator it cannot know them).
  */
 export function createLinkKeeper(ctx: Context) {
   let running = false;
@@ -119,21 +111,16 @@ export function createLinkKeeper(ctx: Context) {
           continue;
         }
         if (before === now) continue;
-        // Only a name the container has that now points elsewhere (or nowhere) is stale: a
-        // service placed after this one started (a later layer) adds a name, and recreating
-        // every running dependency after each deploy for it would be churn, not healing.
-        const moved = movedNames(before, now);
-        if (moved.length === 0) continue;
         const spec = record.specs[a.spec_hash];
         const service = record.stack.services[a.service];
-        if (spec !== undefined && service !== undefined && isSticky(spec, service.x_alicia.movable)) {
-          // Stateful: recreated only when one of its own dependencies moved.
-          const deps = new Set(services.find((s) => s.name === a.service)?.dependsOn ?? []);
-          if (!moved.some((name) => deps.has(name))) {
-            sent.set(key, now);
-            continue;
-          }
-        }
+        const verdict = linksVerdict({
+          before,
+          now,
+          sticky: spec !== undefined && service !== undefined && isSticky(spec, service.x_alicia.movable),
+          dependsOn: services.find((s) => s.name === a.service)?.dependsOn ?? [],
+        });
+        if (verdict === 'accept') sent.set(key, now);
+        if (verdict !== 'recreate') continue;
         stale.push(a);
       }
       if (stale.length === 0) continue;

@@ -107,3 +107,37 @@ export function crossHostWarnings(
   }
   return out;
 }
+
+/** Names in `before` ("name:address,…", as sent) whose address in `now` differs or is gone. */
+export function movedNames(before: string, now: string): string[] {
+  const parse = (entries: string) =>
+    new Map(
+      entries
+        .split(',')
+        .filter((e) => e !== '')
+        .map((e) => [e.slice(0, e.lastIndexOf(':')), e.slice(e.lastIndexOf(':') + 1)] as const),
+    );
+  const after = parse(now);
+  return [...parse(before)].filter(([name, address]) => after.get(name) !== address).map(([name]) => name);
+}
+
+/**
+ * What a running instance started with entries `before` needs, now that it would get `now`:
+ * - `keep`: no name it has points elsewhere (a service placed after it started — a later
+ *   layer — only adds a name, and recreating every running dependency after each deploy for
+ *   it would be churn, not healing);
+ * - `accept`: names it has moved, but it is stateful (`sticky`: data on its host) and none is
+ *   one of its own dependencies — it keeps running, and `now` counts as what it has;
+ * - `recreate`: it must be recreated to get `now`.
+ */
+export function linksVerdict(input: {
+  readonly before: string;
+  readonly now: string;
+  readonly sticky: boolean;
+  readonly dependsOn: readonly string[];
+}): 'keep' | 'accept' | 'recreate' {
+  const moved = movedNames(input.before, input.now);
+  if (moved.length === 0) return 'keep';
+  if (input.sticky && !moved.some((name) => input.dependsOn.includes(name))) return 'accept';
+  return 'recreate';
+}

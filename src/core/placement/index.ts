@@ -1,7 +1,7 @@
 // Pure placement: feasibility by constraints, spread of replicas over hosts.
 
 export type { HostLink, LinkService, LinkWarning, Placed } from './cross-host.js';
-export { crossHostWarnings, extraHostEntries, hostLinks } from './cross-host.js';
+export { crossHostWarnings, extraHostEntries, hostLinks, linksVerdict, movedNames } from './cross-host.js';
 export type { PlacementConstraint, PlacementNode, PlacementRule } from './feasibility.js';
 export { excludedBy, lackingFeatures, nodeValue, upgradeMessage } from './feasibility.js';
 export type { PlaceRequest, PlaceResult, Placer } from './place.js';
